@@ -1,0 +1,86 @@
+"""Update actions: assign one to a column and ``engine.save`` sends it as is.
+
+    from bloop import actions
+    user.visits = actions.add(1)          # ADD #n0 :v0        (atomic counter)
+    user.tags = actions.delete({"old"})   # DELETE #n1 :v1     (set difference)
+    user.history = actions.append([e])    # SET #n2 = list_append(#n2, :v2)
+    user.nickname = actions.remove()      # REMOVE #n3
+
+The value an action leaves behind is computed by DynamoDB; save with
+``sync="new"`` to read it back into the object.
+"""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from .exceptions import InvalidCondition
+
+__all__ = ["Action", "set", "remove", "add", "delete", "append", "prepend", "if_not_exists"]
+
+
+class Action:
+    """One update action on a column; ``kind`` is its clause."""
+
+    __slots__ = ("kind", "value")
+
+    def __init__(self, kind: str, value: Any = None) -> None:
+        self.kind = kind
+        self.value = value
+
+    def wire(self, column: Any) -> Optional[dict]:
+        """The action's operand dumped with the column's type."""
+        from .tracking import dump_column
+        if self.kind == "remove":
+            return None
+        typedef = column.typedef
+        if self.kind == "add":
+            if typedef.backing_type not in ("N", "SS", "NS", "BS"):
+                raise InvalidCondition(
+                    f"{column.model.__name__}.{column.name}: add() works on numbers and sets")
+        if self.kind == "delete" and typedef.backing_type not in ("SS", "NS", "BS"):
+            raise InvalidCondition(f"{column.model.__name__}.{column.name}: delete() works on sets")
+        if self.kind in ("append", "prepend") and typedef.backing_type != "L":
+            raise InvalidCondition(f"{column.model.__name__}.{column.name}: {self.kind}() works on lists")
+        wire = dump_column(column, self.value)
+        if wire is None:
+            raise InvalidCondition(
+                f"{column.model.__name__}.{column.name}: {self.kind}() of an empty value")
+        return wire
+
+    def __repr__(self) -> str:
+        return f"actions.{self.kind}({'' if self.value is None else repr(self.value)})"
+
+
+def set(value: Any) -> Action:  # noqa: A001 - the clause's name
+    """SET the column to ``value`` (the same as assigning the value)."""
+    return Action("set", value)
+
+
+def remove() -> Action:
+    """REMOVE the attribute."""
+    return Action("remove")
+
+
+def add(value: Any) -> Action:
+    """ADD a number to a number, or elements to a set (creating either if missing)."""
+    return Action("add", value)
+
+
+def delete(value: Any) -> Action:
+    """DELETE elements from a set."""
+    return Action("delete", value)
+
+
+def append(values: Any) -> Action:
+    """SET the list to ``list_append(list, values)``."""
+    return Action("append", values)
+
+
+def prepend(values: Any) -> Action:
+    """SET the list to ``list_append(values, list)``."""
+    return Action("prepend", values)
+
+
+def if_not_exists(value: Any) -> Action:
+    """SET the attribute to ``value`` only if it does not exist yet."""
+    return Action("if_not_exists", value)

@@ -1,0 +1,314 @@
+"""Building conditions: inert nodes made from columns with Python operators.
+
+``Model.age >= 18``, ``Model.name.begins_with("a")``, ``Model.doc["tags"][0] == "x"``
+build nodes and nothing else; :mod:`bloop.expressions` renders them into
+DynamoDB's expression syntax.  Combine with ``&``, ``|`` and ``~``; start a loop
+from :class:`Condition`, the empty condition::
+
+    cond = Condition()
+    for name in names:
+        cond |= Model.name == name
+
+A condition is never true or false in Python: ``bool(cond)`` raises TypeError,
+because ``if Model.age > 3:`` is always a mistake.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable, Tuple
+
+from .exceptions import InvalidCondition
+
+__all__ = ["Condition", "Operand", "Path", "size", "And", "Or", "Not", "Comparison",
+           "BeginsWith", "Between", "Contains", "In", "Exists", "IsType"]
+
+_TYPE_CODES = {"S", "N", "B", "BOOL", "NULL", "SS", "NS", "BS", "L", "M"}
+
+
+class Operand:
+    """Something a condition can be about: a column, a path into one, or ``size(...)``.
+
+    Subclasses provide ``column`` (the :class:`~bloop.models.Column` the path starts
+    at) and ``segments`` (map keys and list indexes below it).
+    """
+
+    column: Any
+    segments: Tuple[Any, ...] = ()
+
+    def __getitem__(self, key: Any) -> "Path":
+        if not isinstance(key, (str, int)) or isinstance(key, bool):
+            raise InvalidCondition(f"paths go through map keys (str) and list indexes (int), not {key!r}")
+        if isinstance(key, int) and key < 0:
+            raise InvalidCondition(f"list indexes in a path must be >= 0, not {key}")
+        return Path(self.column, self.segments + (key,))
+
+    @property
+    def typedef(self) -> Any:
+        """The type of the value at this path, found by walking the column's type."""
+        typedef = self.column.typedef
+        for segment in self.segments:
+            typedef = typedef._element(segment)
+        return typedef
+
+    # Every comparison builds a node; none evaluates anything.
+    def __eq__(self, value: Any) -> "Condition":  # type: ignore[override]
+        if value is None:
+            return Exists(self, False)
+        return Comparison("==", self, value)
+
+    def __ne__(self, value: Any) -> "Condition":  # type: ignore[override]
+        if value is None:
+            return Exists(self, True)
+        return Comparison("!=", self, value)
+
+    def __lt__(self, value: Any) -> "Condition":
+        return Comparison("<", self, value)
+
+    def __le__(self, value: Any) -> "Condition":
+        return Comparison("<=", self, value)
+
+    def __gt__(self, value: Any) -> "Condition":
+        return Comparison(">", self, value)
+
+    def __ge__(self, value: Any) -> "Condition":
+        return Comparison(">=", self, value)
+
+    def begins_with(self, prefix: Any) -> "Condition":
+        return BeginsWith(self, prefix)
+
+    def between(self, low: Any, high: Any) -> "Condition":
+        return Between(self, low, high)
+
+    def contains(self, value: Any) -> "Condition":
+        return Contains(self, value)
+
+    def in_(self, values: Iterable[Any]) -> "Condition":
+        return In(self, values)
+
+    def is_(self, value: Any) -> "Condition":
+        """``is_(None)``: the attribute does not exist."""
+        if value is not None:
+            raise InvalidCondition("is_() takes None (attribute_not_exists); use == for values")
+        return Exists(self, False)
+
+    def is_not(self, value: Any) -> "Condition":
+        """``is_not(None)``: the attribute exists."""
+        if value is not None:
+            raise InvalidCondition("is_not() takes None (attribute_exists); use != for values")
+        return Exists(self, True)
+
+    def is_type(self, type_code: Any) -> "Condition":
+        """``attribute_type``: a DynamoDB type code ("S", "N", "L", ...) or a bloop Type."""
+        code = getattr(type_code, "backing_type", type_code)
+        if code not in _TYPE_CODES:
+            raise InvalidCondition(f"{type_code!r} is not a DynamoDB type code")
+        return IsType(self, code)
+
+    __hash__ = object.__hash__
+
+
+class Path(Operand):
+    """A path into a column's map or list value: ``Model.doc["a"][0]``."""
+
+    def __init__(self, column: Any, segments: Tuple[Any, ...]) -> None:
+        self.column = column
+        self.segments = segments
+
+    def __repr__(self) -> str:
+        tail = "".join(f"[{s!r}]" for s in self.segments)
+        return f"<Path[{self.column!r}{tail}]>"
+
+
+class Size(Operand):
+    """``size(path)``: the length of a string, binary, set, list or map."""
+
+    def __init__(self, operand: Operand) -> None:
+        if not isinstance(operand, Operand) or isinstance(operand, Size):
+            raise InvalidCondition(f"size() takes a column or a path, not {operand!r}")
+        self.operand = operand
+        self.column = operand.column
+
+    @property
+    def typedef(self) -> Any:
+        from .types import Integer
+        return Integer()
+
+    def __getitem__(self, key: Any) -> "Path":
+        raise InvalidCondition("size(...) has no elements")
+
+    def __repr__(self) -> str:
+        return f"size({self.operand!r})"
+
+
+def size(operand: Operand) -> Size:
+    """The size of an attribute, for comparisons: ``size(Model.tags) > 3``."""
+    return Size(operand)
+
+
+class Condition:
+    """The empty condition, and the base of every condition node.
+
+    ``Condition()`` renders to nothing and disappears when combined:
+    ``Condition() & c`` is ``c``.
+    """
+
+    kind = "empty"
+
+    def __and__(self, other: "Condition") -> "Condition":
+        return _combine(And, self, other)
+
+    def __or__(self, other: "Condition") -> "Condition":
+        return _combine(Or, self, other)
+
+    def __invert__(self) -> "Condition":
+        if self.kind == "empty":
+            return self
+        if isinstance(self, Not):
+            return self.condition
+        return Not(self)
+
+    __rand__ = __and__
+    __ror__ = __or__
+
+    def __bool__(self) -> bool:
+        raise TypeError(
+            "a bloop condition has no truth value: combine conditions with & | ~ "
+            "(not and/or/not) and pass them to a query, save or delete")
+
+    def __len__(self) -> int:
+        return 0
+
+    def __repr__(self) -> str:
+        return "Condition()"
+
+
+def _check(value: Any) -> Condition:
+    if not isinstance(value, Condition):
+        raise InvalidCondition(f"cannot combine a condition with {value!r}")
+    return value
+
+
+def _combine(cls: type, left: Condition, right: Condition) -> Condition:
+    left, right = _check(left), _check(right)
+    if left.kind == "empty":
+        return right
+    if right.kind == "empty":
+        return left
+    parts = []
+    for part in (left, right):
+        if type(part) is cls:
+            parts.extend(part.conditions)  # type: ignore[attr-defined]
+        else:
+            parts.append(part)
+    return cls(parts)
+
+
+class And(Condition):
+    kind = "and"
+
+    def __init__(self, conditions: Iterable[Condition]) -> None:
+        self.conditions = tuple(conditions)
+
+    def __len__(self) -> int:
+        return len(self.conditions)
+
+    def __repr__(self) -> str:
+        return "(" + " & ".join(map(repr, self.conditions)) + ")"
+
+
+class Or(And):
+    kind = "or"
+
+    def __repr__(self) -> str:
+        return "(" + " | ".join(map(repr, self.conditions)) + ")"
+
+
+class Not(Condition):
+    kind = "not"
+
+    def __init__(self, condition: Condition) -> None:
+        self.condition = _check(condition)
+
+    def __len__(self) -> int:
+        return 1
+
+    def __repr__(self) -> str:
+        return f"~{self.condition!r}"
+
+
+def _operand(value: Any) -> Operand:
+    if not isinstance(value, Operand):
+        raise InvalidCondition(f"a condition needs a column or path on its left, got {value!r}")
+    return value
+
+
+class Comparison(Condition):
+    kind = "comparison"
+
+    def __init__(self, operator: str, operand: Operand, value: Any) -> None:
+        self.operator = operator
+        self.operand = _operand(operand)
+        self.value = value
+
+    def __len__(self) -> int:
+        return 1
+
+    def __repr__(self) -> str:
+        return f"({self.operand!r} {self.operator} {self.value!r})"
+
+
+class BeginsWith(Comparison):
+    kind = "begins_with"
+
+    def __init__(self, operand: Operand, value: Any) -> None:
+        super().__init__("begins_with", operand, value)
+
+
+class Contains(Comparison):
+    kind = "contains"
+
+    def __init__(self, operand: Operand, value: Any) -> None:
+        super().__init__("contains", operand, value)
+
+
+class Between(Comparison):
+    kind = "between"
+
+    def __init__(self, operand: Operand, low: Any, high: Any) -> None:
+        super().__init__("between", operand, (low, high))
+
+
+class In(Comparison):
+    kind = "in"
+
+    def __init__(self, operand: Operand, values: Iterable[Any]) -> None:
+        if isinstance(values, (str, bytes)):
+            raise InvalidCondition("in_() takes a collection of values, not a single string")
+        values = list(values)
+        if not values:
+            raise InvalidCondition("in_() needs at least one value")
+        super().__init__("in", operand, values)
+
+
+class Exists(Comparison):
+    kind = "exists"
+
+    def __init__(self, operand: Operand, exists: bool) -> None:
+        super().__init__("exists" if exists else "not_exists", operand, exists)
+
+
+class IsType(Comparison):
+    kind = "is_type"
+
+    def __init__(self, operand: Operand, code: str) -> None:
+        super().__init__("is_type", operand, code)
+
+
+def iter_conditions(condition: Condition):
+    """Every leaf condition below ``condition`` (for analysing key conditions)."""
+    if isinstance(condition, (And, Or)):
+        for part in condition.conditions:
+            yield from iter_conditions(part)
+    elif isinstance(condition, Not):
+        yield from iter_conditions(condition.condition)
+    elif condition.kind != "empty":
+        yield condition

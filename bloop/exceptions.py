@@ -1,0 +1,174 @@
+"""Every error bloop raises, under one root.
+
+Bad input is refused before any request is sent; those errors are also a
+``ValueError`` or ``TypeError`` so callers that never heard of bloop still
+catch them.  Outcomes reported by DynamoDB are translated to the most specific
+class below, with the botocore error chained as ``__cause__``::
+
+    BloopException
+    ├── InvalidModel              (ValueError)  a model declared wrongly
+    ├── InvalidCondition          (ValueError)  a condition that cannot be rendered
+    ├── InvalidSearch             (ValueError)  a query/scan that cannot be sent
+    ├── MissingKey                (ValueError)  an object without its key values
+    ├── DuplicateKeys             (ValueError)  one key twice in one call
+    ├── InvalidValue              (ValueError)  a value DynamoDB would refuse
+    │   ├── InvalidType           (TypeError)   a value of the wrong Python type
+    │   └── LimitExceeded                       one of DynamoDB's size/count limits
+    ├── UnknownColumn             (TypeError)   a keyword that names no column
+    ├── ServiceError                            DynamoDB refused or failed a request
+    │   ├── ConstraintViolation                 a condition failed (.old: the item)
+    │   ├── TransactionCanceled                 (.reasons, in request order)
+    │   ├── Throttled                           throttled after botocore's retries
+    │   ├── TableNotFound                       the table does not exist
+    │   └── RequestRejected                     ValidationException and the like
+    ├── TableMismatch                           an existing table differs from the model
+    ├── ObjectsNotFound                         load: .missing lists the objects
+    └── BatchIncomplete                         .unprocessed: objects not written/read
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable, Sequence
+
+__all__ = [
+    "BloopException", "InvalidModel", "InvalidCondition", "InvalidSearch",
+    "MissingKey", "DuplicateKeys", "InvalidValue", "InvalidType", "LimitExceeded",
+    "UnknownColumn", "ServiceError", "ConstraintViolation", "TransactionCanceled",
+    "Throttled", "TableNotFound", "RequestRejected", "TableMismatch",
+    "ObjectsNotFound", "BatchIncomplete",
+]
+
+
+class BloopException(Exception):
+    """The root of every error bloop raises."""
+
+
+class InvalidModel(BloopException, ValueError):
+    """A model class is declared in a way DynamoDB or bloop cannot support."""
+
+
+class InvalidCondition(BloopException, ValueError):
+    """A condition or update action cannot be rendered into an expression."""
+
+
+class InvalidSearch(BloopException, ValueError):
+    """A query or scan is missing something it needs, or asks for the impossible."""
+
+
+class MissingKey(BloopException, ValueError):
+    """An object lacks a value for one of its table's key columns."""
+
+
+class DuplicateKeys(BloopException, ValueError):
+    """The same key appears more than once in one load, save or delete call.
+
+    :ivar keys: the repeated keys, as ``{column name: value}`` dicts.
+    """
+
+    def __init__(self, message: str, keys: Sequence[dict]) -> None:
+        super().__init__(message)
+        self.keys = list(keys)
+
+
+class InvalidValue(BloopException, ValueError):
+    """A value breaks one of DynamoDB's rules for attribute values."""
+
+
+class InvalidType(InvalidValue, TypeError):
+    """A value is not of the Python type its column expects."""
+
+
+class LimitExceeded(InvalidValue):
+    """A request would exceed one of DynamoDB's documented limits."""
+
+
+class UnknownColumn(BloopException, TypeError):
+    """A keyword argument or attribute name that no column of the model declares."""
+
+
+class ServiceError(BloopException):
+    """DynamoDB (or the endpoint standing in for it) refused or failed a request.
+
+    :ivar code: the service's error code, e.g. ``"ValidationException"``.
+    :ivar operation: the API operation, e.g. ``"UpdateItem"``.
+    """
+
+    def __init__(self, message: str, *, code: str = "", operation: str = "",
+                 response: Any = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.operation = operation
+        self.response = response
+
+
+class ConstraintViolation(ServiceError):
+    """A write's condition did not hold; nothing was written.
+
+    :ivar obj: the object whose condition failed, when bloop knows it.
+    :ivar old: the item as it is in DynamoDB (wire format), when the service returned it.
+    """
+
+    obj: Any = None
+    old: Any = None
+
+
+class TransactionCanceled(ServiceError):
+    """DynamoDB canceled a transaction.
+
+    :ivar reasons: one ``{"Code": ..., "Message": ...}`` dict per item, in the order
+        the items were sent; ``"None"`` is DynamoDB's code for an untouched item.
+    """
+
+    reasons: list = []
+
+
+class Throttled(ServiceError):
+    """The request was still throttled after botocore's own retries gave up."""
+
+
+class TableNotFound(ServiceError):
+    """The table (or index) named in the request does not exist."""
+
+
+class RequestRejected(ServiceError):
+    """DynamoDB rejected the request as malformed (a ``ValidationException`` or kin)."""
+
+
+class TableMismatch(BloopException):
+    """An existing table is not compatible with the model bound to it.
+
+    :ivar model: the model class.
+    :ivar differences: one human-readable line per difference.
+    """
+
+    def __init__(self, model: type, differences: Iterable[str]) -> None:
+        self.model = model
+        self.differences = list(differences)
+        super().__init__(
+            f"the table for {model.__name__} does not match the model: "
+            + "; ".join(self.differences))
+
+
+class ObjectsNotFound(BloopException):
+    """Some objects passed to ``engine.load`` have no item in DynamoDB.
+
+    The others were loaded.
+
+    :ivar missing: the objects that were not found, in the order given.
+    """
+
+    def __init__(self, message: str, missing: Iterable[Any]) -> None:
+        super().__init__(message)
+        self.missing = list(missing)
+
+
+class BatchIncomplete(BloopException):
+    """A batch could not be completed; everything not listed here was done.
+
+    :ivar unprocessed: the objects not written (or not read), in the order given.
+    :ivar operation: ``"save"``, ``"delete"`` or ``"load"``.
+    """
+
+    def __init__(self, message: str, unprocessed: Iterable[Any], operation: str) -> None:
+        super().__init__(message)
+        self.unprocessed = list(unprocessed)
+        self.operation = operation

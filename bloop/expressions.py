@@ -1,0 +1,198 @@
+"""Rendering: condition nodes and update actions into DynamoDB expression syntax.
+
+One :class:`Renderer` per request owns the placeholders: every attribute name
+becomes ``#n0``, ``#n1``, ... (so reserved words and names with dots are always
+safe; a dot in a name is part of the name, never a path) and every value
+becomes ``:v0``, ``:v1``, ...  The renderer dumps values with the type of the
+column (or path) they are compared with.
+
+    >>> r = Renderer()
+    >>> r.render(condition=(User.age >= 18) & User.email.is_not(None))
+    {'ConditionExpression': '(#n0 >= :v0 AND attribute_exists(#n1))',
+     'ExpressionAttributeNames': {'#n0': 'age', '#n1': 'email'},
+     'ExpressionAttributeValues': {':v0': {'N': '18'}}}
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+
+from . import limits
+from .conditions import Condition, Operand, Size
+from .exceptions import InvalidCondition, LimitExceeded
+
+__all__ = ["Renderer", "render"]
+
+_COMPARATORS = {"==": "=", "!=": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
+_KEYS = {
+    "condition": "ConditionExpression",
+    "key": "KeyConditionExpression",
+    "filter": "FilterExpression",
+}
+
+#: one update: (path, action kind, wire value or None for REMOVE)
+UpdateEntry = Tuple[Operand, str, Optional[dict]]
+
+
+class Renderer:
+    """Builds one request's expressions, sharing one set of placeholders."""
+
+    def __init__(self) -> None:
+        self.names: Dict[str, str] = {}
+        self.values: Dict[str, dict] = {}
+
+    # placeholders ---------------------------------------------------------------------
+    def name(self, dynamo_name: str) -> str:
+        ref = self.names.get(dynamo_name)
+        if ref is None:
+            ref = self.names[dynamo_name] = f"#n{len(self.names)}"
+        return ref
+
+    def value(self, wire: dict) -> str:
+        ref = f":v{len(self.values)}"
+        self.values[ref] = wire
+        return ref
+
+    def path(self, operand: Operand) -> str:
+        if isinstance(operand, Size):
+            return f"size({self.path(operand.operand)})"
+        out = self.name(operand.column.dynamo_name)
+        for segment in operand.segments:
+            out += f"[{segment}]" if isinstance(segment, int) else "." + self.name(segment)
+        return out
+
+    def _dump(self, typedef: Any, value: Any, what: str) -> str:
+        if isinstance(value, Operand):
+            return self.path(value)
+        if value is None:
+            raise InvalidCondition(f"{what}: None can only be compared with == or != (attribute existence)")
+        wire = typedef._dump(value)
+        if wire is None:
+            raise InvalidCondition(f"{what}: {value!r} is empty and cannot be sent to DynamoDB")
+        return self.value(wire)
+
+    # conditions -----------------------------------------------------------------------
+    def condition(self, condition: Optional[Condition]) -> Optional[str]:
+        if condition is None:
+            return None
+        if not isinstance(condition, Condition):
+            raise InvalidCondition(f"expected a condition, got {condition!r}")
+        if condition.kind == "empty":
+            return None
+        return self._render(condition)
+
+    def _render(self, node: Any) -> str:
+        kind = node.kind
+        if kind == "and" or kind == "or":
+            parts = [self._render(part) for part in node.conditions]
+            if len(parts) == 1:
+                return parts[0]
+            return "(" + f" {kind.upper()} ".join(parts) + ")"
+        if kind == "not":
+            return f"(NOT {self._render(node.condition)})"
+        operand = node.operand
+        path = self.path(operand)
+        what = f"condition on {_describe(operand)}"
+        typedef = operand.typedef
+        if kind == "comparison":
+            return f"{path} {_COMPARATORS[node.operator]} {self._dump(typedef, node.value, what)}"
+        if kind == "exists":
+            return f"attribute_exists({path})" if node.value else f"attribute_not_exists({path})"
+        if kind == "is_type":
+            return f"attribute_type({path}, {self.value({'S': node.value})})"
+        if kind == "begins_with":
+            if typedef.backing_type not in ("S", "B"):
+                raise InvalidCondition(f"begins_with needs a string or binary, not {_describe(operand)}")
+            return f"begins_with({path}, {self._dump(typedef, node.value, what)})"
+        if kind == "contains":
+            backing = typedef.backing_type
+            if backing in ("S", "B"):
+                element = typedef
+            elif backing in ("SS", "NS", "BS"):
+                element = typedef.inner
+            elif backing in ("L", ""):
+                element = typedef._element(0)
+            else:
+                raise InvalidCondition(f"contains needs a string, set or list, not {_describe(operand)}")
+            return f"contains({path}, {self._dump(element, node.value, what)})"
+        if kind == "between":
+            low, high = node.value
+            return (f"{path} BETWEEN {self._dump(typedef, low, what)} "
+                    f"AND {self._dump(typedef, high, what)}")
+        if kind == "in":
+            if len(node.value) > limits.MAX_IN_OPERANDS:
+                raise LimitExceeded(
+                    f"{what}: IN takes at most {limits.MAX_IN_OPERANDS} values, got {len(node.value)}")
+            refs = ", ".join(self._dump(typedef, v, what) for v in node.value)
+            return f"{path} IN ({refs})"
+        raise InvalidCondition(f"cannot render {node!r}")
+
+    # projections and updates ----------------------------------------------------------
+    def projection(self, operands: Iterable[Operand]) -> str:
+        return ", ".join(self.path(operand) for operand in operands)
+
+    def update(self, entries: Sequence[UpdateEntry]) -> Optional[str]:
+        clauses: Dict[str, List[str]] = {"SET": [], "REMOVE": [], "ADD": [], "DELETE": []}
+        for operand, kind, wire in entries:
+            path = self.path(operand)
+            if kind == "remove" or wire is None:
+                clauses["REMOVE"].append(path)
+            elif kind == "set":
+                clauses["SET"].append(f"{path}={self.value(wire)}")
+            elif kind == "add":
+                clauses["ADD"].append(f"{path} {self.value(wire)}")
+            elif kind == "delete":
+                clauses["DELETE"].append(f"{path} {self.value(wire)}")
+            elif kind == "append":
+                clauses["SET"].append(f"{path}=list_append({path}, {self.value(wire)})")
+            elif kind == "prepend":
+                clauses["SET"].append(f"{path}=list_append({self.value(wire)}, {path})")
+            elif kind == "if_not_exists":
+                clauses["SET"].append(f"{path}=if_not_exists({path}, {self.value(wire)})")
+            else:
+                raise InvalidCondition(f"unknown update action {kind!r}")
+        rendered = " ".join(f"{clause} {', '.join(parts)}" for clause, parts in clauses.items() if parts)
+        return rendered or None
+
+    # the request fragment -------------------------------------------------------------
+    def render(self, *, condition: Optional[Condition] = None, key: Optional[Condition] = None,
+               filter: Optional[Condition] = None, projection: Optional[Iterable[Operand]] = None,
+               update: Optional[Sequence[UpdateEntry]] = None) -> Dict[str, Any]:
+        """Render any of the expressions of one request into its parameters."""
+        out: Dict[str, Any] = {}
+        for name, node in (("key", key), ("filter", filter), ("condition", condition)):
+            rendered = self.condition(node)
+            if rendered:
+                out[_KEYS[name]] = _checked(rendered, _KEYS[name])
+        if projection is not None:
+            out["ProjectionExpression"] = _checked(self.projection(projection), "ProjectionExpression")
+        if update is not None:
+            rendered = self.update(update)
+            if rendered:
+                out["UpdateExpression"] = _checked(rendered, "UpdateExpression")
+        if self.names:
+            out["ExpressionAttributeNames"] = {ref: name for name, ref in self.names.items()}
+        if self.values:
+            out["ExpressionAttributeValues"] = dict(self.values)
+        return out
+
+
+def _checked(expression: str, what: str) -> str:
+    if len(expression.encode()) > limits.MAX_EXPRESSION_SIZE:
+        raise LimitExceeded(
+            f"the {what} would be {len(expression.encode())} bytes; DynamoDB allows "
+            f"{limits.MAX_EXPRESSION_SIZE}")
+    return expression
+
+
+def _describe(operand: Operand) -> str:
+    column = operand.column
+    model = getattr(column.model, "__name__", "?")
+    tail = "".join(f"[{s!r}]" for s in getattr(operand, "segments", ()))
+    if isinstance(operand, Size):
+        return f"size({model}.{column.name}{''.join(f'[{s!r}]' for s in operand.operand.segments)})"
+    return f"{model}.{column.name}{tail}"
+
+
+def render(**expressions: Any) -> Dict[str, Any]:
+    """Shorthand for ``Renderer().render(...)``."""
+    return Renderer().render(**expressions)

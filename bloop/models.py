@@ -1,0 +1,402 @@
+"""Declaring models: columns, indexes, ``Meta``, and the model base classes.
+
+A model is a class whose :class:`Column` attributes describe one DynamoDB table.
+Everything about the table is worked out once, when the class is created, and
+kept on ``Model.Meta``; a model declared wrongly raises
+:class:`~bloop.exceptions.InvalidModel` right there, not at the first request.
+
+Column values live in the instance ``__dict__`` under the column's Python name.
+A column that was never given a value reads as None; ``del obj.col`` or
+``obj.col = None`` records an explicit None, which a save sends as ``REMOVE``.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, Iterator, List, Optional, Union
+
+from .conditions import Operand
+from .exceptions import InvalidModel, UnknownColumn
+from .types import Type, instance
+
+__all__ = ["Column", "GlobalSecondaryIndex", "LocalSecondaryIndex", "BaseModel"]
+
+_RESERVED_PREFIX = "_bloop"
+_STREAM_VIEWS = {
+    frozenset(["keys"]): "KEYS_ONLY",
+    frozenset(["new"]): "NEW_IMAGE",
+    frozenset(["old"]): "OLD_IMAGE",
+    frozenset(["new", "old"]): "NEW_AND_OLD_IMAGES",
+}
+
+
+class Column(Operand):
+    """One attribute of a model.
+
+    :param typedef: a :class:`~bloop.types.Type` class or instance.
+    :param hash_key: this column is the table's partition key.
+    :param range_key: this column is the table's sort key.
+    :param dynamo_name: the attribute name in DynamoDB, if not the Python name.
+    :param default: a value, or a zero-argument callable, for new objects.
+    :param version: an integer column used for optimistic locking.
+    """
+
+    def __init__(self, typedef: Any, hash_key: bool = False, range_key: bool = False,
+                 dynamo_name: Optional[str] = None, default: Any = None,
+                 version: bool = False) -> None:
+        self.typedef = instance(typedef)
+        self.hash_key = hash_key
+        self.range_key = range_key
+        self._dynamo_name = dynamo_name
+        self.default = default
+        self.version = version
+        self.name: str = ""
+        self.model: Any = None
+
+    # Operand protocol: a column is a path with no segments, typed by its own type
+    # (this shadows Operand.typedef, which walks into a column's type).
+    typedef: Type = None  # type: ignore[assignment]
+    @property
+    def column(self) -> "Column":
+        return self
+
+    segments: tuple = ()
+
+    @property
+    def dynamo_name(self) -> str:
+        return self._dynamo_name or self.name
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: Any, owner: Any = None) -> Any:
+        if obj is None:
+            return self
+        return obj.__dict__.get(self.name)
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        obj.__dict__[self.name] = value
+
+    def __delete__(self, obj: Any) -> None:
+        obj.__dict__[self.name] = None
+
+    __hash__ = object.__hash__
+
+    def _copy(self) -> "Column":
+        copy = Column(self.typedef, hash_key=self.hash_key, range_key=self.range_key,
+                      dynamo_name=self._dynamo_name, default=self.default, version=self.version)
+        copy.name = self.name
+        return copy
+
+    def __repr__(self) -> str:
+        owner = self.model.__name__ if self.model is not None else "?"
+        flags = "".join(f"={flag}" for flag, on in
+                        (("hash", self.hash_key), ("range", self.range_key)) if on)
+        return f"<Column[{owner}.{self.name}{flags}]>"
+
+
+def _among(column: Any, columns: Any) -> bool:
+    """``column in columns`` by identity: ``==`` on a column builds a condition."""
+    return any(column is other for other in columns)
+
+
+def _column_name(value: Any, what: str) -> Optional[str]:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, Column):
+        return value.name
+    raise InvalidModel(f"{what} must name a column, got {value!r}")
+
+
+class Index:
+    """Common ground of the two kinds of secondary index."""
+
+    def __init__(self, *, projection: Union[str, List[Any]] = "keys", hash_key: Any = None,
+                 range_key: Any = None, dynamo_name: Optional[str] = None,
+                 read_units: Optional[int] = None, write_units: Optional[int] = None) -> None:
+        if isinstance(projection, str):
+            if projection not in ("all", "keys"):
+                raise InvalidModel(f"index projection must be 'all', 'keys' or a list, not {projection!r}")
+            self._projection: Any = projection
+        else:
+            self._projection = [_column_name(c, "a projected column") for c in projection]
+        self._hash_key = _column_name(hash_key, "hash_key")
+        self._range_key = _column_name(range_key, "range_key")
+        self._dynamo_name = dynamo_name
+        self.read_units = read_units
+        self.write_units = write_units
+        self.name = ""
+        self.model: Any = None
+        self.hash_key: Optional[Column] = None
+        self.range_key: Optional[Column] = None
+        #: "all", "keys" or "include"
+        self.projection_mode = ""
+        #: the columns a query on this index can return
+        self.projected: List[Column] = []
+
+    @property
+    def dynamo_name(self) -> str:
+        return self._dynamo_name or self.name
+
+    @property
+    def keys(self) -> List[Column]:
+        return [c for c in (self.hash_key, self.range_key) if c is not None]
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def _copy(self) -> "Index":
+        copy = object.__new__(type(self))
+        copy.__dict__.update(self.__dict__)
+        copy.model = None
+        return copy
+
+    def _resolve(self, model: type, meta: Any) -> None:
+        """Point the index at the model's columns; called once the model is complete."""
+        self.model = model
+        by_name = meta.columns_by_name
+        kind = type(self).__name__
+        if isinstance(self, LocalSecondaryIndex):
+            if meta.range_key is None:
+                raise InvalidModel(
+                    f"{model.__name__}.{self.name}: a LocalSecondaryIndex needs the table "
+                    "to have a range key")
+            self.hash_key = meta.hash_key
+        else:
+            if self._hash_key is None:
+                raise InvalidModel(f"{model.__name__}.{self.name}: a {kind} needs a hash_key")
+            self.hash_key = self._lookup(by_name, self._hash_key, model)
+        if isinstance(self, LocalSecondaryIndex) and self._range_key is None:
+            raise InvalidModel(f"{model.__name__}.{self.name}: a LocalSecondaryIndex needs a range_key")
+        self.range_key = self._lookup(by_name, self._range_key, model) if self._range_key else None
+        for key in self.keys:
+            if key.typedef.backing_type not in ("S", "N", "B"):
+                raise InvalidModel(
+                    f"{model.__name__}.{self.name}: key column {key.name} must be a string, "
+                    f"number or binary type, not {key.typedef!r}")
+        always = list(meta.keys) + [k for k in self.keys if not _among(k, meta.keys)]
+        if self._projection == "all":
+            self.projection_mode = "all"
+            self.projected = list(meta.columns)
+        elif self._projection == "keys":
+            self.projection_mode = "keys"
+            self.projected = always
+        else:
+            self.projection_mode = "include"
+            included = [self._lookup(by_name, name, model) for name in self._projection]
+            self.projected = always + [c for c in included if not _among(c, always)]
+
+    def _lookup(self, by_name: Dict[str, Column], name: str, model: type) -> Column:
+        try:
+            return by_name[name]
+        except KeyError:
+            raise InvalidModel(
+                f"{model.__name__}.{self.name} names {name!r}, which is not a column of "
+                f"{model.__name__}") from None
+
+    def __repr__(self) -> str:
+        owner = self.model.__name__ if self.model is not None else "?"
+        return f"<{type(self).__name__}[{owner}.{self.name}]>"
+
+
+class GlobalSecondaryIndex(Index):
+    """A GSI: its own hash (and optional range) key, eventually consistent reads only.
+
+    :param projection: ``"all"``, ``"keys"`` or a list of column names to include.
+    """
+
+
+class LocalSecondaryIndex(Index):
+    """An LSI: the table's hash key with another range key; may read unprojected columns."""
+
+    def __init__(self, *, projection: Union[str, List[Any]] = "keys", range_key: Any = None,
+                 dynamo_name: Optional[str] = None) -> None:
+        super().__init__(projection=projection, range_key=range_key, dynamo_name=dynamo_name)
+
+
+class _MetaDefaults:
+    abstract = False
+    table_name: Optional[str] = None
+    billing: Any = None
+    ttl: Any = None
+    stream: Any = None
+    encryption: Any = None
+    backups: Any = None
+    tags: Any = None
+
+
+def _own(meta: type, name: str) -> Any:
+    return meta.__dict__.get(name, getattr(_MetaDefaults, name))
+
+
+def _setup_model(cls: type) -> None:
+    own_meta = cls.__dict__.get("Meta")
+    if own_meta is None:
+        own_meta = type("Meta", (), {})
+        cls.Meta = own_meta  # type: ignore[attr-defined]
+    meta = own_meta
+    meta.model = cls
+    meta.abstract = bool(_own(meta, "abstract"))
+    # Table settings are inherited from a concrete parent model's Meta unless redeclared.
+    parent_meta = next((getattr(b, "Meta", None) for b in cls.__mro__[1:]
+                        if isinstance(getattr(b, "Meta", None), type)
+                        and getattr(b.Meta, "model", None) is b), None)
+    for name in ("table_name", "billing", "ttl", "stream", "encryption", "backups", "tags"):
+        if name not in meta.__dict__:
+            inherited = getattr(parent_meta, name, None) if parent_meta is not None else None
+            setattr(meta, name, None if name == "table_name" else inherited)
+    if not meta.table_name:
+        meta.table_name = cls.__name__
+
+    # Columns and indexes: inherited ones (from mixins and parent models) are copied so
+    # each model owns its own, bound to it; the class body may override by name.
+    inherited: Dict[str, Any] = {}
+    for base in reversed(cls.__mro__[1:]):
+        for name, attr in base.__dict__.items():
+            if isinstance(attr, (Column, Index)):
+                inherited[name] = attr
+            else:
+                inherited.pop(name, None)
+    body = [name for name, attr in cls.__dict__.items() if isinstance(attr, (Column, Index))]
+    for name in body:
+        inherited.pop(name, None)
+    for name, attr in inherited.items():
+        copy = attr._copy()
+        setattr(cls, name, copy)
+    order = list(inherited) + body
+    for name in order:
+        if name.startswith(_RESERVED_PREFIX):
+            raise InvalidModel(f"{cls.__name__}.{name}: names starting with {_RESERVED_PREFIX!r} are bloop's")
+        attr = cls.__dict__[name]
+        attr.name = name
+        attr.model = cls
+    all_columns = [cls.__dict__[n] for n in order if isinstance(cls.__dict__[n], Column)]
+    indexes = [cls.__dict__[n] for n in order if isinstance(cls.__dict__[n], Index)]
+
+    meta.columns = all_columns
+    meta.columns_by_name = {c.name: c for c in all_columns}
+    meta.columns_by_dynamo_name = {}
+    for column in all_columns:
+        if column.dynamo_name in meta.columns_by_dynamo_name:
+            raise InvalidModel(
+                f"{cls.__name__}: columns {meta.columns_by_dynamo_name[column.dynamo_name].name} "
+                f"and {column.name} share the DynamoDB name {column.dynamo_name!r}")
+        if not column.dynamo_name:
+            raise InvalidModel(f"{cls.__name__}.{column.name}: dynamo_name must not be empty")
+        meta.columns_by_dynamo_name[column.dynamo_name] = column
+    hash_keys = [c for c in all_columns if c.hash_key]
+    range_keys = [c for c in all_columns if c.range_key]
+    meta.indexes = indexes
+    meta.gsis = [i for i in meta.indexes if isinstance(i, GlobalSecondaryIndex)]
+    meta.lsis = [i for i in meta.indexes if isinstance(i, LocalSecondaryIndex)]
+    meta.hash_key = hash_keys[0] if len(hash_keys) == 1 else None
+    meta.range_key = range_keys[0] if len(range_keys) == 1 else None
+    meta.keys = [k for k in (meta.hash_key, meta.range_key) if k is not None]
+    versions = [c for c in all_columns if c.version]
+    meta.version = versions[0] if versions else None
+    meta.ttl_column = None
+    meta.stream_view = None
+
+    if meta.abstract:
+        return
+    _validate(cls, meta, hash_keys, range_keys, versions)
+    for index in meta.indexes:
+        index._resolve(cls, meta)
+    meta.projected = list(all_columns)
+
+
+def _validate(cls: type, meta: Any, hash_keys: list, range_keys: list, versions: list) -> None:
+    name = cls.__name__
+    if len(hash_keys) != 1:
+        raise InvalidModel(
+            f"{name} must have exactly one hash_key column; it has {len(hash_keys)}"
+            + (f" ({', '.join(c.name for c in hash_keys)})" if hash_keys else ""))
+    if len(range_keys) > 1:
+        raise InvalidModel(f"{name} has {len(range_keys)} range_key columns; at most one is allowed")
+    for column in meta.keys:
+        if column.hash_key and column.range_key:
+            raise InvalidModel(f"{name}.{column.name} cannot be both the hash and the range key")
+        if column.typedef.backing_type not in ("S", "N", "B"):
+            raise InvalidModel(
+                f"{name}.{column.name}: key columns must be a string, number or binary type, "
+                f"not {column.typedef!r}")
+    if len(versions) > 1:
+        raise InvalidModel(f"{name} has {len(versions)} version columns; at most one is allowed")
+    for column in versions:
+        if column.typedef.backing_type != "N" or _among(column, meta.keys):
+            raise InvalidModel(f"{name}.{column.name}: a version column is a non-key Integer")
+    if meta.ttl is not None:
+        ttl_name = _column_name(meta.ttl.get("column") if isinstance(meta.ttl, dict) else None,
+                                "Meta.ttl['column']")
+        column = meta.columns_by_name.get(ttl_name or "")
+        if column is None:
+            raise InvalidModel(f"{name}.Meta.ttl must be {{'column': <a column name>}}, got {meta.ttl!r}")
+        if column.typedef.backing_type != "N":
+            raise InvalidModel(f"{name}.Meta.ttl column {column.name} must be a Timestamp (epoch seconds)")
+        meta.ttl_column = column
+    if meta.stream is not None:
+        include = meta.stream.get("include") if isinstance(meta.stream, dict) else None
+        view = _STREAM_VIEWS.get(frozenset(include or ()))
+        if view is None:
+            raise InvalidModel(
+                f"{name}.Meta.stream must be {{'include': [...]}} with 'keys', 'new', 'old' "
+                f"or 'new' and 'old'; got {meta.stream!r}")
+        meta.stream_view = view
+    billing = meta.billing
+    if billing is None or billing == "on_demand" or billing == {"mode": "on_demand"}:
+        meta.billing_mode, meta.read_units, meta.write_units = "PAY_PER_REQUEST", None, None
+    elif isinstance(billing, dict) and billing.get("mode", "provisioned") == "provisioned" \
+            and isinstance(billing.get("read"), int) and isinstance(billing.get("write"), int):
+        meta.billing_mode = "PROVISIONED"
+        meta.read_units, meta.write_units = billing["read"], billing["write"]
+    else:
+        raise InvalidModel(
+            f"{name}.Meta.billing must be 'on_demand' or {{'read': units, 'write': units}}, "
+            f"got {billing!r}")
+    table_name = meta.table_name
+    if not isinstance(table_name, str):
+        raise InvalidModel(f"{name}.Meta.table_name must be a string")
+
+
+class BaseModel:
+    """The base of every model; subclass it (or ``engine.model``) and declare columns.
+
+    ``class Meta: abstract = True`` makes a model that is never bound to a table:
+    a base for other models.  Plain classes holding columns work as mixins.
+    """
+
+    class Meta:
+        abstract = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        _setup_model(cls)
+
+    def __init__(self, **attrs: Any) -> None:
+        columns = self.Meta.columns_by_name  # type: ignore[attr-defined]
+        values = self.__dict__
+        for name, value in attrs.items():
+            if name not in columns:
+                raise UnknownColumn(f"{type(self).__name__} has no column {name!r}")
+            values[name] = value
+        for column in self.Meta.columns:  # type: ignore[attr-defined]
+            if column.default is not None and column.name not in attrs:
+                default = column.default
+                values[column.name] = default() if callable(default) else default
+
+    def __repr__(self) -> str:
+        values = self.__dict__
+        shown = ", ".join(f"{c.name}={values[c.name]!r}" for c in self.Meta.columns  # type: ignore
+                          if values.get(c.name) is not None)
+        return f"{type(self).__name__}({shown})"
+
+
+def walk_subclasses(root: type) -> Iterator[type]:
+    """Every subclass of ``root`` (and root itself), each once."""
+    seen = set()
+    stack = [root]
+    while stack:
+        cls = stack.pop()
+        if cls in seen:
+            continue
+        seen.add(cls)
+        yield cls
+        stack.extend(cls.__subclasses__())

@@ -1,0 +1,338 @@
+"""Queries and scans: immutable, chainable descriptions that run when iterated.
+
+``engine.query(Model).key(Model.id == 3).filter(Model.age > 18)`` sends nothing:
+every chained call returns a new search, so a base search can be reused.
+Iterating validates and renders the request once (:class:`Prepared`), then
+follows ``LastEvaluatedKey`` page by page.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, Iterator, List, Optional, Tuple
+
+from .codec import load_into
+from .conditions import Comparison, Condition, iter_conditions
+from .exceptions import InvalidSearch
+from .expressions import Renderer
+from .models import Column, GlobalSecondaryIndex, Index
+
+__all__ = ["Search", "Query", "Scan", "Prepared", "SearchIterator"]
+
+_RANGE_OPERATORS = {"==", "<", "<=", ">", ">=", "between", "begins_with"}
+
+
+class Search:
+    """What a query or scan asks for.  Use ``engine.query(...)`` / ``engine.scan(...)``."""
+
+    mode = ""
+
+    def __init__(self, engine: Any, model_or_index: Any, *, key: Optional[Condition] = None,
+                 filter: Optional[Condition] = None, projection: Any = "all",
+                 consistent: bool = False, forward: bool = True, index: Any = None,
+                 limit: Optional[int] = None, page_size: Optional[int] = None) -> None:
+        if isinstance(model_or_index, Index):
+            if index is not None and index is not model_or_index:
+                raise InvalidSearch("give the index once: as the first argument or as index=")
+            index = model_or_index
+            model = model_or_index.model
+        else:
+            model = model_or_index
+        meta = getattr(model, "Meta", None)
+        if meta is None or not hasattr(meta, "columns") or meta.abstract:
+            raise InvalidSearch(f"{self.mode} needs a concrete model or one of its indexes, not {model_or_index!r}")
+        if index is not None and (not isinstance(index, Index) or index.model is not model):
+            raise InvalidSearch(f"{index!r} is not an index of {model.__name__}")
+        self.engine = engine
+        self.model = model
+        self.index = index
+        self._key = _condition(key, "key")
+        self._filter = _condition(filter, "filter")
+        self._projection = projection
+        self._consistent = bool(consistent)
+        self._forward = bool(forward)
+        self._limit = _positive(limit, "limit")
+        self._page_size = _positive(page_size, "page_size")
+
+    def _replace(self, **changes: Any) -> "Search":
+        new = object.__new__(type(self))
+        new.__dict__.update(self.__dict__)
+        for name, value in changes.items():
+            setattr(new, name, value)
+        return new
+
+    # chainable ---------------------------------------------------------------------------
+    def key(self, condition: Condition) -> "Search":
+        """AND ``condition`` into the key condition."""
+        return self._replace(_key=_and(self._key, condition, "key"))
+
+    def filter(self, condition: Condition) -> "Search":
+        """AND ``condition`` into the filter (applied by DynamoDB after reading)."""
+        return self._replace(_filter=_and(self._filter, condition, "filter"))
+
+    def project(self, *columns: Any) -> "Search":
+        """``"all"``, ``"keys"``, or the columns to return (keys are always included)."""
+        if len(columns) == 1 and isinstance(columns[0], str) and columns[0] in ("all", "keys"):
+            return self._replace(_projection=columns[0])
+        if len(columns) == 1 and isinstance(columns[0], (list, tuple)):
+            columns = tuple(columns[0])
+        return self._replace(_projection=list(columns))
+
+    @property
+    def consistent(self) -> "Search":
+        """A strongly consistent copy of this search (not on a GSI)."""
+        return self._replace(_consistent=True)
+
+    def forward(self, forward: bool = True) -> "Search":
+        """Range key order: ascending (True) or descending (False)."""
+        return self._replace(_forward=bool(forward))
+
+    def limit(self, n: Optional[int]) -> "Search":
+        """Return at most ``n`` objects in all."""
+        return self._replace(_limit=_positive(n, "limit"))
+
+    def page_size(self, n: Optional[int]) -> "Search":
+        """DynamoDB's ``Limit``: items read per request (before the filter)."""
+        return self._replace(_page_size=_positive(n, "page_size"))
+
+    # terminal ----------------------------------------------------------------------------
+    def prepare(self) -> "Prepared":
+        """Validate and render once; raises :class:`InvalidSearch` before any request."""
+        return Prepared(self, self._bound_engine()._table_name(self.model))
+
+    def _bound_engine(self) -> Any:
+        if self.engine is None:
+            raise InvalidSearch("this search has no engine: bind it with engine.query(search) or engine.scan(search)")
+        return self.engine
+
+    def __iter__(self) -> "SearchIterator":
+        return self._bound_engine()._iterate(self.prepare())
+
+    def pages(self) -> Iterator[List[Any]]:
+        """One list of objects per DynamoDB page."""
+        return self._bound_engine()._pages(self.prepare())
+
+    def all(self) -> List[Any]:
+        return list(self)
+
+    def first(self) -> Any:
+        """The first object, or None when nothing matches."""
+        for obj in self.limit(1):
+            return obj
+        return None
+
+    def one(self) -> Any:
+        """The only object; :class:`InvalidSearch` if there are none or several."""
+        found = list(self.limit(2))
+        if len(found) != 1:
+            raise InvalidSearch(f"expected exactly one result, found {'none' if not found else 'more than one'}")
+        return found[0]
+
+    def count(self) -> int:
+        """How many objects match (DynamoDB's ``Select=COUNT``), capped by ``limit``."""
+        return self._bound_engine()._count(self.prepare())
+
+    # pickling: a botocore client cannot cross processes --------------------------------------
+    def __getstate__(self) -> Dict[str, Any]:
+        state = dict(self.__dict__)
+        state["engine"] = None
+        return state
+
+    def __repr__(self) -> str:
+        target = f"{self.model.__name__}" + (f".{self.index.name}" if self.index is not None else "")
+        return f"<{type(self).__name__}[{target}]>"
+
+
+class Query(Search):
+    mode = "query"
+
+
+class Scan(Search):
+    mode = "scan"
+
+
+def _condition(value: Any, what: str) -> Optional[Condition]:
+    if value is None:
+        return None
+    if not isinstance(value, Condition):
+        raise InvalidSearch(f"the {what} must be a condition, got {value!r}")
+    return None if value.kind == "empty" else value
+
+
+def _and(current: Optional[Condition], condition: Any, what: str) -> Optional[Condition]:
+    new = _condition(condition, what)
+    if current is None or new is None:
+        return new if current is None else current
+    return _condition(current & new, what)
+
+
+def _positive(value: Any, what: str) -> Optional[int]:
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise InvalidSearch(f"{what} must be a positive int or None, got {value!r}")
+    return value
+
+
+class Prepared:
+    """A search validated and rendered for one table: request, projection, and unpacking."""
+
+    def __init__(self, search: Search, table_name: str) -> None:
+        model, index = search.model, search.index
+        meta = model.Meta
+        self.model = model
+        self.mode = search.mode
+        self.operation = search.mode
+        self.limit = search._limit
+        self.filtered = search._filter is not None
+        hash_key = index.hash_key if index is not None else meta.hash_key
+        range_key = index.range_key if index is not None else meta.range_key
+        where = f"{search.mode} on {model.__name__}" + (f".{index.name}" if index is not None else "")
+
+        if search.mode == "query":
+            _check_key(search._key, hash_key, range_key, where)
+            if search._filter is not None:
+                for leaf in iter_conditions(search._filter):
+                    if leaf.operand.column is hash_key or leaf.operand.column is range_key:
+                        raise InvalidSearch(
+                            f"{where}: the filter cannot use key column {leaf.operand.column.name}; "
+                            "put it in the key condition")
+        elif search._key is not None:
+            raise InvalidSearch(f"{where}: a scan has no key condition; use filter()")
+        if search._consistent and isinstance(index, GlobalSecondaryIndex):
+            raise InvalidSearch(f"{where}: DynamoDB has no consistent reads on a global secondary index")
+
+        self.projected, select, expression = _projection(search._projection, model, index, where)
+        base: Dict[str, Any] = {"TableName": table_name}
+        if index is not None:
+            base["IndexName"] = index.dynamo_name
+        if search._consistent:
+            base["ConsistentRead"] = True
+        if search.mode == "query" and not search._forward:
+            base["ScanIndexForward"] = False
+        self._base = base
+        self._search = search
+        request = dict(base)
+        request.update(Renderer().render(key=search._key, filter=search._filter, projection=expression))
+        if select:
+            request["Select"] = select
+        page_size = search._page_size
+        if page_size is None and self.limit is not None and not self.filtered:
+            page_size = self.limit  # no filter: the first `limit` items read are the answer
+        if page_size is not None:
+            request["Limit"] = page_size
+        self.request = request
+
+    def page_request(self, start: Optional[Dict[str, Any]]) -> Dict[str, Any]:
+        if start is None:
+            return self.request
+        request = dict(self.request)
+        request["ExclusiveStartKey"] = start
+        return request
+
+    def count_request(self) -> Dict[str, Any]:
+        """The same search with ``Select=COUNT`` and no projection."""
+        request = dict(self._base)
+        request.update(Renderer().render(key=self._search._key, filter=self._search._filter))
+        request["Select"] = "COUNT"
+        if self._search._page_size is not None:
+            request["Limit"] = self._search._page_size
+        return request
+
+    def unpack(self, response: Dict[str, Any]) -> List[Any]:
+        model, projected = self.model, self.projected
+        new = model.__new__
+        return [load_into(new(model), item, projected) for item in response.get("Items", ())]
+
+
+def _check_key(key: Optional[Condition], hash_key: Any, range_key: Any, where: str) -> None:
+    hint = (f"a query needs a key condition: {hash_key.model.__name__}.{hash_key.name} == value"
+            + (f", optionally & a condition on {range_key.name}" if range_key is not None else ""))
+    if key is None:
+        raise InvalidSearch(f"{where}: {hint}")
+    if key.kind == "and":
+        leaves = list(key.conditions)  # type: ignore[attr-defined]
+    else:
+        leaves = [key]
+    if not all(isinstance(leaf, Comparison) and isinstance(leaf.operand, Column)
+               for leaf in leaves) or len(leaves) > 2:
+        raise InvalidSearch(f"{where}: the key condition must be simple comparisons on the keys; {hint}")
+    hashes = [leaf for leaf in leaves if leaf.operand is hash_key]
+    ranges = [leaf for leaf in leaves if range_key is not None and leaf.operand is range_key]
+    if len(hashes) != 1 or hashes[0].operator != "==":
+        raise InvalidSearch(f"{where}: {hint}")
+    if len(hashes) + len(ranges) != len(leaves):
+        raise InvalidSearch(f"{where}: the key condition may only use the hash and range key; {hint}")
+    if ranges and ranges[0].operator not in _RANGE_OPERATORS:
+        raise InvalidSearch(
+            f"{where}: the range key condition must be ==, <, <=, >, >=, between or begins_with")
+
+
+def _projection(projection: Any, model: Any, index: Any, where: str) -> Tuple[List[Any], Optional[str], Any]:
+    """The columns returned, the Select value, and the columns for a ProjectionExpression."""
+    meta = model.Meta
+    keys = list(meta.keys) + ([k for k in index.keys if not any(k is m for m in meta.keys)]
+                              if index is not None else [])
+    if projection == "all":
+        if index is None:
+            return list(meta.columns), "ALL_ATTRIBUTES", None
+        if index.projection_mode == "all":
+            return list(meta.columns), "ALL_ATTRIBUTES", None
+        return list(index.projected), None, list(index.projected)
+    if projection == "keys":
+        return keys, None, keys
+    if isinstance(projection, str) or not hasattr(projection, "__iter__"):
+        raise InvalidSearch(f"{where}: projection must be 'all', 'keys' or a list of columns, not {projection!r}")
+    wanted = list(keys)
+    for item in projection:
+        column = meta.columns_by_name.get(item) if isinstance(item, str) else item
+        if not isinstance(column, Column) or meta.columns_by_name.get(column.name) is not column:
+            raise InvalidSearch(f"{where}: {item!r} is not a column of {model.__name__}")
+        if isinstance(index, GlobalSecondaryIndex) and not any(column is c for c in index.projected):
+            raise InvalidSearch(
+                f"{where}: {column.name} is not projected into the index {index.name} "
+                f"(it has {', '.join(c.name for c in index.projected)})")
+        if not any(column is c for c in wanted):
+            wanted.append(column)
+    return wanted, None, wanted
+
+
+class SearchIterator:
+    """Iterates a prepared search through a synchronous engine, page by page."""
+
+    def __init__(self, call: Any, prepared: Prepared) -> None:
+        self._call = call
+        self._prepared = prepared
+        self._buffer: List[Any] = []
+        self._position = 0
+        self._next_key: Optional[Dict[str, Any]] = None
+        self._done = False
+        self._yielded = 0
+        #: items DynamoDB read and items it returned, over all pages so far
+        self.scanned = 0
+        self.count = 0
+
+    def __iter__(self) -> "SearchIterator":
+        return self
+
+    def __next__(self) -> Any:
+        prepared = self._prepared
+        if prepared.limit is not None and self._yielded >= prepared.limit:
+            raise StopIteration
+        while self._position >= len(self._buffer):
+            if self._done:
+                raise StopIteration
+            self._fetch()
+        obj = self._buffer[self._position]
+        self._position += 1
+        self._yielded += 1
+        return obj
+
+    def _fetch(self) -> List[Any]:
+        prepared = self._prepared
+        response = self._call(prepared.operation, prepared.page_request(self._next_key))
+        self._next_key = response.get("LastEvaluatedKey")
+        self._done = not self._next_key
+        self.scanned += response.get("ScannedCount", 0)
+        self.count += response.get("Count", 0)
+        self._buffer = prepared.unpack(response)
+        self._position = 0
+        return self._buffer

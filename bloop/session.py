@@ -1,0 +1,107 @@
+"""The only module that talks to AWS: a thin transport over a botocore client.
+
+:class:`Session` sends one request dict to one DynamoDB (or DynamoDB Streams)
+operation and returns the response dict.  Every botocore error is translated
+here to the most specific :mod:`bloop.exceptions` class, with the botocore
+error chained as ``__cause__``.  Retries of throttling and 5xx responses stay
+botocore's (bloop creates its clients in the ``standard`` retry mode); bloop
+itself only re-sends what DynamoDB reports as unprocessed.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, Optional
+
+import botocore.exceptions
+from botocore.config import Config
+
+from .exceptions import (
+    BloopException, ConstraintViolation, RequestRejected, ServiceError, TableNotFound,
+    Throttled, TransactionCanceled,
+)
+
+__all__ = ["Session", "make_client", "translate_error", "DEFAULT_CONFIG"]
+
+#: the botocore configuration of clients bloop creates itself
+DEFAULT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 4})
+
+_THROTTLED = {"ProvisionedThroughputExceededException", "ThrottlingException",
+              "RequestLimitExceeded", "LimitExceededException"}
+_REJECTED = {"ValidationException", "SerializationException", "ItemCollectionSizeLimitExceededException",
+             "UnknownOperationException", "ResourceInUseException", "IdempotentParameterMismatchException"}
+
+
+def make_client(service: str = "dynamodb", *, endpoint_url: Optional[str] = None,
+                region_name: Optional[str] = None) -> Any:
+    """A client from boto3's default session, with the standard retry mode."""
+    import boto3
+    return boto3.session.Session().client(
+        service, endpoint_url=endpoint_url, region_name=region_name, config=DEFAULT_CONFIG)
+
+
+def translate_error(error: Exception, operation: str) -> BloopException:
+    """The bloop exception for a botocore error (the caller raises it ``from error``)."""
+    if isinstance(error, botocore.exceptions.ClientError):
+        response = error.response or {}
+        details = response.get("Error", {})
+        code = details.get("Code", "")
+        message = f"{operation}: {code}: {details.get('Message', '')}"
+        cls: type = ServiceError
+        if code == "ConditionalCheckFailedException":
+            cls = ConstraintViolation
+        elif code == "TransactionCanceledException":
+            cls = TransactionCanceled
+        elif code in _THROTTLED:
+            cls = Throttled
+        elif code == "ResourceNotFoundException":
+            cls = TableNotFound
+        elif code in _REJECTED:
+            cls = RequestRejected
+        exc = cls(message, code=code, operation=operation, response=response)
+        if cls is ConstraintViolation:
+            exc.old = response.get("Item")
+        elif cls is TransactionCanceled:
+            exc.reasons = response.get("CancellationReasons", [])
+        return exc
+    if isinstance(error, botocore.exceptions.ParamValidationError):
+        return RequestRejected(f"{operation}: {error}", code="ParamValidation", operation=operation)
+    return ServiceError(f"{operation}: {type(error).__name__}: {error}",
+                        code=type(error).__name__, operation=operation)
+
+
+class Session:
+    """Sends requests through injected botocore clients.
+
+    :param dynamodb: a botocore/boto3 DynamoDB client.
+    :param dynamodbstreams: a DynamoDB Streams client, made on first use if not given.
+    """
+
+    def __init__(self, dynamodb: Any, dynamodbstreams: Any = None) -> None:
+        self.dynamodb = dynamodb
+        self._streams = dynamodbstreams
+        self._methods: Dict[str, Any] = {}
+
+    @property
+    def dynamodbstreams(self) -> Any:
+        if self._streams is None:
+            meta = self.dynamodb.meta
+            self._streams = make_client("dynamodbstreams", endpoint_url=meta.endpoint_url,
+                                        region_name=meta.region_name)
+        return self._streams
+
+    def call(self, operation: str, request: Dict[str, Any]) -> Dict[str, Any]:
+        """Send ``request`` to ``operation`` (a client method name, e.g. ``"update_item"``)."""
+        method = self._methods.get(operation)
+        if method is None:
+            client = self.dynamodbstreams if operation in _STREAM_OPERATIONS else self.dynamodb
+            method = self._methods[operation] = getattr(client, operation)
+        try:
+            return method(**request)
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
+            raise translate_error(error, _pascal(operation)) from error
+
+
+_STREAM_OPERATIONS = {"describe_stream", "get_shard_iterator", "get_records", "list_streams"}
+
+
+def _pascal(operation: str) -> str:
+    return "".join(part.title() for part in operation.split("_"))

@@ -1,0 +1,144 @@
+"""What changed since an object was last synchronised with DynamoDB.
+
+After a load or a save bloop keeps a *snapshot* of what DynamoDB holds for each
+column it knows about: the value itself for immutable values, the wire form
+for mutable ones (lists, sets, maps) so that changes made in place are seen
+too.  A save sends only the differences as one ``UpdateItem``:
+
+- a column whose value differs from the snapshot: ``SET``;
+- a column that is None (or deleted) but had a value: ``REMOVE``;
+- a column bloop knows nothing about (a new object, or outside the projection
+  the object was loaded with): ``SET`` if it has a value, ``REMOVE`` only if it
+  was explicitly set to None or deleted; otherwise it is left alone.
+
+Attributes the model does not declare are never touched.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, Iterable, List, Optional, Tuple
+
+from .actions import Action
+from .exceptions import InvalidValue
+
+__all__ = ["SNAPSHOT", "changes", "record", "forget", "wire_equal"]
+
+#: where the snapshot lives in the instance ``__dict__``
+SNAPSHOT = "_bloop_snapshot"
+
+Entry = Tuple[Any, str, Optional[dict]]
+
+
+def wire_equal(a: Optional[dict], b: Optional[dict]) -> bool:
+    """Equality of two wire values, with sets compared as sets."""
+    if a is None or b is None:
+        return a is b
+    if a.keys() != b.keys():
+        return False
+    (kind, left), = a.items()
+    right = b[kind]
+    if kind in ("SS", "BS"):
+        return set(left) == set(right)
+    if kind == "NS":
+        from decimal import Decimal
+        return {Decimal(x) for x in left} == {Decimal(x) for x in right}
+    if kind == "L":
+        return len(left) == len(right) and all(wire_equal(x, y) for x, y in zip(left, right))
+    if kind == "M":
+        return left.keys() == right.keys() and all(wire_equal(left[k], right[k]) for k in left)
+    if kind == "N":
+        return left == right or _same_number(left, right)
+    return bool(left == right)
+
+
+def _same_number(a: str, b: str) -> bool:
+    from decimal import Decimal, InvalidOperation
+    try:
+        return Decimal(a) == Decimal(b)
+    except InvalidOperation:
+        return False
+
+
+def dump_column(column: Any, value: Any) -> Optional[dict]:
+    """Dump one column's value, naming the model and column in any error."""
+    try:
+        return column.typedef._dump(value)
+    except InvalidValue as error:
+        raise type(error)(f"{column.model.__name__}.{column.name}: {error}") from error
+
+
+def changes(obj: Any, columns: Iterable[Any]) -> List[Entry]:
+    """The update entries that bring DynamoDB in line with ``obj`` for ``columns``."""
+    values = obj.__dict__
+    snap: Dict[str, Any] = values.get(SNAPSHOT) or {}
+    out: List[Entry] = []
+    for column in columns:
+        name = column.name
+        value = values.get(name)
+        if isinstance(value, Action):
+            out.append((column, value.kind, value.wire(column)))
+            continue
+        known = name in snap
+        if value is None:
+            if (known and snap[name] is not None) or (not known and name in values):
+                out.append((column, "remove", None))
+            continue
+        wire = None
+        if known:
+            old = snap[name]
+            if column.typedef.mutable:
+                wire = dump_column(column, value)
+                if wire_equal(wire, old):
+                    continue
+            elif old is not None and old.__class__ is value.__class__ and old == value:
+                continue
+        if wire is None:
+            wire = dump_column(column, value)
+        if wire is None:  # an empty set: DynamoDB has no empty sets, so the attribute goes
+            if not known or snap[name] is not None:
+                out.append((column, "remove", None))
+            continue
+        out.append((column, "set", wire))
+    return out
+
+
+def record(obj: Any, entries: Iterable[Entry], keys: Iterable[Any] = ()) -> None:
+    """After a successful write: the snapshot now says what was written."""
+    values = obj.__dict__
+    snap = values.get(SNAPSHOT)
+    if snap is None:
+        snap = values[SNAPSHOT] = {}
+    for column in keys:
+        snap[column.name] = values.get(column.name)
+    for column, kind, wire in entries:
+        name = column.name
+        if kind == "remove" or wire is None:
+            snap[name] = None
+            if values.get(name) is None:
+                values.pop(name, None)
+        elif kind == "set" and not isinstance(values.get(name), Action):
+            snap[name] = wire if column.typedef.mutable else values[name]
+        else:
+            # An action computed in DynamoDB (add, append, ...): the result is unknown
+            # here until the object is loaded again or saved with sync="new".
+            values.pop(name, None)
+            snap.pop(name, None)
+
+
+def record_all(obj: Any, columns: Iterable[Any], item: Dict[str, dict]) -> None:
+    """After a whole-item write (PutItem): every column is known."""
+    values = obj.__dict__
+    snap = {}
+    for column in columns:
+        value = values.get(column.name)
+        if value is None:
+            snap[column.name] = None
+        elif column.typedef.mutable:
+            snap[column.name] = item.get(column.dynamo_name)
+        else:
+            snap[column.name] = value
+    values[SNAPSHOT] = snap
+
+
+def forget(obj: Any) -> None:
+    """After a delete: DynamoDB holds nothing for this object any more."""
+    obj.__dict__.pop(SNAPSHOT, None)

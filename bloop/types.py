@@ -1,0 +1,611 @@
+"""Column types: how a Python value becomes a DynamoDB attribute value and back.
+
+A type converts between a Python value and the *inner* wire value of one
+DynamoDB data type (``"S"``, ``"N"``, ``"B"``, ``"BOOL"``, ``"SS"``, ``"NS"``,
+``"BS"``, ``"L"``, ``"M"``).  User types subclass :class:`Type` (or a built-in
+type) and override :meth:`Type.dynamo_dump` / :meth:`Type.dynamo_load`::
+
+    class Point(bloop.Type):
+        python_type = tuple
+        backing_type = "S"
+
+        def dynamo_dump(self, value, *, context=None):
+            return f"{value[0]},{value[1]}"
+
+        def dynamo_load(self, value, *, context=None):
+            x, y = value.split(",")
+            return (int(x), int(y))
+
+Every dump checks the value's Python type and DynamoDB's rules for numbers,
+so a bad value raises :class:`~bloop.exceptions.InvalidValue` (or its
+``TypeError`` subclass :class:`~bloop.exceptions.InvalidType`) before any request.
+"""
+from __future__ import annotations
+
+import datetime
+import decimal
+import enum
+import json
+import uuid
+from typing import Any, Dict, Optional
+
+from . import limits
+from .exceptions import InvalidModel, InvalidType, InvalidValue
+
+__all__ = [
+    "Type", "String", "Number", "Integer", "Float", "Binary", "Boolean", "UUID",
+    "DateTime", "Timestamp", "Enum", "JSON", "Set", "List", "Map",
+    "DynamicList", "DynamicMap",
+]
+
+UTC = datetime.timezone.utc
+_DECIMAL_CONTEXT = decimal.Context(prec=60)
+_FLOAT_MIN = 1e-130
+_FLOAT_MAX = 9.9999999999999999e125
+
+
+def instance(typedef: Any) -> "Type":
+    """A Type instance from a Type class or instance (``Column(String)`` or ``Column(String())``)."""
+    if isinstance(typedef, type) and issubclass(typedef, Type):
+        typedef = typedef()
+    if not isinstance(typedef, Type):
+        raise InvalidModel(f"{typedef!r} is not a bloop Type (class or instance)")
+    return typedef
+
+
+def _wrong(expected: str, value: Any) -> InvalidType:
+    return InvalidType(f"expected {expected}, got {type(value).__name__} {value!r:.80}")
+
+
+def check_number(value: decimal.Decimal) -> str:
+    """DynamoDB's number rules; returns the wire string.
+
+    38 significant digits, magnitude 1E-130 to 9.99..E+125, no NaN or Infinity.
+    """
+    if not value.is_finite():
+        raise InvalidValue(f"DynamoDB cannot store {value}: numbers must be finite")
+    if value.is_zero():
+        return "0"
+    normal = value.normalize(_DECIMAL_CONTEXT)
+    digits = normal.as_tuple().digits
+    if len(digits) > limits.MAX_NUMBER_DIGITS:
+        raise InvalidValue(
+            f"{value} has {len(digits)} significant digits; DynamoDB keeps at most "
+            f"{limits.MAX_NUMBER_DIGITS}")
+    magnitude = abs(normal)
+    if magnitude < limits.MIN_POSITIVE_NUMBER or magnitude > limits.MAX_NUMBER:
+        raise InvalidValue(f"{value} is outside DynamoDB's number range 1E-130 .. 9.99E+125")
+    return str(value)
+
+
+def dump_int(value: int) -> str:
+    if -10**38 < value < 10**38:
+        return str(value)
+    return check_number(decimal.Decimal(value))
+
+
+def dump_float(value: float) -> str:
+    magnitude = abs(value)
+    if magnitude == 0.0:
+        return "0"
+    if _FLOAT_MIN <= magnitude <= _FLOAT_MAX:
+        return repr(value)
+    if magnitude != magnitude or magnitude == float("inf"):
+        raise InvalidValue(f"DynamoDB cannot store {value}: numbers must be finite")
+    return check_number(decimal.Decimal(repr(value)))
+
+
+def load_int(value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        return int(decimal.Decimal(value))
+
+
+class Type:
+    """Base class for every column type.
+
+    :cvar python_type: the Python type of loaded values (documentation and typing).
+    :cvar backing_type: the DynamoDB data type, e.g. ``"S"``.
+    :cvar mutable: values may change in place (lists, sets, dicts), so a snapshot
+        of them is a copy, not a reference.
+    """
+
+    python_type: Any = object
+    backing_type: str = ""
+    mutable = False
+
+    def dynamo_dump(self, value: Any, *, context: Any = None) -> Any:
+        """Python value -> inner wire value.  Return None to leave the attribute out."""
+        return value
+
+    def dynamo_load(self, value: Any, *, context: Any = None) -> Any:
+        """Inner wire value -> Python value."""
+        return value
+
+    # The two entry points the rest of bloop uses: they add and strip the type tag.
+    def _dump(self, value: Any, context: Any = None) -> Optional[dict]:
+        if value is None:
+            return None
+        inner = self.dynamo_dump(value, context=context)
+        if inner is None:
+            return None
+        return {self.backing_type: inner}
+
+    def _load(self, wire: Optional[dict], context: Any = None) -> Any:
+        if wire is None:
+            return None
+        try:
+            inner = wire[self.backing_type]
+        except KeyError:
+            if "NULL" in wire:
+                return None
+            raise InvalidValue(
+                f"{self!r} expected a {self.backing_type!r} attribute, got {wire!r:.80}") from None
+        return self.dynamo_load(inner, context=context)
+
+    def _element(self, key: Any) -> "Type":
+        """The type of ``value[key]``, for paths such as ``Model.doc["a"][0]``."""
+        raise InvalidValue(f"{self!r} has no elements; {key!r} cannot be looked up in it")
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class String(Type):
+    python_type = str
+    backing_type = "S"
+
+    def dynamo_dump(self, value, *, context=None):
+        if value.__class__ is not str and not isinstance(value, str):
+            raise _wrong("str", value)
+        return value
+
+
+class Number(Type):
+    """Exact numbers as :class:`decimal.Decimal`; ints and floats are accepted on dump."""
+
+    python_type = decimal.Decimal
+    backing_type = "N"
+
+    def dynamo_dump(self, value, *, context=None):
+        if isinstance(value, decimal.Decimal):
+            return check_number(value)
+        if isinstance(value, bool):
+            raise _wrong("a number", value)
+        if isinstance(value, int):
+            return dump_int(value)
+        if isinstance(value, float):
+            return dump_float(value)
+        raise _wrong("a number", value)
+
+    def dynamo_load(self, value, *, context=None):
+        return decimal.Decimal(value)
+
+
+class Integer(Number):
+    python_type = int
+
+    def dynamo_dump(self, value, *, context=None):
+        if value.__class__ is int:
+            return dump_int(value)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise _wrong("int", value)
+        return dump_int(int(value))
+
+    def dynamo_load(self, value, *, context=None):
+        return load_int(value)
+
+
+class Float(Number):
+    """Floats travel through ``repr``, so 1.1 is stored as 1.1, not 1.100000000000000088."""
+
+    python_type = float
+
+    def dynamo_dump(self, value, *, context=None):
+        if value.__class__ is float:
+            return dump_float(value)
+        if isinstance(value, bool) or not isinstance(value, (int, float, decimal.Decimal)):
+            raise _wrong("float", value)
+        return dump_float(float(value))
+
+    def dynamo_load(self, value, *, context=None):
+        return float(value)
+
+
+class Binary(Type):
+    python_type = bytes
+    backing_type = "B"
+
+    def dynamo_dump(self, value, *, context=None):
+        if isinstance(value, (bytes, bytearray, memoryview)):
+            return bytes(value)
+        raise _wrong("bytes", value)
+
+
+class Boolean(Type):
+    python_type = bool
+    backing_type = "BOOL"
+
+    def dynamo_dump(self, value, *, context=None):
+        if value is True or value is False:
+            return value
+        raise _wrong("bool", value)
+
+
+class UUID(Type):
+    python_type = uuid.UUID
+    backing_type = "S"
+
+    def dynamo_dump(self, value, *, context=None):
+        if not isinstance(value, uuid.UUID):
+            raise _wrong("uuid.UUID", value)
+        return str(value)
+
+    def dynamo_load(self, value, *, context=None):
+        return uuid.UUID(value)
+
+
+def _aware_utc(value: Any) -> datetime.datetime:
+    if not isinstance(value, datetime.datetime):
+        raise _wrong("datetime.datetime", value)
+    if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
+        raise InvalidValue(
+            f"naive datetime {value!r} refused: give it a timezone "
+            "(datetime.timezone.utc) so it means one instant")
+    return value.astimezone(UTC)
+
+
+class DateTime(Type):
+    """Timezone-aware datetimes, stored as fixed-width UTC ISO-8601 strings.
+
+    Fixed width (always microseconds, always ``+00:00``) keeps string order equal to
+    time order, so range-key conditions on a DateTime compare instants.  Loaded
+    values are in UTC.
+    """
+
+    python_type = datetime.datetime
+    backing_type = "S"
+
+    def dynamo_dump(self, value, *, context=None):
+        return _aware_utc(value).isoformat(timespec="microseconds")
+
+    def dynamo_load(self, value, *, context=None):
+        return datetime.datetime.fromisoformat(value).astimezone(UTC)
+
+
+class Timestamp(Type):
+    """Timezone-aware datetimes stored as epoch seconds (a Number): the type for TTL.
+
+    Whole seconds are stored as an integer; sub-second values keep their
+    microseconds as a decimal fraction rather than being silently truncated.
+    """
+
+    python_type = datetime.datetime
+    backing_type = "N"
+
+    def dynamo_dump(self, value, *, context=None):
+        value = _aware_utc(value)
+        seconds = int(value.replace(microsecond=0).timestamp())
+        if value.microsecond:
+            return f"{seconds}.{value.microsecond:06d}"
+        return str(seconds)
+
+    def dynamo_load(self, value, *, context=None):
+        if "." in value or "E" in value or "e" in value:
+            exact = decimal.Decimal(value)
+            seconds = int(exact)
+            micros = int((exact - seconds) * 1_000_000)
+            return (datetime.datetime.fromtimestamp(seconds, UTC)
+                    + datetime.timedelta(microseconds=micros))
+        return datetime.datetime.fromtimestamp(int(value), UTC)
+
+
+class Enum(Type):
+    """Members of an :class:`enum.Enum`, stored by name."""
+
+    backing_type = "S"
+
+    def __init__(self, enum_cls: type) -> None:
+        if not (isinstance(enum_cls, type) and issubclass(enum_cls, enum.Enum)):
+            raise InvalidModel(f"Enum needs an enum.Enum subclass, got {enum_cls!r}")
+        self.enum_cls = enum_cls
+        self.python_type = enum_cls
+
+    def dynamo_dump(self, value, *, context=None):
+        if not isinstance(value, self.enum_cls):
+            raise _wrong(self.enum_cls.__name__, value)
+        return value.name
+
+    def dynamo_load(self, value, *, context=None):
+        try:
+            return self.enum_cls[value]
+        except KeyError:
+            raise InvalidValue(f"{value!r} is not a member of {self.enum_cls.__name__}") from None
+
+    def __repr__(self) -> str:
+        return f"Enum({self.enum_cls.__name__})"
+
+
+class JSON(Type):
+    """Any JSON-serialisable value, stored as a compact JSON string."""
+
+    backing_type = "S"
+    mutable = True
+
+    def dynamo_dump(self, value, *, context=None):
+        try:
+            return json.dumps(value, separators=(",", ":"), sort_keys=True)
+        except (TypeError, ValueError) as error:
+            raise InvalidType(f"value is not JSON-serialisable: {error}") from None
+
+    def dynamo_load(self, value, *, context=None):
+        return json.loads(value)
+
+
+class Set(Type):
+    """A set of strings, numbers or binaries (``SS``, ``NS``, ``BS``).
+
+    An empty set cannot be stored in DynamoDB: it dumps to nothing, so saving it
+    removes the attribute.  Elements that are equal once normalised (1 and 1.0)
+    are one element; a list with both is refused.
+    """
+
+    python_type = set
+    mutable = True
+
+    def __init__(self, typedef: Any) -> None:
+        self.inner = instance(typedef)
+        if self.inner.backing_type not in ("S", "N", "B"):
+            raise InvalidModel(
+                f"Set elements must be a string, number or binary type, not {self.inner!r}")
+        self.backing_type = self.inner.backing_type + "S"
+
+    def dynamo_dump(self, value, *, context=None):
+        if not isinstance(value, (set, frozenset, list, tuple)):
+            raise _wrong("a set", value)
+        if not value:
+            return None
+        dump = self.inner.dynamo_dump
+        out = [dump(v, context=context) for v in value]
+        if self.backing_type == "NS":
+            seen = {decimal.Decimal(v) for v in out}
+        else:
+            seen = set(out)
+        if len(seen) != len(out):
+            raise InvalidValue(f"set {value!r:.80} has duplicate elements once normalised")
+        return out
+
+    def dynamo_load(self, value, *, context=None):
+        load = self.inner.dynamo_load
+        return {load(v, context=context) for v in value}
+
+    def __repr__(self) -> str:
+        return f"Set({self.inner!r})"
+
+
+class List(Type):
+    """A list whose elements are all of one type (``L``); None elements are ``NULL``."""
+
+    python_type = list
+    backing_type = "L"
+    mutable = True
+
+    def __init__(self, typedef: Any) -> None:
+        self.inner = instance(typedef)
+
+    def dynamo_dump(self, value, *, context=None):
+        if not isinstance(value, (list, tuple)):
+            raise _wrong("a list", value)
+        dump = self.inner._dump
+        return [dump(v, context) or _NULL for v in value]
+
+    def dynamo_load(self, value, *, context=None):
+        load = self.inner._load
+        return [load(v, context) for v in value]
+
+    def _element(self, key):
+        if not isinstance(key, int) or isinstance(key, bool) or key < 0:
+            raise InvalidValue(f"a List is indexed by non-negative ints, not {key!r}")
+        return self.inner
+
+    def __repr__(self) -> str:
+        return f"List({self.inner!r})"
+
+
+class Map(Type):
+    """A dict with declared keys, each of its own type (``M``).
+
+    ``Map(color=String, size=Integer)``.  None values are left out; loading
+    returns only the keys present in the item.
+    """
+
+    python_type = dict
+    backing_type = "M"
+    mutable = True
+
+    def __init__(self, **fields: Any) -> None:
+        self.fields: Dict[str, Type] = {name: instance(t) for name, t in fields.items()}
+
+    def dynamo_dump(self, value, *, context=None):
+        if not isinstance(value, dict):
+            raise _wrong("a dict", value)
+        fields = self.fields
+        out = {}
+        for key, item in value.items():
+            try:
+                typedef = fields[key]
+            except KeyError:
+                raise InvalidValue(f"{key!r} is not a field of {self!r}") from None
+            if item is None:
+                continue
+            wire = typedef._dump(item, context)
+            if wire is not None:
+                out[key] = wire
+        return out
+
+    def dynamo_load(self, value, *, context=None):
+        fields = self.fields
+        return {key: fields[key]._load(wire, context)
+                for key, wire in value.items() if key in fields}
+
+    def _element(self, key):
+        try:
+            return self.fields[key]
+        except KeyError:
+            raise InvalidValue(f"{key!r} is not a field of {self!r}") from None
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{k}={v!r}" for k, v in self.fields.items())
+        return f"Map({inner})"
+
+
+_NULL = {"NULL": True}
+
+
+def dump_dynamic(value: Any, context: Any = None) -> Optional[dict]:
+    """Infer the DynamoDB type of plain data: str, bytes, bool, numbers, None,
+    sets, lists/tuples and dicts with str keys, nested to any depth."""
+    if value is None:
+        return _NULL
+    cls = value.__class__
+    if cls is str:
+        return {"S": value}
+    if cls is bool:
+        return {"BOOL": value}
+    if cls is int:
+        return {"N": dump_int(value)}
+    if cls is float:
+        return {"N": dump_float(value)}
+    if isinstance(value, decimal.Decimal):
+        return {"N": check_number(value)}
+    if isinstance(value, (bytes, bytearray)):
+        return {"B": bytes(value)}
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise InvalidType(f"map keys must be str, got {key!r}")
+            out[key] = dump_dynamic(item, context)
+        return {"M": out}
+    if isinstance(value, (list, tuple)):
+        return {"L": [dump_dynamic(item, context) for item in value]}
+    if isinstance(value, (set, frozenset)):
+        if not value:
+            return None
+        kinds = {_set_kind(item) for item in value}
+        if len(kinds) != 1:
+            raise InvalidValue(f"set {value!r:.80} mixes element types")
+        kind = kinds.pop()
+        return Set({"S": String, "N": Number, "B": Binary}[kind])._dump(value, context)
+    if isinstance(value, (str, int, float)):  # subclasses such as IntEnum
+        return dump_dynamic(_plain(value), context)
+    raise InvalidType(f"cannot store {type(value).__name__} {value!r:.80} in a dynamic column")
+
+
+def _plain(value: Any) -> Any:
+    for base in (bool, str, int, float):
+        if isinstance(value, base):
+            return base(value)
+    return value
+
+
+def _set_kind(item: Any) -> str:
+    if isinstance(item, str):
+        return "S"
+    if isinstance(item, (bytes, bytearray)):
+        return "B"
+    if isinstance(item, (int, float, decimal.Decimal)) and not isinstance(item, bool):
+        return "N"
+    raise InvalidType(f"sets hold strings, numbers or bytes, not {type(item).__name__}")
+
+
+def _load_number(value: str) -> Any:
+    """Integers load as int, anything else as an exact Decimal."""
+    try:
+        return int(value)
+    except ValueError:
+        return decimal.Decimal(value)
+
+
+def load_dynamic(wire: dict, context: Any = None) -> Any:
+    """The inverse of :func:`dump_dynamic`."""
+    (kind, inner), = wire.items()
+    if kind == "S" or kind == "BOOL" or kind == "B":
+        return inner
+    if kind == "N":
+        return _load_number(inner)
+    if kind == "M":
+        return {key: load_dynamic(item, context) for key, item in inner.items()}
+    if kind == "L":
+        return [load_dynamic(item, context) for item in inner]
+    if kind == "NULL":
+        return None
+    if kind == "SS" or kind == "BS":
+        return set(inner)
+    if kind == "NS":
+        return {_load_number(item) for item in inner}
+    raise InvalidValue(f"unknown DynamoDB type {kind!r}")
+
+
+class _Dynamic(Type):
+    """Any plain value; the element type of dynamic lists and maps."""
+
+    mutable = True
+
+    def _dump(self, value, context=None):
+        return dump_dynamic(value, context) if value is not None else None
+
+    def _load(self, wire, context=None):
+        return None if wire is None else load_dynamic(wire, context)
+
+    def _element(self, key):
+        return self
+
+
+_DYNAMIC = _Dynamic()
+
+
+class DynamicList(Type):
+    """A list of arbitrary plain data (str, bytes, bool, numbers, None, sets, lists, dicts)."""
+
+    python_type = list
+    backing_type = "L"
+    mutable = True
+
+    def dynamo_dump(self, value, *, context=None):
+        if not isinstance(value, (list, tuple)):
+            raise _wrong("a list", value)
+        return [dump_dynamic(item, context) or _NULL for item in value]
+
+    def dynamo_load(self, value, *, context=None):
+        return [load_dynamic(item, context) for item in value]
+
+    def _element(self, key):
+        return _DYNAMIC
+
+
+class DynamicMap(Type):
+    """A dict of arbitrary plain data with str keys; numbers load as int or Decimal."""
+
+    python_type = dict
+    backing_type = "M"
+    mutable = True
+
+    def dynamo_dump(self, value, *, context=None):
+        if not isinstance(value, dict):
+            raise _wrong("a dict", value)
+        out = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise InvalidType(f"map keys must be str, got {key!r}")
+            wire = dump_dynamic(item, context)
+            if wire is not None:
+                out[key] = wire
+        return out
+
+    def dynamo_load(self, value, *, context=None):
+        return {key: load_dynamic(item, context) for key, item in value.items()}
+
+    def _element(self, key):
+        return _DYNAMIC

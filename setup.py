@@ -1,0 +1,26 @@
+from setuptools import find_packages, setup
+
+with open("README.md", encoding="utf-8") as f:
+    long_description = f.read()
+
+setup(
+    name="bloop",
+    version="4.0.0.dev0",
+    description="A Python object mapper for Amazon DynamoDB",
+    long_description=long_description,
+    long_description_content_type="text/markdown",
+    packages=find_packages(include=["bloop", "bloop.*"]),
+    package_data={"bloop": ["py.typed"]},
+    python_requires=">=3.9",
+    install_requires=["boto3>=1.28", "botocore>=1.31"],
+    extras_require={
+        "test": ["moto[server]>=5.0", "pytest>=7", "flake8>=6", "hypothesis>=6"],
+        "docs": ["sphinx>=7"],
+    },
+    license="MIT",
+    classifiers=[
+        "Programming Language :: Python :: 3",
+        "Topic :: Database",
+        "Intended Audience :: Developers",
+    ],
+)

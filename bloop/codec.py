@@ -87,12 +87,20 @@ def check_item(meta: Any, item: Dict[str, dict]) -> None:
     for index in meta.indexes:
         for column in index.keys:
             wire = item.get(column.dynamo_name)
-            if wire is not None:
-                (kind, inner), = wire.items()
-                if kind in ("S", "B") and len(inner) == 0:
-                    raise InvalidValue(
-                        f"{meta.model.__name__}.{column.name}: DynamoDB refuses an empty string or "
-                        f"binary in the key of index {index.name}")
+            if wire is None:
+                continue
+            (kind, inner), = wire.items()
+            if kind not in ("S", "B"):
+                continue
+            size = len(inner.encode()) if kind == "S" else len(inner)
+            where = f"{meta.model.__name__}.{column.name}"
+            if size == 0:
+                raise InvalidValue(f"{where}: DynamoDB refuses an empty string or binary in the key "
+                                   f"of index {index.name}")
+            limit = limits.MAX_HASH_KEY_SIZE if column is index.hash_key else limits.MAX_RANGE_KEY_SIZE
+            if size > limit:
+                raise LimitExceeded(f"{where}: {size} bytes as a key of index {index.name}; DynamoDB "
+                                    f"allows {limit}")
     size = item_size(item)
     if size > limits.MAX_ITEM_SIZE:
         raise LimitExceeded(

@@ -336,7 +336,7 @@ def batch_write(policy: Policy, items: List[Tuple[Keyed, Dict[str, Any]]], opera
         why = "a request failed" if errors else f"DynamoDB left them unprocessed for {policy.batch_deadline}s"
         error = BatchIncomplete(
             f"{operation}: {len(objs)} of {len(items)} objects were not written ({why}); "
-            "the rest were", objs, operation)
+            f"{len(items) - len(objs)} were", objs, operation)
         if errors:
             raise error from errors[0]
         raise error

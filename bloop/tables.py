@@ -32,8 +32,10 @@ def _projection(index: Any) -> Dict[str, Any]:
     if index.projection_mode == "keys":
         return {"ProjectionType": "KEYS_ONLY"}
     keys = {id(c) for c in index.model.Meta.keys} | {id(c) for c in index.keys}
-    return {"ProjectionType": "INCLUDE",
-            "NonKeyAttributes": [c.dynamo_name for c in index.projected if id(c) not in keys]}
+    included = [c.dynamo_name for c in index.projected if id(c) not in keys]
+    if not included:  # every listed column is a key: DynamoDB wants KEYS_ONLY
+        return {"ProjectionType": "KEYS_ONLY"}
+    return {"ProjectionType": "INCLUDE", "NonKeyAttributes": included}
 
 
 def create_request(model: Any, table_name: str) -> Dict[str, Any]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Dict, Iterator, List, Optional
 
 from . import operations, tables
@@ -35,6 +36,7 @@ class Engine:
         ``"staging-{table_name}"``) or a callable ``model -> name``.
     :param batch_deadline: seconds to keep re-sending items DynamoDB left unprocessed.
     :param clock: monotonic seconds; :param sleep: blocking sleep (both for tests).
+    :param max_concurrency: independent batch requests in flight at once (threads).
     """
 
     def __init__(self, dynamodb: Any = None, dynamodbstreams: Any = None, *,
@@ -42,7 +44,7 @@ class Engine:
                  table_name_template: Any = "{table_name}", batch_deadline: float = 30.0,
                  clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], None] = time.sleep,
-                 rng: Optional[random.Random] = None) -> None:
+                 rng: Optional[random.Random] = None, max_concurrency: int = 4) -> None:
         if dynamodb is None:
             dynamodb = make_client("dynamodb", endpoint_url=endpoint_url, region_name=region_name)
         if isinstance(table_name_template, str):
@@ -53,6 +55,10 @@ class Engine:
         self.session = Session(dynamodb, dynamodbstreams)
         self.table_name_template = table_name_template
         self._sleep = sleep
+        if not isinstance(max_concurrency, int) or max_concurrency < 1:
+            raise InvalidType(f"max_concurrency must be a positive int, not {max_concurrency!r}")
+        self.max_concurrency = max_concurrency
+        self._pool: Optional[ThreadPoolExecutor] = None
         self.policy = Policy(self._table_name, clock, rng or random.Random(), batch_deadline)
         self._bound: Dict[type, str] = {}
         #: an abstract base class for this engine's models: ``engine.bind()`` binds its subclasses
@@ -74,8 +80,13 @@ class Engine:
         return name
 
     def _send(self, calls: List[operations.Call]) -> List[Any]:
+        """Send independent calls, up to ``max_concurrency`` at once; outcomes in call order."""
         call = self.session.call
-        return [outcome(call, one) for one in calls]
+        if len(calls) == 1 or self.max_concurrency == 1:
+            return [outcome(call, one) for one in calls]
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self.max_concurrency, thread_name_prefix="bloop")
+        return list(self._pool.map(lambda one: outcome(call, one), calls))
 
     def _run(self, op: operations.Op) -> Any:
         return drive(op, self._send, self._sleep)

@@ -100,7 +100,7 @@ class Renderer:
         if kind == "is_type":
             return f"attribute_type({path}, {self.value({'S': node.value})})"
         if kind == "begins_with":
-            if typedef.backing_type not in ("S", "B"):
+            if typedef.backing_type not in ("S", "B", ""):  # "": a path into dynamic data
                 raise InvalidCondition(f"begins_with needs a string or binary, not {_describe(operand)}")
             return f"begins_with({path}, {self._dump(typedef, node.value, what)})"
         if kind == "contains":

@@ -98,11 +98,11 @@ def _among(column: Any, columns: Any) -> bool:
     return any(column is other for other in columns)
 
 
-def _column_name(value: Any, what: str) -> Optional[str]:
-    if value is None or isinstance(value, str):
+def _column_name(value: Any, what: str) -> Any:
+    """A column name or a Column; a Column is kept as is, because in a class body
+    (``hash_key=email``) its name is not known yet: it is set when the class is created."""
+    if value is None or isinstance(value, (str, Column)):
         return value
-    if isinstance(value, Column):
-        return value.name
     raise InvalidModel(f"{what} must name a column, got {value!r}")
 
 
@@ -166,7 +166,7 @@ class Index:
             self.hash_key = self._lookup(by_name, self._hash_key, model)
         if isinstance(self, LocalSecondaryIndex) and self._range_key is None:
             raise InvalidModel(f"{model.__name__}.{self.name}: a LocalSecondaryIndex needs a range_key")
-        self.range_key = self._lookup(by_name, self._range_key, model) if self._range_key else None
+        self.range_key = self._lookup(by_name, self._range_key, model) if self._range_key is not None else None
         for key in self.keys:
             if key.typedef.backing_type not in ("S", "N", "B"):
                 raise InvalidModel(
@@ -184,7 +184,9 @@ class Index:
             included = [self._lookup(by_name, name, model) for name in self._projection]
             self.projected = always + [c for c in included if not _among(c, always)]
 
-    def _lookup(self, by_name: Dict[str, Column], name: str, model: type) -> Column:
+    def _lookup(self, by_name: Dict[str, Column], name: Any, model: type) -> Column:
+        if isinstance(name, Column):
+            name = name.name
         try:
             return by_name[name]
         except KeyError:
@@ -326,6 +328,8 @@ def _validate(cls: type, meta: Any, hash_keys: list, range_keys: list, versions:
     if meta.ttl is not None:
         ttl_name = _column_name(meta.ttl.get("column") if isinstance(meta.ttl, dict) else None,
                                 "Meta.ttl['column']")
+        if isinstance(ttl_name, Column):
+            ttl_name = ttl_name.name
         column = meta.columns_by_name.get(ttl_name or "")
         if column is None:
             raise InvalidModel(f"{name}.Meta.ttl must be {{'column': <a column name>}}, got {meta.ttl!r}")

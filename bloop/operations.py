@@ -284,6 +284,12 @@ def _key_names(entries: Iterable[Keyed]) -> Dict[str, List[str]]:
     return {e.table: [c.dynamo_name for c in type(e.obj).Meta.keys] for e in entries}
 
 
+def _next_attempt(attempt: int, progressed: bool) -> int:
+    """The backoff grows with each round that made no progress and eases after progress,
+    so a table that drains slowly is not hammered, and one that drains is not kept waiting."""
+    return max(attempt - 1, 0) if progressed else attempt + 1
+
+
 def batch_write(policy: Policy, items: List[Tuple[Keyed, Dict[str, Any]]], operation: str,
                 done: Any) -> Op:
     """BatchWriteItem in chunks of 25, re-sending unprocessed items with backoff.
@@ -297,7 +303,7 @@ def batch_write(policy: Policy, items: List[Tuple[Keyed, Dict[str, Any]]], opera
     failed: List[Tuple[Keyed, Dict[str, Any]]] = []
     errors: List[BaseException] = []
     deadline = policy.clock() + policy.batch_deadline
-    attempt = 0
+    attempt = -1
     while pending:
         chunks = _chunks(pending, limits.MAX_BATCH_WRITE)
         calls = []
@@ -323,10 +329,10 @@ def batch_write(policy: Policy, items: List[Tuple[Keyed, Dict[str, Any]]], opera
                     retry.append((entry, write))
                 else:
                     done(entry, write)
+        attempt = _next_attempt(attempt, progressed=len(retry) < len(pending))
         pending = retry
         if pending:
             delay = policy.delay(attempt)
-            attempt += 1
             if policy.clock() + delay > deadline:
                 break
             yield Sleep(delay)
@@ -359,7 +365,7 @@ def load(policy: Policy, objs: Any, consistent: bool = False) -> Op:
     failed: List[Keyed] = []
     errors: List[BaseException] = []
     deadline = policy.clock() + policy.batch_deadline
-    attempt = 0
+    attempt = -1
     while pending:
         chunks = _chunks(pending, limits.MAX_BATCH_GET)
         calls = []
@@ -388,10 +394,10 @@ def load(policy: Policy, objs: Any, consistent: bool = False) -> Op:
                     entry = by_identity.get(key_identity(table, key))
                     if entry is not None:
                         retry.append(entry)
+        attempt = _next_attempt(attempt, progressed=len(retry) < len(pending))
         pending = retry
         if pending:
             delay = policy.delay(attempt)
-            attempt += 1
             if policy.clock() + delay > deadline:
                 break
             yield Sleep(delay)

@@ -9,6 +9,8 @@ itself only re-sends what DynamoDB reports as unprocessed.
 """
 from __future__ import annotations
 
+import logging
+import time
 from typing import Any, Dict, Optional
 
 import botocore.exceptions
@@ -20,6 +22,10 @@ from .exceptions import (
 )
 
 __all__ = ["Session", "make_client", "translate_error", "DEFAULT_CONFIG"]
+
+#: DEBUG: one line per request (operation, table, duration, outcome); never parameters
+#: values, headers or credentials.
+logger = logging.getLogger("bloop.session")
 
 #: the botocore configuration of clients bloop creates itself
 DEFAULT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 4})
@@ -94,13 +100,31 @@ class Session:
         if method is None:
             client = self.dynamodbstreams if operation in _STREAM_OPERATIONS else self.dynamodb
             method = self._methods[operation] = getattr(client, operation)
+        started = time.monotonic()
         try:
-            return method(**request)
+            response = method(**request)
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
-            raise translate_error(error, _pascal(operation)) from error
+            translated = translate_error(error, _pascal(operation))
+            if logger.isEnabledFor(logging.DEBUG):
+                logger.debug("%s %s failed after %.3fs: %s", operation, _target(request),
+                             time.monotonic() - started, getattr(translated, "code", ""))
+            raise translated from error
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("%s %s in %.3fs", operation, _target(request), time.monotonic() - started)
+        return response
 
 
 _STREAM_OPERATIONS = {"describe_stream", "get_shard_iterator", "get_records", "list_streams"}
+
+
+def _target(request: Dict[str, Any]) -> str:
+    if "TableName" in request:
+        return str(request["TableName"])
+    items = request.get("RequestItems") or request.get("TransactItems")
+    if isinstance(items, dict):
+        return ",".join(f"{table}({len(v) if isinstance(v, list) else len(v.get('Keys', []))})"
+                        for table, v in items.items())
+    return ""
 
 
 def _pascal(operation: str) -> str:

@@ -39,9 +39,8 @@ __all__ = [
 ]
 
 UTC = datetime.timezone.utc
-_DECIMAL_CONTEXT = decimal.Context(prec=60)
 _FLOAT_MIN = 1e-130
-_FLOAT_MAX = 9.9999999999999999e125
+_FLOAT_MAX = 1e126  # exclusive: this float's repr is "1e+126", above DynamoDB's largest number
 
 
 def instance(typedef: Any) -> "Type":
@@ -66,14 +65,15 @@ def check_number(value: decimal.Decimal) -> str:
         raise InvalidValue(f"DynamoDB cannot store {value}: numbers must be finite")
     if value.is_zero():
         return "0"
-    normal = value.normalize(_DECIMAL_CONTEXT)
-    digits = normal.as_tuple().digits
-    if len(digits) > limits.MAX_NUMBER_DIGITS:
+    # Count digits and read the exponent exactly: arithmetic in a decimal context
+    # (normalize, abs) would round long values into range (or overflow).
+    significant = "".join(map(str, value.as_tuple().digits)).strip("0")
+    if len(significant) > limits.MAX_NUMBER_DIGITS:
         raise InvalidValue(
-            f"{value} has {len(digits)} significant digits; DynamoDB keeps at most "
+            f"{value} has {len(significant)} significant digits; DynamoDB keeps at most "
             f"{limits.MAX_NUMBER_DIGITS}")
-    magnitude = abs(normal)
-    if magnitude < limits.MIN_POSITIVE_NUMBER or magnitude > limits.MAX_NUMBER:
+    # With at most 38 digits, 1E-130 <= |value| <= 9.99..9E+125 is a range of exponents.
+    if not limits.MIN_POSITIVE_NUMBER.adjusted() <= value.adjusted() <= limits.MAX_NUMBER.adjusted():
         raise InvalidValue(f"{value} is outside DynamoDB's number range 1E-130 .. 9.99E+125")
     return str(value)
 
@@ -88,7 +88,7 @@ def dump_float(value: float) -> str:
     magnitude = abs(value)
     if magnitude == 0.0:
         return "0"
-    if _FLOAT_MIN <= magnitude <= _FLOAT_MAX:
+    if _FLOAT_MIN <= magnitude < _FLOAT_MAX:
         return repr(value)
     if magnitude != magnitude or magnitude == float("inf"):
         raise InvalidValue(f"DynamoDB cannot store {value}: numbers must be finite")
@@ -274,6 +274,10 @@ class DateTime(Type):
         return datetime.datetime.fromisoformat(value).astimezone(UTC)
 
 
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = datetime.timedelta(microseconds=1)
+
+
 class Timestamp(Type):
     """Timezone-aware datetimes stored as epoch seconds (a Number): the type for TTL.
 
@@ -285,20 +289,19 @@ class Timestamp(Type):
     backing_type = "N"
 
     def dynamo_dump(self, value, *, context=None):
-        value = _aware_utc(value)
-        seconds = int(value.replace(microsecond=0).timestamp())
-        if value.microsecond:
-            return f"{seconds}.{value.microsecond:06d}"
+        # Exact integer arithmetic on microseconds: correct before 1970 too, where
+        # the fraction counts towards the past (-0.5 is 23:59:59.5).
+        micros = (_aware_utc(value) - _EPOCH) // _MICROSECOND
+        seconds, fraction = divmod(micros, 1_000_000)
+        if fraction:
+            return str(decimal.Decimal(micros).scaleb(-6))
         return str(seconds)
 
     def dynamo_load(self, value, *, context=None):
         if "." in value or "E" in value or "e" in value:
-            exact = decimal.Decimal(value)
-            seconds = int(exact)
-            micros = int((exact - seconds) * 1_000_000)
-            return (datetime.datetime.fromtimestamp(seconds, UTC)
-                    + datetime.timedelta(microseconds=micros))
-        return datetime.datetime.fromtimestamp(int(value), UTC)
+            micros = int(decimal.Decimal(value).scaleb(6))
+            return _EPOCH + datetime.timedelta(microseconds=micros)
+        return _EPOCH + datetime.timedelta(seconds=int(value))
 
 
 class Enum(Type):
@@ -486,10 +489,12 @@ def dump_dynamic(value: Any, context: Any = None) -> Optional[dict]:
         for key, item in value.items():
             if not isinstance(key, str):
                 raise InvalidType(f"map keys must be str, got {key!r}")
-            out[key] = dump_dynamic(item, context)
+            wire = dump_dynamic(item, context)
+            if wire is not None:  # an empty set has no DynamoDB form: leave it out
+                out[key] = wire
         return {"M": out}
     if isinstance(value, (list, tuple)):
-        return {"L": [dump_dynamic(item, context) for item in value]}
+        return {"L": [dump_dynamic(item, context) or _NULL for item in value]}
     if isinstance(value, (set, frozenset)):
         if not value:
             return None

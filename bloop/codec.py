@@ -117,7 +117,8 @@ def _value_size(wire: dict, depth: int = 1) -> int:
         return len(inner)
     if kind == "BOOL" or kind == "NULL":
         return 1
-    if depth > limits.MAX_NESTING_DEPTH:
+    if depth >= limits.MAX_NESTING_DEPTH and inner and kind in ("L", "M"):
+        # the top-level attribute is level 1 and a scalar inside a map is one level more
         raise LimitExceeded(f"a value is nested deeper than DynamoDB's {limits.MAX_NESTING_DEPTH} levels")
     if kind == "SS":
         return sum(len(x.encode()) for x in inner)

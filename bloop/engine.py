@@ -13,7 +13,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Dict, Iterator, List, Optional
 
-from . import operations, tables
+from . import limits, operations, tables
 from .conditions import Condition
 from .exceptions import InvalidModel, InvalidType
 from .models import BaseModel, walk_subclasses
@@ -23,7 +23,7 @@ from .session import Session, make_client
 
 __all__ = ["Engine"]
 
-_TABLE_NAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
+_TABLE_NAME_CHARS = set(limits.TABLE_NAME_CHARS)
 
 
 class Engine:
@@ -73,7 +73,8 @@ class Engine:
             return name
         template = self.table_name_template
         name = template(model) if callable(template) else template.format(table_name=model.Meta.table_name)
-        if not (3 <= len(name) <= 255) or not set(name) <= _TABLE_NAME_CHARS:
+        if not isinstance(name, str) or not set(name) <= _TABLE_NAME_CHARS or \
+                not limits.MIN_TABLE_NAME <= len(name) <= limits.MAX_TABLE_NAME:
             raise InvalidModel(
                 f"table name {name!r} for {model.__name__} is not valid: DynamoDB needs 3 to 255 "
                 "characters of a-z, A-Z, 0-9, '_', '-' and '.'")

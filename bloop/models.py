@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, Iterator, List, Optional, Union
 
+from . import limits
 from .conditions import Operand
 from .exceptions import InvalidModel, UnknownColumn
 from .types import Type, instance
@@ -62,7 +63,7 @@ class Column(Operand):
 
     @property
     def dynamo_name(self) -> str:
-        return self._dynamo_name or self.name
+        return self.name if self._dynamo_name is None else self._dynamo_name
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
@@ -79,6 +80,13 @@ class Column(Operand):
         obj.__dict__[self.name] = None
 
     __hash__ = object.__hash__
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        # A column belongs to its model class: pickle it by reference, so an unpickled
+        # condition or search points at the model's own column (bloop compares by identity).
+        if self.model is not None and self.model.__dict__.get(self.name) is self:
+            return getattr, (self.model, self.name)
+        return super().__reduce_ex__(protocol)
 
     def _copy(self) -> "Column":
         copy = Column(self.typedef, hash_key=self.hash_key, range_key=self.range_key,
@@ -134,7 +142,7 @@ class Index:
 
     @property
     def dynamo_name(self) -> str:
-        return self._dynamo_name or self.name
+        return self.name if self._dynamo_name is None else self._dynamo_name
 
     @property
     def keys(self) -> List[Column]:
@@ -142,6 +150,12 @@ class Index:
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        # By reference, like a column (see Column.__reduce_ex__).
+        if self.model is not None and self.model.__dict__.get(self.name) is self:
+            return getattr, (self.model, self.name)
+        return super().__reduce_ex__(protocol)
 
     def _copy(self) -> "Index":
         copy = object.__new__(type(self))
@@ -302,7 +316,25 @@ def _setup_model(cls: type) -> None:
     _validate(cls, meta, hash_keys, range_keys, versions)
     for index in meta.indexes:
         index._resolve(cls, meta)
+    _validate_names(cls, meta)
     meta.projected = list(all_columns)
+
+
+def _validate_names(cls: type, meta: Any) -> None:
+    """DynamoDB's naming rules ("Supported data types and naming rules")."""
+    key_ids = {id(k) for k in meta.keys} | {id(k) for index in meta.indexes for k in index.keys}
+    for column in meta.columns:
+        size = len(column.dynamo_name.encode())
+        limit = limits.MAX_KEY_ATTRIBUTE_NAME if id(column) in key_ids else limits.MAX_ATTRIBUTE_NAME
+        if size > limit:
+            raise InvalidModel(
+                f"{cls.__name__}.{column.name}: the attribute name is {size} bytes; DynamoDB allows "
+                f"{limit}{' for a key attribute' if id(column) in key_ids else ''}")
+    for index in meta.indexes:
+        name = index.dynamo_name
+        if not (3 <= len(name) <= 255) or not set(name) <= set(limits.TABLE_NAME_CHARS):
+            raise InvalidModel(f"{cls.__name__}.{index.name}: index name {name!r} must be 3 to 255 "
+                               "characters of a-z, A-Z, 0-9, '_', '-' and '.'")
 
 
 def _validate(cls: type, meta: Any, hash_keys: list, range_keys: list, versions: list) -> None:

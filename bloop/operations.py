@@ -26,7 +26,7 @@ from .exceptions import (
     InvalidValue, ObjectsNotFound,
 )
 from .expressions import Renderer
-from .tracking import changes, forget, record, record_all
+from .tracking import changes, dump_column, forget, record, record_all
 
 __all__ = ["Call", "Sleep", "call", "save", "delete", "load", "Policy"]
 
@@ -177,7 +177,14 @@ def update_request(policy: Policy, entry: Keyed, condition: Optional[Condition],
     obj = entry.obj
     meta = type(obj).Meta
     key_ids = {id(k) for k in meta.keys}
-    entries = changes(obj, [c for c in meta.columns if id(c) not in key_ids])
+    columns = [c for c in meta.columns if id(c) not in key_ids]
+    entries = changes(obj, columns)
+    if not entries:
+        # Nothing changed since the last sync: re-assert every known value, so that a
+        # save always leaves the item holding the object's values (and UpdateItem has
+        # an expression to apply).
+        entries = [(c, "set", wire) for c in columns
+                   for wire in (dump_column(c, obj.__dict__.get(c.name)),) if wire is not None]
     renderer = Renderer()
     request: Dict[str, Any] = {"TableName": entry.table, "Key": entry.key}
     request.update(renderer.render(update=entries, condition=condition))
@@ -195,6 +202,14 @@ def update_request(policy: Policy, entry: Keyed, condition: Optional[Condition],
     if return_values:
         request["ReturnValues"] = return_values
     return request, entries
+
+
+def _create_only(entry: Keyed) -> Dict[str, Any]:
+    """PutItem of just the key, only if no item has that key."""
+    hash_key = type(entry.obj).Meta.hash_key
+    return {"TableName": entry.table, "Item": entry.key,
+            "ConditionExpression": "attribute_not_exists(#n0)",
+            "ExpressionAttributeNames": {"#n0": hash_key.dynamo_name}}
 
 
 def delete_request(entry: Keyed, condition: Optional[Condition],
@@ -228,10 +243,19 @@ def save(policy: Policy, objs: Any, condition: Any = None, sync: Optional[str] =
             any(type(e.obj).Meta.version is not None for e in entries):
         prepared = [(e, *update_request(policy, e, condition, return_values)) for e in entries]
         for entry, request, updates in prepared:
+            operation = "update_item"
+            if "UpdateExpression" not in request and "ConditionExpression" not in request and not return_values:
+                # Only a key to write: make sure the item exists without touching it if it
+                # does (an UpdateItem with no expression does the same on DynamoDB, but
+                # emulators mishandle it).
+                operation, request = "put_item", _create_only(entry)
             try:
-                response = yield from call("update_item", request)
+                response = yield from call(operation, request)
             except ConstraintViolation as error:
-                raise _failed(error, entry.obj)
+                if operation == "put_item":
+                    response = {}  # the item exists already: nothing else to write
+                else:
+                    raise _failed(error, entry.obj)
             record(entry.obj, updates, type(entry.obj).Meta.keys)
             if return_values:
                 load_into(entry.obj, response.get("Attributes", {}))

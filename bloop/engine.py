@@ -190,6 +190,3 @@ def _check_positional(condition: Any, verb: str) -> None:
         raise InvalidType(
             f"engine.{verb}(obj, condition): {condition!r} is not a condition. To {verb} several "
             f"objects, pass them in one list: engine.{verb}([a, b])")
-
-
-

@@ -55,6 +55,7 @@ class Column(Operand):
     # Operand protocol: a column is a path with no segments, typed by its own type
     # (this shadows Operand.typedef, which walks into a column's type).
     typedef: Type = None  # type: ignore[assignment]
+
     @property
     def column(self) -> "Column":
         return self

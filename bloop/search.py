@@ -197,6 +197,8 @@ class Prepared:
                             "put it in the key condition")
         elif search._key is not None:
             raise InvalidSearch(f"{where}: a scan has no key condition; use filter()")
+        elif not search._forward:
+            raise InvalidSearch(f"{where}: a scan has no order; forward(False) is for queries")
         if search._consistent and isinstance(index, GlobalSecondaryIndex):
             raise InvalidSearch(f"{where}: DynamoDB has no consistent reads on a global secondary index")
 

@@ -131,8 +131,8 @@ def compare(model: Any, table: Dict[str, Any]) -> List[str]:
     if meta.stream_view:
         stream = table.get("StreamSpecification") or {}
         if not stream.get("StreamEnabled") or stream.get("StreamViewType") != meta.stream_view:
-            diffs.append(f"the table's stream is {stream.get('StreamViewType') if stream.get('StreamEnabled') else 'off'},"
-                         f" the model needs {meta.stream_view}")
+            actual = stream.get("StreamViewType") if stream.get("StreamEnabled") else "off"
+            diffs.append(f"the table's stream is {actual}, the model needs {meta.stream_view}")
     return diffs
 
 

@@ -117,6 +117,7 @@ def test_expression_size_and_in_operands(docs, requests):
     query = docs.query(Doc).key(Doc.id == "e")
     refused(requests, LimitExceeded, lambda: query.filter(Doc.body.in_(values + ["x"])).all())
     assert [d.body for d in query.filter(Doc.body.in_(values))] == ["b7"]
+
     # The 4 KB limit is on the expression string (placeholders, not values).
     def ored(n):
         condition = bloop.Condition()

@@ -20,8 +20,8 @@ def test_seed_example(backend, monkeypatch, capsys):
         client = boto3.client("dynamodb", endpoint_url=backend["endpoint_url"])
         if "GameScores" in client.list_tables()["TableNames"]:
             client.delete_table(TableName="GameScores")
-            client.get_waiter("table_not_exists").wait(TableName="GameScores",
-                                                        WaiterConfig={"Delay": 0.2, "MaxAttempts": 100})
+            waiter = client.get_waiter("table_not_exists")
+            waiter.wait(TableName="GameScores", WaiterConfig={"Delay": 0.2, "MaxAttempts": 100})
     first = run_seed(capsys)
     assert first == [
         "Failed to load",

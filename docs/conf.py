@@ -1,0 +1,23 @@
+"""Sphinx configuration for bloop's documentation (``make docs``)."""
+import os
+import sys
+
+# Document the bloop in this checkout, even without an editable install.
+sys.path.insert(0, os.path.abspath(".."))
+
+import bloop  # noqa: E402
+
+project = "bloop"
+author = "the bloop maintainers"
+copyright = "bloop maintainers"
+release = bloop.__version__
+version = ".".join(release.split(".")[:2])
+
+extensions = ["sphinx.ext.autodoc"]
+autodoc_member_order = "bysource"
+
+root_doc = "index"
+exclude_patterns = ["_build"]
+pygments_style = "sphinx"
+html_theme = "alabaster"
+html_title = f"bloop {release}"

@@ -1,0 +1,203 @@
+"""bloop.conditions: building inert condition nodes from columns and paths."""
+import pytest
+
+from bloop import BaseModel, Column, Condition, DynamicMap, Integer, List, Map, Set, String, size
+from bloop.conditions import (
+    And, BeginsWith, Between, Comparison, Contains, Exists, In, IsType, Not, Or, Path, Size, iter_conditions,
+)
+from bloop.exceptions import InvalidCondition, InvalidValue
+
+
+class Item(BaseModel):
+    id = Column(String, hash_key=True)
+    age = Column(Integer)
+    name = Column(String)
+    tags = Column(Set(String))
+    doc = Column(Map(a=List(Integer), b=String))
+    data = Column(DynamicMap)
+
+
+def test_operators_build_nodes():
+    cases = [
+        (Item.age == 1, Comparison, "=="),
+        (Item.age != 1, Comparison, "!="),
+        (Item.age < 1, Comparison, "<"),
+        (Item.age <= 1, Comparison, "<="),
+        (Item.age > 1, Comparison, ">"),
+        (Item.age >= 1, Comparison, ">="),
+        (Item.name.begins_with("a"), BeginsWith, "begins_with"),
+        (Item.age.between(1, 2), Between, "between"),
+        (Item.tags.contains("x"), Contains, "contains"),
+        (Item.age.in_([1, 2]), In, "in"),
+        (Item.age.is_(None), Exists, "not_exists"),
+        (Item.age.is_not(None), Exists, "exists"),
+        (Item.age == None, Exists, "not_exists"),  # noqa: E711 - builds a condition
+        (Item.age != None, Exists, "exists"),  # noqa: E711
+        (Item.age.is_type("N"), IsType, "is_type"),
+    ]
+    for condition, cls, operator in cases:
+        assert type(condition) is cls
+        assert condition.operator == operator
+        assert condition.operand is Item.age or condition.operand is Item.name or condition.operand is Item.tags
+
+
+def test_reflected_comparisons():
+    # 3 < Item.age is Item.age > 3 (Python reflects the operator)
+    condition = 3 < Item.age
+    assert condition.operator == ">" and condition.operand is Item.age and condition.value == 3
+
+
+def test_condition_is_never_truthy():
+    for condition in (Item.age == 1, Condition(), (Item.age == 1) & (Item.name == "x"), ~(Item.age == 1)):
+        with pytest.raises(TypeError):
+            bool(condition)
+        with pytest.raises(TypeError):
+            if condition:
+                pass
+
+
+def test_chained_comparison_is_refused():
+    with pytest.raises(TypeError):
+        1 < Item.age < 3
+
+
+def test_and_or_not():
+    a, b, c = Item.age == 1, Item.name == "x", Item.tags.contains("t")
+    both = a & b
+    assert type(both) is And and both.conditions == (a, b)
+    either = a | b
+    assert type(either) is Or and either.conditions == (a, b)
+    negated = ~a
+    assert type(negated) is Not and negated.condition is a
+    assert ~negated is a
+    # flattening: (a & b) & c is one AND of three
+    assert (both & c).conditions == (a, b, c)
+    assert (a & (b & c)).conditions == (a, b, c)
+    assert ((a | b) | c).conditions == (a, b, c)
+    mixed = (a & b) | c
+    assert type(mixed) is Or and mixed.conditions[0].conditions == (a, b) and mixed.conditions[1] is c
+
+
+def test_operators_do_not_mutate():
+    a, b, c = Item.age == 1, Item.name == "x", Item.age > 0
+    both = a & b
+    combined = both
+    combined &= c
+    assert both.conditions == (a, b)
+    assert combined.conditions == (a, b, c)
+
+
+def test_empty_condition_is_the_identity():
+    a = Item.age == 1
+    empty = Condition()
+    assert (empty & a) is a
+    assert (a & empty) is a
+    assert (empty | a) is a
+    assert (a | empty) is a
+    assert (~empty).kind == "empty"
+    assert (empty & empty).kind == "empty"
+    assert len(empty) == 0
+    assert repr(empty) == "Condition()"
+
+
+def test_building_in_a_loop():
+    condition = Condition()
+    for value in ("a", "b", "c"):
+        condition |= Item.name == value
+    assert type(condition) is Or
+    assert [leaf.value for leaf in condition.conditions] == ["a", "b", "c"]
+
+    condition = Condition()
+    for value in ("only",):
+        condition &= Item.name == value
+    assert type(condition) is Comparison
+
+
+def test_combining_with_a_non_condition_is_refused():
+    with pytest.raises(InvalidCondition):
+        (Item.age == 1) & True
+    with pytest.raises(InvalidCondition):
+        (Item.age == 1) | "x"
+    with pytest.raises(InvalidCondition):
+        Not("x")
+
+
+def test_paths():
+    path = Item.doc["a"][0]
+    assert type(path) is Path
+    assert path.column is Item.doc
+    assert path.segments == ("a", 0)
+    assert isinstance(path.typedef, Integer)
+    assert isinstance(Item.data["x"]["y"][3], Path)
+    condition = Item.doc["b"].begins_with("x")
+    assert condition.operand.segments == ("b",)
+    assert repr(path) == "<Path[<Column[Item.doc]>['a'][0]]>"
+
+
+@pytest.mark.parametrize("key", [-1, 1.5, None, True, b"x", ("a",)])
+def test_bad_path_segments(key):
+    with pytest.raises(InvalidCondition):
+        Item.doc[key]
+
+
+def test_path_into_undeclared_field_fails_on_its_type():
+    with pytest.raises(InvalidValue):
+        Item.doc["zzz"].typedef
+    with pytest.raises(InvalidValue):
+        Item.age["x"].typedef
+
+
+def test_size():
+    condition = size(Item.tags) > 3
+    assert isinstance(condition.operand, Size)
+    assert condition.operand.column is Item.tags
+    assert isinstance(condition.operand.typedef, Integer)
+    assert repr(size(Item.tags)) == "size(<Column[Item.tags]>)"
+    with pytest.raises(InvalidCondition):
+        size(size(Item.tags))
+    with pytest.raises(InvalidCondition):
+        size("tags")
+    with pytest.raises(InvalidCondition):
+        size(Item.tags)["x"]
+
+
+def test_is_and_is_not_take_only_none():
+    with pytest.raises(InvalidCondition):
+        Item.age.is_(3)
+    with pytest.raises(InvalidCondition):
+        Item.age.is_not("x")
+
+
+def test_is_type_codes():
+    assert Item.age.is_type("SS").value == "SS"
+    assert Item.age.is_type(String).value == "S"
+    assert Item.age.is_type(Set(Integer)).value == "NS"
+    with pytest.raises(InvalidCondition):
+        Item.age.is_type("STRING")
+
+
+def test_in_needs_a_collection():
+    assert Item.age.in_(x for x in (1, 2)).value == [1, 2]
+    with pytest.raises(InvalidCondition):
+        Item.name.in_("abc")
+    with pytest.raises(InvalidCondition):
+        Item.age.in_([])
+
+
+def test_columns_keep_identity_semantics():
+    # == builds a condition, so columns must still hash and be found by identity
+    columns = {Item.age: 1, Item.name: 2}
+    assert columns[Item.age] == 1
+    assert hash(Item.age) != hash(Item.name)
+
+
+def test_iter_conditions():
+    a, b, c = Item.age == 1, Item.name == "x", Item.tags.contains("t")
+    assert list(iter_conditions((a & b) | ~c)) == [a, b, c]
+    assert list(iter_conditions(Condition())) == []
+
+
+def test_repr():
+    assert repr((Item.age == 1) & ~(Item.name == "x")) == \
+        "((<Column[Item.age]> == 1) & ~(<Column[Item.name]> == 'x'))"
+    assert repr((Item.age == 1) | (Item.age == 2)) == "((<Column[Item.age]> == 1) | (<Column[Item.age]> == 2))"

@@ -1,0 +1,80 @@
+"""bloop.session: the one transport, and its translation of botocore errors (through botocore's Stubber)."""
+import botocore.exceptions
+import pytest
+from botocore.stub import Stubber
+
+from bloop.exceptions import (
+    ConstraintViolation, RequestRejected, ServiceError, TableNotFound, Throttled, TransactionCanceled,
+)
+from bloop.session import Session, translate_error
+from tests.unit.helpers import dynamodb_client
+
+
+def client_error(code, operation="PutItem", **extra):
+    response = {"Error": {"Code": code, "Message": "message"}, **extra}
+    return botocore.exceptions.ClientError(response, operation)
+
+
+@pytest.mark.parametrize("code, cls", [
+    ("ConditionalCheckFailedException", ConstraintViolation),
+    ("TransactionCanceledException", TransactionCanceled),
+    ("ProvisionedThroughputExceededException", Throttled),
+    ("ThrottlingException", Throttled),
+    ("RequestLimitExceeded", Throttled),
+    ("ResourceNotFoundException", TableNotFound),
+    ("ValidationException", RequestRejected),
+    ("ResourceInUseException", RequestRejected),
+    ("InternalServerError", ServiceError),
+])
+def test_translate_client_errors(code, cls):
+    error = translate_error(client_error(code), "PutItem")
+    assert type(error) is cls
+    assert error.code == code and error.operation == "PutItem"
+    assert code in str(error)
+
+
+def test_translate_keeps_the_payloads():
+    old = {"id": {"S": "a"}}
+    assert translate_error(client_error("ConditionalCheckFailedException", Item=old), "PutItem").old == old
+    reasons = [{"Code": "None"}, {"Code": "ConditionalCheckFailed", "Message": "failed"}]
+    canceled = translate_error(client_error("TransactionCanceledException", CancellationReasons=reasons),
+                               "TransactWriteItems")
+    assert canceled.reasons == reasons
+
+
+def test_translate_other_botocore_errors():
+    rejected = translate_error(botocore.exceptions.ParamValidationError(report="bad"), "PutItem")
+    assert type(rejected) is RequestRejected
+    failed = translate_error(botocore.exceptions.EndpointConnectionError(endpoint_url="http://x"), "PutItem")
+    assert type(failed) is ServiceError and failed.code == "EndpointConnectionError"
+
+
+def test_session_call_returns_the_response():
+    client = dynamodb_client()
+    session = Session(client)
+    with Stubber(client) as stubber:
+        stubber.add_response("get_item", {"Item": {"id": {"S": "a"}}},
+                             {"TableName": "t", "Key": {"id": {"S": "a"}}})
+        assert session.call("get_item", {"TableName": "t", "Key": {"id": {"S": "a"}}})["Item"] == {"id": {"S": "a"}}
+
+
+def test_session_call_chains_the_botocore_error():
+    client = dynamodb_client()
+    session = Session(client)
+    with Stubber(client) as stubber:
+        stubber.add_client_error("update_item", "ConditionalCheckFailedException", "failed",
+                                 response_meta={}, modeled_fields={"Item": {"id": {"S": "a"}}})
+        with pytest.raises(ConstraintViolation) as excinfo:
+            session.call("update_item", {"TableName": "t", "Key": {"id": {"S": "a"}}})
+    assert isinstance(excinfo.value.__cause__, botocore.exceptions.ClientError)
+    assert excinfo.value.operation == "UpdateItem"
+    assert excinfo.value.old == {"id": {"S": "a"}}
+
+
+def test_session_call_malformed_request_is_rejected():
+    client = dynamodb_client()
+    with Stubber(client) as stubber:
+        stubber.add_response("get_item", {})  # never reached: botocore validates first
+        with pytest.raises(RequestRejected) as excinfo:
+            Session(client).call("get_item", {"TableName": "t", "Key": {"id": {"STRING": "a"}}})
+    assert isinstance(excinfo.value.__cause__, botocore.exceptions.ParamValidationError)

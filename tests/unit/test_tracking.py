@@ -1,0 +1,212 @@
+"""bloop.tracking: what a save sends, from what changed since the last load or save."""
+import decimal
+
+import pytest
+
+import bloop
+from bloop import BaseModel, Column, DynamicMap, Float, Integer, JSON, List, Map, Set, String, actions
+from bloop.exceptions import InvalidCondition, InvalidType
+from bloop.tracking import SNAPSHOT, changes, forget, record, record_all, wire_equal
+
+
+class Profile(BaseModel):
+    id = Column(String, hash_key=True)
+    name = Column(String)
+    age = Column(Integer)
+    score = Column(Float)
+    tags = Column(Set(String))
+    history = Column(List(Integer))
+    address = Column(Map(city=String, zip=Integer))
+    data = Column(DynamicMap)
+    settings = Column(JSON)
+
+
+COLUMNS = [c for c in Profile.Meta.columns if not c.hash_key]
+
+LOADED = {
+    "id": {"S": "p"}, "name": {"S": "Ann"}, "age": {"N": "30"}, "score": {"N": "1.5"},
+    "tags": {"SS": ["a", "b"]}, "history": {"L": [{"N": "1"}]},
+    "address": {"M": {"city": {"S": "Oslo"}}}, "data": {"M": {"k": {"L": [{"N": "1"}]}}},
+    "settings": {"S": '{"dark":true}'},
+}
+
+
+def loaded():
+    return bloop.from_item(Profile, LOADED)
+
+
+def summary(obj):
+    """{column name: (kind, wire)} of the changes a save would send."""
+    return {column.name: (kind, wire) for column, kind, wire in changes(obj, COLUMNS)}
+
+
+def test_new_object_sets_every_value():
+    obj = Profile(id="p", name="Ann", age=3, tags={"x"})
+    assert summary(obj) == {"name": ("set", {"S": "Ann"}), "age": ("set", {"N": "3"}),
+                            "tags": ("set", {"SS": ["x"]})}
+
+
+def test_new_object_explicit_none_is_removed():
+    obj = Profile(id="p", name=None)
+    obj.age = None
+    del obj.score
+    assert summary(obj) == {"name": ("remove", None), "age": ("remove", None), "score": ("remove", None)}
+
+
+def test_new_object_empty_set_is_removed():
+    assert summary(Profile(id="p", tags=set())) == {"tags": ("remove", None)}
+
+
+def test_unchanged_after_load_sends_nothing():
+    assert summary(loaded()) == {}
+
+
+def test_changed_values_are_set():
+    obj = loaded()
+    obj.name = "Bob"
+    obj.age = 31
+    obj.tags = {"c"}
+    assert summary(obj) == {"name": ("set", {"S": "Bob"}), "age": ("set", {"N": "31"}),
+                            "tags": ("set", {"SS": ["c"]})}
+
+
+def test_same_value_again_sends_nothing():
+    obj = loaded()
+    obj.name = "Ann"
+    obj.age = 30
+    obj.tags = {"b", "a"}
+    obj.history = [1]
+    obj.settings = {"dark": True}
+    assert summary(obj) == {}
+
+
+def test_cleared_after_load_is_removed():
+    obj = loaded()
+    obj.name = None
+    del obj.age
+    obj.tags = set()
+    assert summary(obj) == {"name": ("remove", None), "age": ("remove", None), "tags": ("remove", None)}
+
+
+def test_absent_after_load_and_still_none_sends_nothing():
+    obj = bloop.from_item(Profile, {"id": {"S": "p"}})
+    obj.name = None
+    assert summary(obj) == {}
+    obj.tags = set()
+    assert summary(obj) == {}
+
+
+@pytest.mark.parametrize("mutate, column, wire", [
+    (lambda o: o.tags.add("c"), "tags", None),
+    (lambda o: o.tags.discard("a"), "tags", {"SS": ["b"]}),
+    (lambda o: o.history.append(2), "history", {"L": [{"N": "1"}, {"N": "2"}]}),
+    (lambda o: o.history.__setitem__(0, 5), "history", {"L": [{"N": "5"}]}),
+    (lambda o: o.address.__setitem__("zip", 150), "address",
+     {"M": {"city": {"S": "Oslo"}, "zip": {"N": "150"}}}),
+    (lambda o: o.data["k"].append({"x": None}), "data",
+     {"M": {"k": {"L": [{"N": "1"}, {"M": {"x": {"NULL": True}}}]}}}),
+    (lambda o: o.settings.__setitem__("dark", False), "settings", {"S": '{"dark":false}'}),
+])
+def test_in_place_mutation_after_load_is_detected(mutate, column, wire):
+    obj = loaded()
+    mutate(obj)
+    result = summary(obj)
+    assert list(result) == [column]
+    kind, sent = result[column]
+    assert kind == "set"
+    if wire is None:
+        assert sorted(sent["SS"]) == ["a", "b", "c"]
+    else:
+        assert sent == wire
+
+
+def test_number_forms_that_are_equal_send_nothing():
+    obj = bloop.from_item(Profile, {"id": {"S": "p"}, "data": {"M": {"n": {"N": "1.50"}}}})
+    obj.data["n"] = decimal.Decimal("1.5")
+    assert summary(obj) == {}
+
+
+def test_float_changes():
+    obj = loaded()
+    obj.score = 1.5
+    assert summary(obj) == {}
+    obj.score = 2
+    assert summary(obj) == {"score": ("set", {"N": "2.0"})}
+
+
+def test_actions_are_sent_as_they_are():
+    obj = loaded()
+    obj.age = actions.add(1)
+    obj.tags = actions.delete({"a"})
+    obj.history = actions.append([2])
+    obj.name = actions.remove()
+    obj.score = actions.if_not_exists(0.5)
+    obj.data = actions.set({"z": 1})
+    assert summary(obj) == {
+        "age": ("add", {"N": "1"}), "tags": ("delete", {"SS": ["a"]}), "history": ("append", {"L": [{"N": "2"}]}),
+        "name": ("remove", None), "score": ("if_not_exists", {"N": "0.5"}), "data": ("set", {"M": {"z": {"N": "1"}}}),
+    }
+
+
+@pytest.mark.parametrize("column, action", [
+    ("name", actions.add(1)), ("age", actions.delete({1})), ("age", actions.append([1])),
+    ("tags", actions.add(set())),
+])
+def test_actions_on_the_wrong_type_refused(column, action):
+    obj = loaded()
+    setattr(obj, column, action)
+    with pytest.raises((InvalidCondition, InvalidType)):
+        summary(obj)
+
+
+def test_record_after_a_save():
+    obj = Profile(id="p", name="Ann", history=[1], age=None)
+    entries = changes(obj, COLUMNS)
+    record(obj, entries, Profile.Meta.keys)
+    assert summary(obj) == {}
+    assert "age" not in obj.__dict__  # the explicit None is settled
+    obj.history.append(2)
+    assert list(summary(obj)) == ["history"]
+
+
+def test_record_forgets_computed_values():
+    obj = loaded()
+    obj.age = actions.add(1)
+    record(obj, changes(obj, COLUMNS))
+    assert obj.age is None  # DynamoDB computed it; unknown until loaded again
+    assert "age" not in obj.__dict__[SNAPSHOT]
+    assert summary(obj) == {}
+
+
+def test_record_all_after_a_put():
+    obj = Profile(id="p", name="Ann", tags={"a"})
+    record_all(obj, Profile.Meta.columns, bloop.to_item(obj))
+    assert summary(obj) == {}
+    obj.tags.add("b")
+    assert list(summary(obj)) == ["tags"]
+
+
+def test_forget_after_a_delete():
+    obj = loaded()
+    forget(obj)
+    assert SNAPSHOT not in obj.__dict__
+    assert set(summary(obj)) == {c.name for c in COLUMNS}
+
+
+def test_undeclared_attributes_are_never_touched():
+    obj = loaded()
+    obj.not_a_column = "x"
+    assert summary(obj) == {}
+
+
+def test_wire_equal():
+    assert wire_equal({"SS": ["a", "b"]}, {"SS": ["b", "a"]})
+    assert wire_equal({"NS": ["1", "2.0"]}, {"NS": ["2", "1.00"]})
+    assert wire_equal({"N": "1.0"}, {"N": "1"})
+    assert wire_equal({"L": [{"N": "1"}]}, {"L": [{"N": "1.0"}]})
+    assert wire_equal({"M": {"a": {"SS": ["x", "y"]}}}, {"M": {"a": {"SS": ["y", "x"]}}})
+    assert not wire_equal({"L": [{"N": "1"}, {"N": "2"}]}, {"L": [{"N": "2"}, {"N": "1"}]})
+    assert not wire_equal({"S": "1"}, {"N": "1"})
+    assert not wire_equal({"M": {"a": {"S": "x"}}}, {"M": {"b": {"S": "x"}}})
+    assert not wire_equal(None, {"S": ""})
+    assert wire_equal(None, None)

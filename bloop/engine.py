@@ -11,14 +11,14 @@ from __future__ import annotations
 import random
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, Dict, Iterator, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 from . import limits, operations, tables
 from .conditions import Condition
 from .exceptions import InvalidModel, InvalidType
 from .models import BaseModel, walk_subclasses
 from .operations import Policy, drive, outcome
-from .search import Prepared, Query, Scan, Search, SearchIterator
+from .search import Query, Scan, Search, SyncSearches
 from .session import Session, make_client
 
 __all__ = ["Engine"]
@@ -26,7 +26,7 @@ __all__ = ["Engine"]
 _TABLE_NAME_CHARS = set(limits.TABLE_NAME_CHARS)
 
 
-class Engine:
+class Engine(SyncSearches):
     """Binds models to DynamoDB tables and loads, saves, deletes and searches them.
 
     :param dynamodb: a botocore/boto3 DynamoDB client; made from the default boto3
@@ -152,34 +152,9 @@ class Engine:
         return Scan(self, model_or_index, filter=filter, projection=projection, consistent=consistent,
                     index=index, limit=limit, page_size=page_size)
 
-    # searches ----------------------------------------------------------------------------
-    def _iterate(self, prepared: Prepared) -> SearchIterator:
-        return SearchIterator(self.session.call, prepared)
-
-    def _pages(self, prepared: Prepared) -> Iterator[List[Any]]:
-        iterator = self._iterate(prepared)
-        remaining = prepared.limit
-        while not iterator._done:
-            page = iterator._fetch()
-            if remaining is not None:
-                page = page[:remaining]
-                remaining -= len(page)
-            yield page
-            if remaining == 0:
-                return
-
-    def _count(self, prepared: Prepared) -> int:
-        request = prepared.count_request()
-        total = 0
-        while True:
-            response = self.session.call(prepared.operation, request)
-            total += response.get("Count", 0)
-            if prepared.limit is not None and total >= prepared.limit:
-                return prepared.limit
-            start = response.get("LastEvaluatedKey")
-            if not start:
-                return total
-            request = dict(request, ExclusiveStartKey=start)
+    # searches: the terminal operations come from SyncSearches -----------------------------
+    def _search_call(self, operation: str, request: Dict[str, Any]) -> Dict[str, Any]:
+        return self.session.call(operation, request)
 
     def __repr__(self) -> str:
         return f"<Engine bound={len(self._bound)}>"

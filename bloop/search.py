@@ -7,6 +7,9 @@ follows ``LastEvaluatedKey`` page by page.
 """
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 from .codec import load_into
@@ -15,7 +18,7 @@ from .exceptions import InvalidSearch
 from .expressions import Renderer
 from .models import Column, GlobalSecondaryIndex, Index
 
-__all__ = ["Search", "Query", "Scan", "Prepared", "SearchIterator"]
+__all__ = ["Search", "Query", "Scan", "Prepared", "Cursor", "SearchIterator", "SyncSearches"]
 
 _RANGE_OPERATORS = {"==", "<", "<=", ">", ">=", "between", "begins_with"}
 
@@ -51,6 +54,12 @@ class Search:
         self._forward = bool(forward)
         self._limit = _positive(limit, "limit")
         self._page_size = _positive(page_size, "page_size")
+        #: where to begin (an ExclusiveStartKey), from start_from()
+        self._start: Optional[Dict[str, Any]] = None
+        #: a token said this search had nothing left
+        self._exhausted = False
+        #: (segment, total segments) of a parallel scan
+        self._segment: Optional[Tuple[int, int]] = None
 
     def _replace(self, **changes: Any) -> "Search":
         new = object.__new__(type(self))
@@ -106,29 +115,54 @@ class Search:
     def __iter__(self) -> "SearchIterator":
         return self._bound_engine()._iterate(self.prepare())
 
-    def pages(self) -> Iterator[List[Any]]:
+    def __aiter__(self) -> Any:
+        """``async for obj in search`` on a search of an async engine."""
+        return self._bound_engine()._aiterate(self.prepare())
+
+    def pages(self) -> Any:
         """One list of objects per DynamoDB page."""
         return self._bound_engine()._pages(self.prepare())
 
-    def all(self) -> List[Any]:
-        return list(self)
+    def all(self) -> Any:
+        """Every object, as a list."""
+        return self._bound_engine()._all(self)
 
     def first(self) -> Any:
         """The first object, or None when nothing matches."""
-        for obj in self.limit(1):
-            return obj
-        return None
+        return self._bound_engine()._first(self)
 
     def one(self) -> Any:
         """The only object; :class:`InvalidSearch` if there are none or several."""
-        found = list(self.limit(2))
-        if len(found) != 1:
-            raise InvalidSearch(f"expected exactly one result, found {'none' if not found else 'more than one'}")
-        return found[0]
+        return self._bound_engine()._one(self)
 
-    def count(self) -> int:
+    def count(self) -> Any:
         """How many objects match (DynamoDB's ``Select=COUNT``), capped by ``limit``."""
         return self._bound_engine()._count(self.prepare())
+
+    # resuming and splitting -----------------------------------------------------------------
+    def start_from(self, token: str) -> "Search":
+        """A search that yields exactly what is left after the position ``token`` names.
+
+        The token comes from the ``token`` attribute of an iterator of this search (or
+        of a search with the same model, index, key, filter and projection).
+        """
+        start, remaining, done = decode_token(token)
+        limit = self._limit if remaining is None else remaining
+        return self._replace(_start=start, _limit=limit or None, _exhausted=done or remaining == 0)
+
+    def segments(self, n: int) -> List["Search"]:
+        """Split a scan into ``n`` independent, picklable parallel-scan segments.
+
+        Together they read the table (or index) exactly once; each can run in another
+        thread, process or machine (bind an unpickled one with ``engine.scan(segment)``).
+        """
+        if self.mode != "scan":
+            raise InvalidSearch("only a scan can be split into segments")
+        if self._segment is not None:
+            raise InvalidSearch("this scan is already one segment of a parallel scan")
+        if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= 1_000_000:
+            raise InvalidSearch(f"segments(n) takes an int from 1 to 1,000,000, not {n!r}")
+        return [self._replace(_segment=(i, n)) for i in range(n)]
 
     # pickling: a botocore client cannot cross processes --------------------------------------
     def __getstate__(self) -> Dict[str, Any]:
@@ -208,6 +242,16 @@ class Prepared:
             base["IndexName"] = index.dynamo_name
         if search._consistent:
             base["ConsistentRead"] = True
+        if search._segment is not None:
+            base["Segment"], base["TotalSegments"] = search._segment
+        if search._start is not None:
+            base["ExclusiveStartKey"] = search._start
+        self.start = search._start
+        self.exhausted = search._exhausted
+        key_columns = list(meta.keys) + ([k for k in index.keys if not any(k is m for m in meta.keys)]
+                                         if index is not None else [])
+        #: the attributes that make an ExclusiveStartKey for this table or index
+        self.key_names = [c.dynamo_name for c in key_columns]
         if search.mode == "query" and not search._forward:
             base["ScanIndexForward"] = False
         self._base = base
@@ -224,10 +268,11 @@ class Prepared:
         self.request = request
 
     def page_request(self, start: Optional[Dict[str, Any]]) -> Dict[str, Any]:
-        if start is None:
-            return self.request
         request = dict(self.request)
-        request["ExclusiveStartKey"] = start
+        if start is None:
+            request.pop("ExclusiveStartKey", None)
+        else:
+            request["ExclusiveStartKey"] = start
         return request
 
     def count_request(self) -> Dict[str, Any]:
@@ -297,44 +342,190 @@ def _projection(projection: Any, model: Any, index: Any, where: str) -> Tuple[Li
     return wanted, None, wanted
 
 
-class SearchIterator:
-    """Iterates a prepared search through a synchronous engine, page by page."""
+class Cursor:
+    """The I/O-free state of one iteration: which page to ask for, what to yield next,
+    how many may still be yielded, and the resume token.  Sync and async iterators
+    differ only in how they send :meth:`request`."""
 
-    def __init__(self, call: Any, prepared: Prepared) -> None:
-        self._call = call
-        self._prepared = prepared
-        self._buffer: List[Any] = []
+    def __init__(self, prepared: Prepared) -> None:
+        self.prepared = prepared
+        self.operation = prepared.operation
+        self.remaining = prepared.limit
+        self.exhausted = prepared.exhausted
+        self._start = prepared.start  # the ExclusiveStartKey of the next page
+        self._resume = prepared.start  # the position after the last yielded item
+        self._objects: List[Any] = []
+        self._items: List[Dict[str, Any]] = []
         self._position = 0
-        self._next_key: Optional[Dict[str, Any]] = None
-        self._done = False
-        self._yielded = 0
         #: items DynamoDB read and items it returned, over all pages so far
         self.scanned = 0
         self.count = 0
+
+    @property
+    def finished(self) -> bool:
+        return self.remaining == 0 or (self.exhausted and self._position >= len(self._objects))
+
+    @property
+    def needs_page(self) -> bool:
+        return self._position >= len(self._objects) and not self.finished
+
+    def request(self) -> Dict[str, Any]:
+        return self.prepared.page_request(self._start)
+
+    def feed(self, response: Dict[str, Any]) -> List[Any]:
+        """Take one page; returns its objects (the limit is applied when they are taken)."""
+        self._resume = self._start
+        self._start = response.get("LastEvaluatedKey") or None
+        self.exhausted = self._start is None
+        self.scanned += response.get("ScannedCount", 0)
+        self.count += response.get("Count", 0)
+        self._items = response.get("Items") or []
+        self._objects = self.prepared.unpack(response)
+        self._position = 0
+        return self._objects
+
+    def take(self) -> Any:
+        """The next object of the current page (call only when ``needs_page`` is false)."""
+        obj = self._objects[self._position]
+        item = self._items[self._position]
+        self._resume = {name: item[name] for name in self.prepared.key_names if name in item}
+        self._position += 1
+        if self.remaining is not None:
+            self.remaining -= 1
+        return obj
+
+    def page(self) -> List[Any]:
+        """Take the rest of the current page at once (for ``pages()``)."""
+        out = []
+        while self._position < len(self._objects) and self.remaining != 0:
+            out.append(self.take())
+        return out
+
+    @property
+    def token(self) -> str:
+        """Where the rest begins: a JSON string for :meth:`Search.start_from`."""
+        return encode_token(self._resume, self.remaining, self.finished)
+
+
+def _encode_value(wire: Dict[str, Any]) -> Dict[str, Any]:
+    (kind, inner), = wire.items()
+    if kind == "B":
+        return {"B64": base64.b64encode(inner).decode()}
+    return {kind: inner}
+
+
+def _decode_value(wire: Dict[str, Any]) -> Dict[str, Any]:
+    (kind, inner), = wire.items()
+    if kind == "B64":
+        return {"B": base64.b64decode(inner)}
+    return {kind: inner}
+
+
+def encode_token(start: Optional[Dict[str, Any]], remaining: Optional[int], done: bool) -> str:
+    key = None if start is None else {name: _encode_value(wire) for name, wire in start.items()}
+    return json.dumps({"v": 1, "key": key, "remaining": remaining, "done": done},
+                      separators=(",", ":"), sort_keys=True)
+
+
+def decode_token(token: str) -> Tuple[Optional[Dict[str, Any]], Optional[int], bool]:
+    try:
+        data = json.loads(token)
+        if data.get("v") != 1:
+            raise ValueError("unknown token version")
+        key = data["key"]
+        start = None if key is None else {name: _decode_value(wire) for name, wire in key.items()}
+        remaining = data["remaining"]
+        if remaining is not None and (not isinstance(remaining, int) or remaining < 0):
+            raise ValueError("bad remaining count")
+        return start, remaining, bool(data["done"])
+    except (TypeError, ValueError, KeyError, AttributeError, binascii.Error) as error:
+        raise InvalidSearch(f"not a search token: {token!r:.80} ({error})") from None
+
+
+class SearchIterator:
+    """Iterates a prepared search through a synchronous engine, page by page.
+
+    :ivar token: the position after the last object yielded (see :meth:`Search.start_from`).
+    """
+
+    def __init__(self, call: Any, prepared: Prepared) -> None:
+        self._call = call
+        self.cursor = Cursor(prepared)
 
     def __iter__(self) -> "SearchIterator":
         return self
 
     def __next__(self) -> Any:
-        prepared = self._prepared
-        if prepared.limit is not None and self._yielded >= prepared.limit:
-            raise StopIteration
-        while self._position >= len(self._buffer):
-            if self._done:
+        cursor = self.cursor
+        while cursor.needs_page:
+            if cursor.exhausted:
                 raise StopIteration
-            self._fetch()
-        obj = self._buffer[self._position]
-        self._position += 1
-        self._yielded += 1
-        return obj
+            cursor.feed(self._call(cursor.operation, cursor.request()))
+        if cursor.finished:
+            raise StopIteration
+        return cursor.take()
 
-    def _fetch(self) -> List[Any]:
-        prepared = self._prepared
-        response = self._call(prepared.operation, prepared.page_request(self._next_key))
-        self._next_key = response.get("LastEvaluatedKey")
-        self._done = not self._next_key
-        self.scanned += response.get("ScannedCount", 0)
-        self.count += response.get("Count", 0)
-        self._buffer = prepared.unpack(response)
-        self._position = 0
-        return self._buffer
+    def pages(self) -> Iterator[List[Any]]:
+        cursor = self.cursor
+        while not cursor.finished and not cursor.exhausted:
+            cursor.feed(self._call(cursor.operation, cursor.request()))
+            yield cursor.page()
+
+    @property
+    def token(self) -> str:
+        return self.cursor.token
+
+    @property
+    def scanned(self) -> int:
+        return self.cursor.scanned
+
+    @property
+    def count(self) -> int:
+        return self.cursor.count
+
+
+class SyncSearches:
+    """The terminal operations of searches, for an engine that sends requests with a
+    blocking ``_search_call(operation, request) -> response``."""
+
+    def _search_call(self, operation: str, request: Dict[str, Any]) -> Dict[str, Any]:
+        raise NotImplementedError
+
+    def _iterate(self, prepared: Prepared) -> SearchIterator:
+        return SearchIterator(self._search_call, prepared)
+
+    def _aiterate(self, prepared: Prepared) -> Any:
+        raise TypeError("async for needs a search of bloop.aio.AsyncEngine; iterate this one with for")
+
+    def _pages(self, prepared: Prepared) -> Iterator[List[Any]]:
+        return self._iterate(prepared).pages()
+
+    def _all(self, search: Search) -> List[Any]:
+        return list(search)
+
+    def _first(self, search: Search) -> Any:
+        return next(iter(search.limit(1)), None)
+
+    def _one(self, search: Search) -> Any:
+        return check_one(list(search.limit(2)))
+
+    def _count(self, prepared: Prepared) -> int:
+        if prepared.exhausted:
+            return 0
+        request = prepared.count_request()
+        total = 0
+        while True:
+            response = self._search_call(prepared.operation, request)
+            total += response.get("Count", 0)
+            if prepared.limit is not None and total >= prepared.limit:
+                return prepared.limit
+            start = response.get("LastEvaluatedKey")
+            if not start:
+                return total
+            request = dict(request, ExclusiveStartKey=start)
+
+
+def check_one(found: List[Any]) -> Any:
+    if len(found) != 1:
+        raise InvalidSearch(f"expected exactly one result, found {'none' if not found else 'more than one'}")
+    return found[0]

@@ -7,7 +7,7 @@ from bloop import (
     BaseModel, Column, Condition, Engine, GlobalSecondaryIndex, Integer, LocalSecondaryIndex, Set, String,
 )
 from bloop.exceptions import InvalidSearch
-from bloop.search import Prepared, Query, Scan, Search, SearchIterator
+from bloop.search import Prepared, Query, Scan, Search, SyncSearches
 from tests.unit.helpers import dynamodb_client, validate_request
 
 
@@ -32,7 +32,7 @@ class Simple(BaseModel):
     n = Column(Integer)
 
 
-class FakeEngine:
+class FakeEngine(SyncSearches):
     """The one thing a search needs from an engine to prepare: the table name.
 
     It also iterates: pages are answered from ``pages`` (after validating each
@@ -51,8 +51,8 @@ class FakeEngine:
         self.requests.append((operation, request))
         return self.pages.pop(0)
 
-    def _iterate(self, prepared):
-        return SearchIterator(self.call, prepared)
+    def _search_call(self, operation, request):
+        return self.call(operation, request)
 
 
 ENGINE = FakeEngine()

@@ -5,6 +5,7 @@
     user.tags = actions.delete({"old"})   # DELETE #n1 :v1     (set difference)
     user.history = actions.append([e])    # SET #n2 = list_append(#n2, :v2)
     user.nickname = actions.remove()      # REMOVE #n3
+    user.score = User.score + 10          # SET #n4 = #n4 + :v4 (also actions.plus(10))
 
 The value an action leaves behind is computed by DynamoDB; save with
 ``sync="new"`` to read it back into the object.
@@ -15,17 +16,20 @@ from typing import Any, Optional
 
 from .exceptions import InvalidCondition
 
-__all__ = ["Action", "set", "remove", "add", "delete", "append", "prepend", "if_not_exists"]
+__all__ = ["Action", "set", "remove", "add", "delete", "append", "prepend", "if_not_exists",
+           "plus", "minus"]
 
 
 class Action:
     """One update action on a column; ``kind`` is its clause."""
 
-    __slots__ = ("kind", "value")
+    __slots__ = ("kind", "value", "source")
 
-    def __init__(self, kind: str, value: Any = None) -> None:
+    def __init__(self, kind: str, value: Any = None, source: Any = None) -> None:
         self.kind = kind
         self.value = value
+        #: for arithmetic (``Model.count + 1``): the column the expression reads
+        self.source = source
 
     def wire(self, column: Any) -> Optional[dict]:
         """The action's operand dumped with the column's type."""
@@ -33,6 +37,12 @@ class Action:
         if self.kind == "remove":
             return None
         typedef = column.typedef
+        if self.source is not None and self.source is not column:
+            raise InvalidCondition(
+                f"{column.model.__name__}.{column.name}: arithmetic must read the column it is "
+                f"assigned to ({column.name} = {column.model.__name__}.{column.name} + n)")
+        if self.kind in ("plus", "minus") and typedef.backing_type != "N":
+            raise InvalidCondition(f"{column.model.__name__}.{column.name}: arithmetic works on numbers")
         if self.kind == "add":
             if typedef.backing_type not in ("N", "SS", "NS", "BS"):
                 raise InvalidCondition(
@@ -84,3 +94,13 @@ def prepend(values: Any) -> Action:
 def if_not_exists(value: Any) -> Action:
     """SET the attribute to ``value`` only if it does not exist yet."""
     return Action("if_not_exists", value)
+
+
+def plus(value: Any) -> Action:
+    """SET the number to itself plus ``value`` (``Model.count + value`` does the same)."""
+    return Action("plus", value)
+
+
+def minus(value: Any) -> Action:
+    """SET the number to itself minus ``value`` (``Model.count - value`` does the same)."""
+    return Action("minus", value)

@@ -72,6 +72,15 @@ class Operand:
     def __ge__(self, value: Any) -> "Condition":
         return Comparison(">=", self, value)
 
+    # Arithmetic builds an update action: ``obj.count = Model.count + 1``.
+    def __add__(self, value: Any) -> Any:
+        from .actions import Action
+        return Action("plus", value, source=self)
+
+    def __sub__(self, value: Any) -> Any:
+        from .actions import Action
+        return Action("minus", value, source=self)
+
     def begins_with(self, prefix: Any) -> "Condition":
         return BeginsWith(self, prefix)
 

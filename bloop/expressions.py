@@ -146,6 +146,9 @@ class Renderer:
                 clauses["SET"].append(f"{path}=list_append({path}, {self.value(wire)})")
             elif kind == "prepend":
                 clauses["SET"].append(f"{path}=list_append({self.value(wire)}, {path})")
+            elif kind == "plus" or kind == "minus":
+                sign = "+" if kind == "plus" else "-"
+                clauses["SET"].append(f"{path}={path} {sign} {self.value(wire)}")
             elif kind == "if_not_exists":
                 clauses["SET"].append(f"{path}=if_not_exists({path}, {self.value(wire)})")
             else:

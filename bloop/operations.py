@@ -26,7 +26,7 @@ from .exceptions import (
     InvalidValue, ObjectsNotFound,
 )
 from .expressions import Renderer
-from .tracking import changes, dump_column, forget, record, record_all
+from .tracking import SNAPSHOT, changes, dump_column, forget, record, record_all
 
 __all__ = ["Call", "Sleep", "call", "save", "delete", "load", "Policy"]
 
@@ -185,6 +185,14 @@ def update_request(policy: Policy, entry: Keyed, condition: Optional[Condition],
         # an expression to apply).
         entries = [(c, "set", wire) for c in columns
                    for wire in (dump_column(c, obj.__dict__.get(c.name)),) if wire is not None]
+    condition = _versioned(obj, condition)
+    version = meta.version
+    if version is not None:
+        # Optimistic locking: write the next version, on condition that DynamoDB still
+        # holds the one this object was loaded (or last saved) with, or none for a new object.
+        snap = obj.__dict__.get(SNAPSHOT) or {}
+        entries = [e for e in entries if e[0] is not version]
+        entries.append((version, "set", dump_column(version, (snap.get(version.name) or 0) + 1)))
     renderer = Renderer()
     request: Dict[str, Any] = {"TableName": entry.table, "Key": entry.key}
     request.update(renderer.render(update=entries, condition=condition))
@@ -212,8 +220,38 @@ def _create_only(entry: Keyed) -> Dict[str, Any]:
             "ExpressionAttributeNames": {"#n0": hash_key.dynamo_name}}
 
 
+def _versioned(obj: Any, condition: Optional[Condition]) -> Optional[Condition]:
+    """``condition`` and, for a model with a version column, the version check."""
+    version = type(obj).Meta.version
+    if version is None:
+        return condition
+    snap = obj.__dict__.get(SNAPSHOT) or {}
+    expected = snap.get(version.name)
+    check = version.is_(None) if expected is None else version == expected
+    return check if condition is None else condition & check
+
+
+def written(obj: Any, updates: list) -> None:
+    """After a successful UpdateItem: the object holds its new version, and the snapshot
+    records what was written."""
+    version = type(obj).Meta.version
+    if version is not None:
+        for column, _, wire in updates:
+            if column is version:
+                obj.__dict__[version.name] = version.typedef._load(wire)
+    record(obj, updates, type(obj).Meta.keys)
+
+
 def delete_request(entry: Keyed, condition: Optional[Condition],
                    return_values: Optional[str]) -> Dict[str, Any]:
+    """The DeleteItem for one object, with the version check when its model has one.
+
+    An object whose version is unknown (never loaded or saved) is deleted without one.
+    """
+    obj = entry.obj
+    version = type(obj).Meta.version
+    if version is not None and (obj.__dict__.get(SNAPSHOT) or {}).get(version.name) is not None:
+        condition = _versioned(obj, condition)
     request: Dict[str, Any] = {"TableName": entry.table, "Key": entry.key}
     request.update(Renderer().render(condition=condition))
     if condition is not None:
@@ -256,7 +294,7 @@ def save(policy: Policy, objs: Any, condition: Any = None, sync: Optional[str] =
                     response = {}  # the item exists already: nothing else to write
                 else:
                     raise _failed(error, entry.obj)
-            record(entry.obj, updates, type(entry.obj).Meta.keys)
+            written(entry.obj, updates)
             if return_values:
                 load_into(entry.obj, response.get("Attributes", {}))
         return

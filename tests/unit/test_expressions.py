@@ -267,3 +267,25 @@ def test_one_renderer_per_request():
     assert renderer.condition(Doc.age == 2) == "#n0 = :v1"
     assert renderer.render() == {"ExpressionAttributeNames": {"#n0": "age"},
                                  "ExpressionAttributeValues": {":v0": N1, ":v1": {"N": "2"}}}
+
+
+def test_arithmetic_updates():
+    rendered = render({"update": [(Doc.age, "plus", N1), (Doc.rev, "minus", {"N": "2"})]})
+    assert rendered == {
+        "UpdateExpression": "SET #n0=#n0 + :v0, #n1=#n1 - :v1",
+        "ExpressionAttributeNames": {"#n0": "age", "#n1": "rev"},
+        "ExpressionAttributeValues": {":v0": N1, ":v1": {"N": "2"}},
+    }
+
+
+def test_arithmetic_from_columns_builds_actions():
+    from bloop.actions import Action
+    action = Doc.age + 3
+    assert isinstance(action, Action) and (action.kind, action.value, action.source) == ("plus", 3, Doc.age)
+    action = Doc.age - 1
+    assert (action.kind, action.value) == ("minus", 1)
+    assert action.wire(Doc.age) == N1
+    with pytest.raises(InvalidCondition):
+        (Doc.age + 1).wire(Doc.rev)  # reads another column
+    with pytest.raises(InvalidCondition):
+        (Doc.name + "x").wire(Doc.name)  # not a number

@@ -732,3 +732,42 @@ def test_engine_save_batch_through_a_stubbed_client():
                                              {"PutRequest": {"Item": {"id": {"S": "b"}}}}]}})
         engine.save(objs)
         stubber.assert_no_pending_responses()
+
+
+class Locked(BaseModel):
+    class Meta:
+        table_name = "versioned"
+
+    id = Column(String, hash_key=True)
+    data = Column(String)
+    version = Column(Integer, version=True)
+
+
+def test_version_column_conditions_and_increments():
+    policy = Policy(lambda model: model.Meta.table_name, lambda: 0.0, random.Random(0), 1.0)
+    obj = Locked(id="v", data="x")
+    op = operations.save(policy, obj)
+    (request,) = [c.request for c in next(op)]
+    validate_request("update_item", request)
+    names = request["ExpressionAttributeNames"]
+    assert request["ConditionExpression"] == "attribute_not_exists(#n0)" and names["#n0"] == "version"
+    assert request["UpdateExpression"] == "SET #n1=:v0, #n0=:v1"
+    assert request["ExpressionAttributeValues"][":v1"] == {"N": "1"}
+    with pytest.raises(StopIteration):
+        op.send([{}])
+    assert obj.version == 1
+    obj.data = "y"
+    op = operations.save(policy, obj)
+    (request,) = [c.request for c in next(op)]
+    assert request["ConditionExpression"] == "#n0 = :v0"
+    assert request["UpdateExpression"] == "SET #n1=:v1, #n0=:v2"
+    assert request["ExpressionAttributeValues"][":v0"] == {"N": "1"}  # the one it was saved with
+    assert request["ExpressionAttributeValues"][":v2"] == {"N": "2"}  # the next version
+    failure = ConstraintViolation("failed", code="ConditionalCheckFailedException")
+    with pytest.raises(ConstraintViolation):
+        op.send([failure])
+    assert obj.version == 1  # unchanged by a failed save
+    op = operations.delete(policy, obj)
+    (request,) = [c.request for c in next(op)]
+    validate_request("delete_item", request)
+    assert request["ConditionExpression"] == "#n0 = :v0"

@@ -7,6 +7,11 @@
     user.nickname = actions.remove()      # REMOVE #n3
     user.score = User.score + 10          # SET #n4 = #n4 + :v4 (also actions.plus(10))
 
+Actions also work inside maps and lists, on the path they are placed at::
+
+    user.stats["logins"] = actions.add(1)                 # ADD #n0.#n1 :v0
+    user.stats["last"] = "2024-01-01"                     # SET #n0.#n2 = :v1 (only what changed)
+
 The value an action leaves behind is computed by DynamoDB; save with
 ``sync="new"`` to read it back into the object.
 """
@@ -31,34 +36,38 @@ class Action:
         #: for arithmetic (``Model.count + 1``): the column the expression reads
         self.source = source
 
-    def wire(self, column: Any) -> Optional[dict]:
-        """The action's operand dumped with the column's type."""
-        from .tracking import dump_column
+    def wire(self, target: Any) -> Optional[dict]:
+        """The action's operand dumped with the type of ``target`` (a column or a path)."""
+        from .tracking import describe, dump_operand
         if self.kind == "remove":
             return None
-        typedef = column.typedef
-        if self.source is not None and self.source is not column:
+        typedef = target.typedef
+        where = describe(target)
+        if self.source is not None and not same_path(self.source, target):
             raise InvalidCondition(
-                f"{column.model.__name__}.{column.name}: arithmetic must read the column it is "
-                f"assigned to ({column.name} = {column.model.__name__}.{column.name} + n)")
-        if self.kind in ("plus", "minus") and typedef.backing_type != "N":
-            raise InvalidCondition(f"{column.model.__name__}.{column.name}: arithmetic works on numbers")
-        if self.kind == "add":
-            if typedef.backing_type not in ("N", "SS", "NS", "BS"):
-                raise InvalidCondition(
-                    f"{column.model.__name__}.{column.name}: add() works on numbers and sets")
-        if self.kind == "delete" and typedef.backing_type not in ("SS", "NS", "BS"):
-            raise InvalidCondition(f"{column.model.__name__}.{column.name}: delete() works on sets")
-        if self.kind in ("append", "prepend") and typedef.backing_type != "L":
-            raise InvalidCondition(f"{column.model.__name__}.{column.name}: {self.kind}() works on lists")
-        wire = dump_column(column, self.value)
+                f"{where}: arithmetic must read what it is assigned to ({where} = {where} + n)")
+        backing = typedef.backing_type
+        if backing:  # a dynamic value ("") can hold anything: DynamoDB checks it
+            if self.kind in ("plus", "minus") and backing != "N":
+                raise InvalidCondition(f"{where}: arithmetic works on numbers")
+            if self.kind == "add" and backing not in ("N", "SS", "NS", "BS"):
+                raise InvalidCondition(f"{where}: add() works on numbers and sets")
+            if self.kind == "delete" and backing not in ("SS", "NS", "BS"):
+                raise InvalidCondition(f"{where}: delete() works on sets")
+            if self.kind in ("append", "prepend") and backing != "L":
+                raise InvalidCondition(f"{where}: {self.kind}() works on lists")
+        wire = dump_operand(target, self.value)
         if wire is None:
-            raise InvalidCondition(
-                f"{column.model.__name__}.{column.name}: {self.kind}() of an empty value")
+            raise InvalidCondition(f"{where}: {self.kind}() of an empty value")
         return wire
 
     def __repr__(self) -> str:
         return f"actions.{self.kind}({'' if self.value is None else repr(self.value)})"
+
+
+def same_path(a: Any, b: Any) -> bool:
+    """Whether two operands name the same attribute path."""
+    return a.column is b.column and tuple(a.segments) == tuple(b.segments)
 
 
 def set(value: Any) -> Action:  # noqa: A001 - the clause's name

@@ -132,6 +132,7 @@ class Renderer:
 
     def update(self, entries: Sequence[UpdateEntry]) -> Optional[str]:
         clauses: Dict[str, List[str]] = {"SET": [], "REMOVE": [], "ADD": [], "DELETE": []}
+        _refuse_overlaps(entries)
         for operand, kind, wire in entries:
             path = self.path(operand)
             if kind == "remove" or wire is None:
@@ -177,6 +178,19 @@ class Renderer:
         if self.values:
             out["ExpressionAttributeValues"] = dict(self.values)
         return out
+
+
+def _refuse_overlaps(entries: Sequence[UpdateEntry]) -> None:
+    """DynamoDB refuses two actions on one path, or on a path and a path inside it."""
+    paths = sorted(tuple((isinstance(part, int), part) for part in
+                         (operand.column.dynamo_name,) + tuple(operand.segments)) for operand, _, _ in entries)
+    for before, after in zip(paths, paths[1:]):
+        if after[:len(before)] == before:
+            raise InvalidCondition(f"two update actions overlap: {_show(before)} and {_show(after)}")
+
+
+def _show(path: Tuple[Any, ...]) -> str:
+    return path[0][1] + "".join(f"[{part!r}]" for _, part in path[1:])
 
 
 def _checked(expression: str, what: str) -> str:

@@ -197,9 +197,9 @@ def update_request(policy: Policy, entry: Keyed, condition: Optional[Condition],
     request: Dict[str, Any] = {"TableName": entry.table, "Key": entry.key}
     request.update(renderer.render(update=entries, condition=condition))
     sent = dict(entry.key)
-    for column, _, wire in entries:
-        if wire is not None:
-            sent[column.dynamo_name] = wire
+    for operand, _, wire in entries:
+        if wire is not None and operand.column is operand:
+            sent[operand.dynamo_name] = wire
     from .codec import item_size
     if item_size(sent) > limits.MAX_ITEM_SIZE:
         from .exceptions import LimitExceeded

@@ -66,6 +66,72 @@ def dump_column(column: Any, value: Any) -> Optional[dict]:
         raise type(error)(f"{column.model.__name__}.{column.name}: {error}") from error
 
 
+def describe(operand: Any) -> str:
+    """``Model.column["key"][0]``, for error messages."""
+    column = operand.column
+    tail = "".join(f"[{s!r}]" for s in operand.segments)
+    return f"{column.model.__name__}.{column.name}{tail}"
+
+
+def dump_operand(operand: Any, value: Any) -> Optional[dict]:
+    """Dump a value with the type of a column or of a path into one."""
+    if operand.column is operand:
+        return dump_column(operand, value)
+    try:
+        return operand.typedef._dump(value)
+    except InvalidValue as error:
+        raise type(error)(f"{describe(operand)}: {error}") from error
+
+
+def _holds_action(value: Any) -> bool:
+    if isinstance(value, Action):
+        return True
+    if isinstance(value, dict):
+        return any(_holds_action(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_holds_action(v) for v in value)
+    return False
+
+
+def _nested(operand: Any, value: Any, old: Optional[dict], known: bool, out: List[Entry]) -> None:
+    """Path-level entries for a map or list value holding actions somewhere inside.
+
+    Keys whose value is unchanged are not sent; keys removed from a known map are REMOVEd.
+    """
+    if isinstance(value, Action):
+        out.append((operand, value.kind, value.wire(operand)))
+        return
+    if isinstance(value, dict) and _holds_action(value):
+        old_map = old.get("M") if isinstance(old, dict) else None
+        for key, item in value.items():
+            path = operand[key]
+            if item is None:
+                if not known or (old_map is not None and key in old_map):
+                    out.append((path, "remove", None))
+                continue
+            _nested(path, item, old_map.get(key) if old_map else None, known and old_map is not None, out)
+        for key in (old_map or {}):
+            if key not in value:
+                out.append((operand[key], "remove", None))
+        return
+    if isinstance(value, list) and _holds_action(value):
+        old_list = old.get("L") if isinstance(old, dict) else None
+        if old_list is not None and len(old_list) != len(value):
+            raise InvalidValue(f"{describe(operand)}: a list holding actions must keep its length "
+                               f"({len(old_list)} when loaded, {len(value)} now)")
+        for index, item in enumerate(value):
+            path = operand[index]
+            if item is None:
+                out.append((path, "remove", None))
+                continue
+            _nested(path, item, old_list[index] if old_list else None, known and old_list is not None, out)
+        return
+    wire = dump_operand(operand, value)
+    if known and wire_equal(wire, old):
+        return
+    out.append((operand, "remove" if wire is None else "set", wire))
+
+
 def changes(obj: Any, columns: Iterable[Any]) -> List[Entry]:
     """The update entries that bring DynamoDB in line with ``obj`` for ``columns``."""
     values = obj.__dict__
@@ -78,6 +144,9 @@ def changes(obj: Any, columns: Iterable[Any]) -> List[Entry]:
             out.append((column, value.kind, value.wire(column)))
             continue
         known = name in snap
+        if column.typedef.mutable and _holds_action(value):
+            _nested(column, value, snap.get(name), known, out)
+            continue
         if value is None:
             if (known and snap[name] is not None) or (not known and name in values):
                 out.append((column, "remove", None))
@@ -109,8 +178,15 @@ def record(obj: Any, entries: Iterable[Entry], keys: Iterable[Any] = ()) -> None
         snap = values[SNAPSHOT] = {}
     for column in keys:
         snap[column.name] = values.get(column.name)
-    for column, kind, wire in entries:
+    for operand, kind, wire in entries:
+        column = operand.column
         name = column.name
+        if operand is not column:
+            # Written path by path (actions inside a map or list): the whole value is
+            # known again only after a load or a save with sync="new".
+            values.pop(name, None)
+            snap.pop(name, None)
+            continue
         if kind == "remove" or wire is None:
             snap[name] = None
             if values.get(name) is None:

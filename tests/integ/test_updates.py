@@ -4,8 +4,11 @@ import threading
 import pytest
 
 from bloop import (
-    BaseModel, Column, ConstraintViolation, Integer, InvalidCondition, List, Set, String, actions,
+    BaseModel, Column, ConstraintViolation, DynamicMap, Integer, InvalidCondition, List, Map, Set, String,
+    actions,
 )
+
+from .test_engine import Requests
 
 
 class Counter(BaseModel):
@@ -26,6 +29,11 @@ class Account(BaseModel):
     id = Column(String, hash_key=True)
     balance = Column(Integer)
     version = Column(Integer, version=True)
+
+
+@pytest.fixture
+def requests(client):
+    return Requests(client)
 
 
 @pytest.fixture
@@ -153,3 +161,45 @@ def test_constraint_violation_carries_old_item(accounts, backend_name):
         assert excinfo.value.old is None  # dynalite does not return the item
     else:
         assert isinstance(excinfo.value.old, Account) and excinfo.value.old.balance == 5
+
+
+class Profile(BaseModel):
+    class Meta:
+        table_name = "profiles"
+
+    id = Column(String, hash_key=True)
+    stats = Column(Map(logins=Integer, last=String, badges=Set(String)))
+    extra = Column(DynamicMap)
+    scores = Column(List(Integer))
+
+
+def test_actions_inside_maps_and_lists(engine, requests):
+    engine.bind(Profile)
+    obj = Profile(id="p", stats={"logins": 1, "last": "mon", "badges": {"a"}},
+                  extra={"n": 1, "deep": {"k": [1, 2]}}, scores=[1, 2, 3])
+    engine.save(obj)
+    loaded = Profile(id="p")
+    engine.load(loaded)
+    loaded.stats["logins"] = actions.add(2)
+    loaded.stats["badges"] = actions.add({"b"})
+    loaded.extra["deep"]["k"] = actions.append([3])
+    loaded.extra["n"] = Profile.extra["n"] + 10
+    loaded.scores[1] = actions.add(40)
+    requests.clear()
+    engine.save(loaded, sync="new")
+    (_, params), = requests.calls
+    names = set(params["ExpressionAttributeNames"].values())
+    assert "last" not in names  # unchanged keys of the map are not sent
+    assert loaded.stats == {"logins": 3, "last": "mon", "badges": {"a", "b"}}
+    assert loaded.extra == {"n": 11, "deep": {"k": [1, 2, 3]}}
+    assert loaded.scores == [1, 42, 3]
+    loaded.stats["last"] = actions.remove()
+    loaded.stats["logins"] = Profile.stats["logins"] - 1
+    engine.save(loaded)
+    assert loaded.stats is None  # computed by DynamoDB: unknown until read back
+    fresh = Profile(id="p")
+    engine.load(fresh)
+    assert fresh.stats == {"logins": 2, "badges": {"a", "b"}}
+    with pytest.raises(InvalidCondition):
+        fresh.stats["logins"] = Profile.stats["badges"] + 1  # arithmetic reading another path
+        engine.save(fresh)

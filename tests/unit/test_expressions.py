@@ -289,3 +289,12 @@ def test_arithmetic_from_columns_builds_actions():
         (Doc.age + 1).wire(Doc.rev)  # reads another column
     with pytest.raises(InvalidCondition):
         (Doc.name + "x").wire(Doc.name)  # not a number
+
+
+def test_overlapping_update_paths_refused():
+    with pytest.raises(InvalidCondition, match="overlap"):
+        render({"update": [(Doc.doc, "set", {"M": {}}), (Doc.doc["b"], "set", {"S": "x"})]})
+    with pytest.raises(InvalidCondition, match="overlap"):
+        render({"update": [(Doc.scores[0], "add", N1), (Doc.scores[0], "set", N1)]})
+    rendered = render({"update": [(Doc.doc["b"], "set", {"S": "x"}), (Doc.doc["a"][1], "add", N1)]})
+    assert rendered["UpdateExpression"] == "SET #n0.#n1=:v0 ADD #n0.#n2[1] :v1"

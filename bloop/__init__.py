@@ -1,5 +1,5 @@
 """bloop: a Python object mapper for Amazon DynamoDB."""
-from . import actions
+from . import actions, signals
 from .codec import from_item, to_item
 from .conditions import Condition, size
 from .engine import Engine
@@ -9,6 +9,7 @@ from .exceptions import (
     ObjectsNotFound, RequestRejected, ServiceError, TableMismatch, TableNotFound, Throttled,
     TransactionCanceled, UnknownColumn,
 )
+from .exceptions import InvalidStream, InvalidTransaction, TransactionTokenExpired
 from .models import BaseModel, Column, GlobalSecondaryIndex, LocalSecondaryIndex
 from .types import (
     JSON, UUID, Binary, Boolean, DateTime, DynamicList, DynamicMap, Enum, Float, Integer, List,
@@ -23,6 +24,7 @@ __all__ = [
     "InvalidModel", "InvalidSearch", "InvalidType", "InvalidValue", "LimitExceeded", "MissingKey",
     "ObjectsNotFound", "RequestRejected", "ServiceError", "TableMismatch", "TableNotFound", "Throttled",
     "TransactionCanceled", "UnknownColumn",
+    "InvalidStream", "InvalidTransaction", "TransactionTokenExpired", "signals",
     "BaseModel", "Column", "GlobalSecondaryIndex", "LocalSecondaryIndex",
     "JSON", "UUID", "Binary", "Boolean", "DateTime", "DynamicList", "DynamicMap", "Enum", "Float",
     "Integer", "List", "Map", "Number", "Set", "String", "Timestamp", "Type",

@@ -9,6 +9,8 @@ class below, with the botocore error chained as ``__cause__``::
     ├── InvalidModel              (ValueError)  a model declared wrongly
     ├── InvalidCondition          (ValueError)  a condition that cannot be rendered
     ├── InvalidSearch             (ValueError)  a query/scan that cannot be sent
+    ├── InvalidTransaction        (ValueError)  a transaction used the wrong way
+    ├── InvalidStream             (ValueError)  a stream that cannot be read as asked
     ├── MissingKey                (ValueError)  an object without its key values
     ├── DuplicateKeys             (ValueError)  one key twice in one call
     ├── InvalidValue              (ValueError)  a value DynamoDB would refuse
@@ -22,6 +24,7 @@ class below, with the botocore error chained as ``__cause__``::
     │   ├── TableNotFound                       the table does not exist
     │   └── RequestRejected                     ValidationException and the like
     ├── TableMismatch                           an existing table differs from the model
+    ├── TransactionTokenExpired                 a retry past the idempotency window
     ├── ObjectsNotFound                         load: .missing lists the objects
     └── BatchIncomplete                         .unprocessed: objects not written/read
 """
@@ -31,6 +34,7 @@ from typing import Any, Iterable, Sequence
 
 __all__ = [
     "BloopException", "InvalidModel", "InvalidCondition", "InvalidSearch",
+    "InvalidTransaction", "InvalidStream", "TransactionTokenExpired",
     "MissingKey", "DuplicateKeys", "InvalidValue", "InvalidType", "LimitExceeded",
     "UnknownColumn", "ServiceError", "ConstraintViolation", "TransactionCanceled",
     "Throttled", "TableNotFound", "RequestRejected", "TableMismatch",
@@ -52,6 +56,16 @@ class InvalidCondition(BloopException, ValueError):
 
 class InvalidSearch(BloopException, ValueError):
     """A query or scan is missing something it needs, or asks for the impossible."""
+
+
+class InvalidTransaction(BloopException, ValueError):
+    """A transaction is used the wrong way: a write in a read transaction, a check
+    without a condition, a nested transaction of the other mode, ..."""
+
+
+class InvalidStream(BloopException, ValueError):
+    """A stream cannot be read as asked: the model declares no stream, the position is
+    unknown, or a token is not a stream token."""
 
 
 class MissingKey(BloopException, ValueError):
@@ -116,9 +130,21 @@ class TransactionCanceled(ServiceError):
 
     :ivar reasons: one ``{"Code": ..., "Message": ...}`` dict per item, in the order
         the items were sent; ``"None"`` is DynamoDB's code for an untouched item.
+    :ivar cancellations: from a bloop transaction: one
+        :class:`~bloop.transactions.Cancellation` per item, in the same order, naming
+        the object, the action, the code, the message and the item as DynamoDB held it.
+    :ivar failed: from a bloop transaction: the objects whose code is not ``"None"``.
     """
 
     reasons: list = []
+    cancellations: list = []
+    failed: list = []
+
+
+class TransactionTokenExpired(BloopException):
+    """A prepared write transaction was committed again after its idempotency token
+    expired (DynamoDB honours a ``ClientRequestToken`` for 10 minutes): retrying it
+    could apply it twice.  Prepare the transaction again to send it with a new token."""
 
 
 class Throttled(ServiceError):

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any, Dict, Iterator, List, Optional, Union
 
 from . import limits
+from .signals import model_created, object_modified
 from .conditions import Operand
 from .exceptions import InvalidModel, UnknownColumn
 from .types import Type, instance
@@ -76,9 +77,13 @@ class Column(Operand):
 
     def __set__(self, obj: Any, value: Any) -> None:
         obj.__dict__[self.name] = value
+        if object_modified.receivers:  # one dict check when nobody listens
+            object_modified.send(obj, column=self, value=value)
 
     def __delete__(self, obj: Any) -> None:
         obj.__dict__[self.name] = None
+        if object_modified.receivers:
+            object_modified.send(obj, column=self, value=None)
 
     __hash__ = object.__hash__
 
@@ -406,6 +411,8 @@ class BaseModel:
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         _setup_model(cls)
+        if model_created.receivers:
+            model_created.send(cls)
 
     def __init__(self, **attrs: Any) -> None:
         columns = self.Meta.columns_by_name  # type: ignore[attr-defined]
@@ -418,6 +425,13 @@ class BaseModel:
             if column.default is not None and column.name not in attrs:
                 default = column.default
                 values[column.name] = default() if callable(default) else default
+
+    @classmethod
+    def from_stream_record(cls, record: Any) -> Any:
+        """One record of an AWS Lambda DynamoDB-stream event (plain JSON) as a
+        :class:`bloop.stream.Record` of this model; see :func:`bloop.stream.from_lambda`."""
+        from .stream import from_lambda
+        return from_lambda(cls, record)
 
     def __repr__(self) -> str:
         values = self.__dict__

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, Generator, Iterable, List, Optional, Sequence, Tuple
 
-from . import limits
+from . import limits, signals
 from .codec import dump_key, key_identity, load_into, to_item
 from .conditions import Condition
 from .exceptions import (
@@ -76,6 +76,8 @@ class Policy:
         self.batch_deadline = batch_deadline
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
+        #: the engine these operations run for: the sender of the signals they send
+        self.engine: Any = None
 
     def delay(self, attempt: int) -> float:
         """Exponential backoff with jitter: half fixed, half random."""
@@ -297,11 +299,13 @@ def save(policy: Policy, objs: Any, condition: Any = None, sync: Optional[str] =
             written(entry.obj, updates)
             if return_values:
                 load_into(entry.obj, response.get("Attributes", {}))
+            signals.saved(policy, entry.obj)
         return
     items = [(e, {"PutRequest": {"Item": to_item(e.obj)}}) for e in entries]
 
     def done(entry: Keyed, request: Dict[str, Any]) -> None:
         record_all(entry.obj, type(entry.obj).Meta.columns, request["PutRequest"]["Item"])
+        signals.saved(policy, entry.obj)
 
     yield from batch_write(policy, items, "save", done)
 
@@ -326,9 +330,15 @@ def delete(policy: Policy, objs: Any, condition: Any = None, sync: Optional[str]
             if return_values and response.get("Attributes"):
                 load_into(entry.obj, response["Attributes"])
                 forget(entry.obj)
+            signals.deleted(policy, entry.obj)
         return
     items = [(e, {"DeleteRequest": {"Key": e.key}}) for e in entries]
-    yield from batch_write(policy, items, "delete", lambda entry, request: forget(entry.obj))
+
+    def gone(entry: Keyed, request: Dict[str, Any]) -> None:
+        forget(entry.obj)
+        signals.deleted(policy, entry.obj)
+
+    yield from batch_write(policy, items, "delete", gone)
 
 
 # ---------------------------------------------------------------------------------------
@@ -451,6 +461,7 @@ def load(policy: Policy, objs: Any, consistent: bool = False) -> Op:
                     if entry is not None:
                         load_into(entry.obj, item)
                         found.add(entry.identity)
+                        signals.loaded(policy, entry.obj)
             for table, request in (outcome.get("UnprocessedKeys") or {}).items():
                 for key in request.get("Keys", []):
                     entry = by_identity.get(key_identity(table, key))

@@ -1,0 +1,163 @@
+"""Signals: hooks for auditing, caching or metrics without wrapping the engine.
+
+bloop sends these `blinker <https://blinker.readthedocs.io/>`_ signals.  Each is
+sent only when it has receivers, so an application that connects none pays one
+dictionary check.  The *sender* is whoever acted: the model class, the engine,
+or the object that was modified.
+
+==========================  ============================  ====================================
+signal                      sender                        keyword arguments
+==========================  ============================  ====================================
+``model_created``           the new model class           (none)
+``model_bound``             the engine                    ``model``, ``table_name``
+``before_create_table``     the engine                    ``model``, ``table_name``, ``request``
+``object_loaded``           the engine                    ``obj``
+``object_saved``            the engine                    ``obj``
+``object_deleted``          the engine                    ``obj``
+``object_modified``         the object                    ``column``, ``value``
+==========================  ============================  ====================================
+
+.. code-block:: python
+
+    from bloop import signals
+
+    @signals.object_saved.connect
+    def audit(engine, obj):
+        log.info("saved %r", obj)
+
+Receivers run synchronously, in the thread (or task) that did the work, before
+the engine call returns; an exception in a receiver propagates to that call.
+
+The sends live in the I/O-free core (:mod:`bloop.operations`,
+:mod:`bloop.transactions`) wherever they can, so a synchronous and an
+asynchronous engine send the same signals.  The engine is found as
+``policy.engine``.
+"""
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from blinker import Namespace
+
+__all__ = [
+    "model_created", "model_bound", "before_create_table", "object_loaded", "object_saved",
+    "object_deleted", "object_modified", "announce_calls", "announce_loads",
+]
+
+# A namespace of bloop's own, so blinker's global ``signal("...")`` names of other
+# libraries never collide with these.
+_signals = Namespace()
+
+model_created = _signals.signal("model_created", doc="""\
+A model class was created (abstract models included).
+
+:param sender: the model class.""")
+
+model_bound = _signals.signal("model_bound", doc="""\
+An engine bound a model to its table (after creating or validating the table).
+
+:param sender: the engine.
+:param model: the model class.
+:param table_name: the table's name for this engine.""")
+
+before_create_table = _signals.signal("before_create_table", doc="""\
+An engine is about to create a model's table.
+
+:param sender: the engine.
+:param model: the model class.
+:param table_name: the table's name.
+:param request: the ``CreateTable`` request dict that is about to be sent.""")
+
+object_loaded = _signals.signal("object_loaded", doc="""\
+An object was filled from DynamoDB: by ``engine.load``, a read transaction, or as
+a query or scan result.
+
+:param sender: the engine.
+:param obj: the object.""")
+
+object_saved = _signals.signal("object_saved", doc="""\
+An object was written to DynamoDB by ``engine.save`` or a write transaction.
+
+:param sender: the engine.
+:param obj: the object.""")
+
+object_deleted = _signals.signal("object_deleted", doc="""\
+An object was deleted from DynamoDB by ``engine.delete`` or a write transaction.
+
+:param sender: the engine.
+:param obj: the object.""")
+
+object_modified = _signals.signal("object_modified", doc="""\
+A column of an object was set or deleted (``obj.col = value`` or ``del obj.col``).
+Not sent for the keyword arguments of the constructor, nor when bloop fills an
+object from DynamoDB.
+
+:param sender: the object.
+:param column: the :class:`~bloop.models.Column`.
+:param value: the new value (None after ``del``).""")
+
+
+def engine_of(policy: Any) -> Any:
+    """The engine an operation runs for (the sender of its signals), or None."""
+    return getattr(policy, "engine", None)
+
+
+def loaded(policy: Any, obj: Any) -> None:
+    if object_loaded.receivers:
+        object_loaded.send(engine_of(policy), obj=obj)
+
+
+def saved(policy: Any, obj: Any) -> None:
+    if object_saved.receivers:
+        object_saved.send(engine_of(policy), obj=obj)
+
+
+def deleted(policy: Any, obj: Any) -> None:
+    if object_deleted.receivers:
+        object_deleted.send(engine_of(policy), obj=obj)
+
+
+def announce_loads(engine: Any, prepared: Any) -> Any:
+    """A prepared search whose pages send ``object_loaded`` for each object they hold.
+
+    Returns ``prepared`` itself when ``object_loaded`` has no receivers; otherwise a
+    shallow copy whose ``unpack`` announces (the original is left as it is, so a
+    prepared search that is iterated again never announces twice).
+    """
+    if not object_loaded.receivers:
+        return prepared
+    unpack = prepared.unpack
+    announcing = copy.copy(prepared)
+
+    def unpack_and_announce(response: Any) -> Any:
+        objs = unpack(response)
+        for obj in objs:
+            object_loaded.send(engine, obj=obj)
+        return objs
+
+    announcing.unpack = unpack_and_announce
+    return announcing
+
+
+def announce_calls(op: Any, operation: str, announce: Any) -> Any:
+    """Pass an operation generator's steps through unchanged, calling ``announce(call)``
+    just before each call to ``operation`` is handed to the driver.
+
+    This lets an engine send ``before_create_table`` for :func:`bloop.tables.bind`
+    without that I/O-free generator knowing about signals.
+    """
+    try:
+        step = next(op)
+    except StopIteration as stop:
+        return stop.value
+    while True:
+        if isinstance(step, list):
+            for one in step:
+                if getattr(one, "operation", None) == operation:
+                    announce(one)
+        outcome = yield step
+        try:
+            step = op.send(outcome)
+        except StopIteration as stop:
+            return stop.value

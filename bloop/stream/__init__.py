@@ -1,0 +1,17 @@
+"""DynamoDB Streams: a table's changes as records holding model objects.
+
+- :class:`Stream` (``engine.stream(Model, position)``) reads every shard of a
+  table's stream, following shard splits, and resumes from a token;
+- :class:`Record` is one change: the event name, the key, and the old and new
+  images as objects of the model;
+- :func:`from_lambda` makes the same record from one record of the event an AWS
+  Lambda function receives from a DynamoDB stream.
+
+The reading itself is :class:`~bloop.stream.coordinator.Coordinator`, an
+I/O-free core shared with any engine.
+"""
+from .coordinator import Coordinator
+from .records import Record, from_lambda, from_stream
+from .stream import Stream
+
+__all__ = ["Stream", "Record", "Coordinator", "from_lambda", "from_stream"]

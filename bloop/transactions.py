@@ -1,0 +1,408 @@
+"""Transactions: several writes, or several reads, that happen all together or not at all.
+
+A :class:`Transaction` collects what to do and sends nothing; a
+:class:`PreparedTransaction` validates and renders it once into one
+``TransactWriteItems`` (or ``TransactGetItems``) request, and its
+:meth:`~PreparedTransaction.commit` is an I/O-free generator like the
+operations in :mod:`bloop.operations`: it yields ``[Call(...)]`` and is sent
+the outcome, so the synchronous engine and an asynchronous one drive the same
+code.  :class:`SyncTransaction` is what ``engine.transaction()`` returns: a
+context manager that commits when its block exits without an exception.
+
+Each item is built by the same functions as a single save or delete: a save
+is the diff-based ``UpdateItem`` of :func:`bloop.operations.update_request`
+(with the version check of a version column), a delete
+:func:`bloop.operations.delete_request`.  Everything DynamoDB would refuse that
+bloop can see is refused before sending: more than
+:data:`~bloop.limits.MAX_TRANSACTION_ITEMS` items, more than
+:data:`~bloop.limits.MAX_TRANSACTION_SIZE` bytes of items, or two actions on one
+item.
+"""
+from __future__ import annotations
+
+import contextvars
+import uuid
+from typing import Any, Dict, List, Optional, Tuple
+
+from . import limits, signals
+from .codec import from_item, item_size, load_into
+from .conditions import Condition
+from .exceptions import (
+    DuplicateKeys, InvalidCondition, InvalidTransaction, LimitExceeded, ObjectsNotFound, TransactionCanceled,
+    TransactionTokenExpired,
+)
+from .expressions import Renderer
+from .operations import Keyed, Op, Policy, as_objects, call, delete_request, keyed, update_request, written
+from .tracking import forget
+
+__all__ = ["Transaction", "PreparedTransaction", "SyncTransaction", "Cancellation", "active", "KEY_ONLY_ATTRIBUTE"]
+
+WRITE = "w"
+READ = "r"
+
+#: ``Update`` in a transaction needs an ``UpdateExpression`` even when an object has
+#: nothing but its key to write.  Such an update removes this attribute, which no item
+#: holds: DynamoDB then creates the item if it is missing and otherwise leaves it as it is.
+KEY_ONLY_ATTRIBUTE = "_bloop_key_only"
+
+# The fields each kind of transaction item accepts (TransactWriteItems in the API reference).
+_CONDITIONED = ("TableName", "Key", "ConditionExpression", "ExpressionAttributeNames",
+                "ExpressionAttributeValues", "ReturnValuesOnConditionCheckFailure")
+_UPDATE_FIELDS = _CONDITIONED + ("UpdateExpression",)
+
+#: the transactions open in this thread or task (their ``with`` block is running)
+_ACTIVE: contextvars.ContextVar[Tuple["Transaction", ...]] = contextvars.ContextVar(
+    "bloop_transactions", default=())
+
+
+def active(policy: Policy) -> Optional["Transaction"]:
+    """The innermost open transaction of the engine with this policy, in this thread or task."""
+    for tx in reversed(_ACTIVE.get()):
+        if tx.policy is policy:
+            return tx
+    return None
+
+
+class _Item:
+    """One thing a transaction does to one object."""
+
+    __slots__ = ("action", "obj", "condition")
+
+    def __init__(self, action: str, obj: Any, condition: Optional[Condition]) -> None:
+        self.action = action
+        self.obj = obj
+        self.condition = condition
+
+    def __repr__(self) -> str:
+        return f"<{self.action} {self.obj!r}>"
+
+
+class Cancellation:
+    """Why DynamoDB canceled one item of a transaction.
+
+    :ivar obj: the object.
+    :ivar action: ``"save"``, ``"delete"``, ``"check"`` or ``"load"``.
+    :ivar code: DynamoDB's code: ``"None"`` (this item was fine), ``"ConditionalCheckFailed"``,
+        ``"TransactionConflict"``, ``"ItemCollectionSizeLimitExceeded"``, ...
+    :ivar message: DynamoDB's message, if any.
+    :ivar old: the item as DynamoDB held it, loaded into a new object of the model, when
+        DynamoDB returned it (a failed condition of a save, delete or check), else None.
+    """
+
+    __slots__ = ("obj", "action", "code", "message", "old")
+
+    def __init__(self, obj: Any, action: str, code: str, message: str, old: Any) -> None:
+        self.obj = obj
+        self.action = action
+        self.code = code
+        self.message = message
+        self.old = old
+
+    @property
+    def failed(self) -> bool:
+        return self.code not in ("None", "")
+
+    def __repr__(self) -> str:
+        return f"Cancellation({self.action} {self.obj!r}: {self.code})"
+
+
+def _condition(condition: Any, what: str, required: bool) -> Optional[Condition]:
+    if condition is not None and not isinstance(condition, Condition):
+        raise InvalidCondition(f"{what}: expected a condition, got {condition!r}")
+    if condition is not None and condition.kind == "empty":
+        condition = None
+    if condition is None and required:
+        raise InvalidTransaction(f"{what} needs a condition: a check without one checks nothing")
+    return condition
+
+
+class Transaction:
+    """The items of one transaction, collected before anything is sent.
+
+    :param policy: the engine's :class:`~bloop.operations.Policy`.
+    :param mode: ``"w"`` to save, delete and check; ``"r"`` to load.
+
+    Each method returns the transaction, so calls can be chained.  Objects are
+    rendered when the transaction is prepared (at commit), so changes made to an
+    object after ``tx.save(obj)`` and before the commit are included.
+    """
+
+    def __init__(self, policy: Policy, mode: str = WRITE) -> None:
+        if mode not in (WRITE, READ):
+            raise InvalidTransaction(f"a transaction's mode is 'w' (write) or 'r' (read), not {mode!r}")
+        self.policy = policy
+        self.mode = mode
+        self.items: List[_Item] = []
+        #: the last :class:`PreparedTransaction` (what a commit sends and a retry re-sends)
+        self.prepared: Optional[PreparedTransaction] = None
+        self._changes = 0
+        self._prepared_at = -1
+        self._root: Optional[Transaction] = None  # the open transaction this one joined
+        self._mark = 0  # how many items the joined transaction had when this one joined
+        self._reset: Optional[contextvars.Token] = None
+
+    # collecting ------------------------------------------------------------------------
+    def save(self, *objs: Any, condition: Optional[Condition] = None) -> "Transaction":
+        """Save objects (a diff-based update each), if ``condition`` holds for each."""
+        return self._add("save", objs, _condition(condition, "save", False))
+
+    def delete(self, *objs: Any, condition: Optional[Condition] = None) -> "Transaction":
+        """Delete objects, if ``condition`` holds for each."""
+        return self._add("delete", objs, _condition(condition, "delete", False))
+
+    def check(self, obj: Any, condition: Condition) -> "Transaction":
+        """Write nothing to ``obj``'s item, but cancel the transaction unless ``condition`` holds."""
+        return self._add("check", (obj,), _condition(condition, "check", True))
+
+    def load(self, *objs: Any) -> "Transaction":
+        """Load objects in place, all as of one moment (read transactions)."""
+        return self._add("load", objs, None)
+
+    def _add(self, action: str, objs: Tuple[Any, ...], condition: Optional[Condition]) -> "Transaction":
+        target = self._root or self
+        wanted = READ if action == "load" else WRITE
+        if target.mode != wanted:
+            kind = "a read transaction (mode='r')" if wanted == READ else "a write transaction (mode='w')"
+            raise InvalidTransaction(f"{action} belongs in {kind}; this transaction has mode={target.mode!r}")
+        flat = [obj for group in objs for obj in as_objects(group)]
+        if action == "load":  # loading one object twice is asking once
+            queued = {id(item.obj) for item in target.items}
+            flat = [obj for obj in flat if id(obj) not in queued]
+        target.items.extend(_Item(action, obj, condition) for obj in flat)
+        target._changes += 1
+        return self
+
+    # preparing and committing ----------------------------------------------------------
+    def prepare(self) -> "PreparedTransaction":
+        """Validate and render the items now, with a new idempotency token.
+
+        :raises LimitExceeded: too many items, or too many bytes.
+        :raises DuplicateKeys: two actions on one item.
+        """
+        if self._root is not None:
+            raise InvalidTransaction("this transaction joined an outer one: the outermost transaction "
+                                     "prepares and commits when its block exits")
+        self.prepared = PreparedTransaction(self.policy, self.mode, self.items)
+        self._prepared_at = self._changes
+        return self.prepared
+
+    def commit_op(self) -> Op:
+        """The I/O-free commit: prepare unless nothing was added since the last prepare
+        (then the same requests and token are sent again), and send."""
+        if self.prepared is None or self._prepared_at != self._changes or self._root is not None:
+            self.prepare()
+        assert self.prepared is not None
+        return self.prepared.commit()
+
+    # joining ---------------------------------------------------------------------------
+    def _enter(self) -> None:
+        """Open this transaction, or join the open one of the same engine."""
+        if self._reset is not None or self._root is not None:
+            raise InvalidTransaction("this transaction is open already")
+        outer = active(self.policy)
+        if outer is not None:
+            if outer.mode != self.mode:
+                raise InvalidTransaction(
+                    f"a transaction with mode={self.mode!r} cannot join the open one with mode={outer.mode!r}")
+            self._root = outer
+            self._mark = len(outer.items)
+            outer.items.extend(self.items)  # anything added before the block joins too
+            self.items = []
+            outer._changes += 1
+            return
+        self._reset = _ACTIVE.set(_ACTIVE.get() + (self,))
+
+    def _exit(self, failed: bool) -> bool:
+        """Close this transaction; True when it should be committed now.
+
+        A joined transaction never commits: its items are the outer one's.  If its
+        block failed, the items it added are taken out again, so the outer transaction
+        commits as though the inner block had never run.
+        """
+        root = self._root
+        if root is not None:
+            self._root = None
+            if failed:
+                del root.items[self._mark:]
+                root._changes += 1
+            return False
+        if self._reset is not None:
+            _ACTIVE.reset(self._reset)
+            self._reset = None
+        return not failed
+
+    def __repr__(self) -> str:
+        state = "joined" if self._root is not None else f"{len(self.items)} items"
+        return f"<{type(self).__name__} mode={self.mode!r} {state}>"
+
+
+class SyncTransaction(Transaction):
+    """``engine.transaction(mode)``: commits when its ``with`` block exits cleanly.
+
+    Nothing is sent if the block raises.  A ``with engine.transaction()`` inside
+    another of the same engine (in the same thread or task) joins it: its items
+    are committed by the outermost block.
+    """
+
+    def __init__(self, engine: Any, mode: str = WRITE) -> None:
+        super().__init__(engine.policy, mode)
+        self.engine = engine
+
+    def commit(self) -> "PreparedTransaction":
+        """Send the transaction; call again to retry with the same idempotency token.
+
+        :returns: the :class:`PreparedTransaction` that was sent.
+        :raises TransactionCanceled: DynamoDB canceled it (``.cancellations`` says why, per object).
+        :raises ObjectsNotFound: a read transaction found no item for some objects (the
+            others are loaded).
+        :raises TransactionTokenExpired: a retry came too late to be idempotent.
+        """
+        op = self.commit_op()
+        self.engine._run(op)
+        assert self.prepared is not None
+        return self.prepared
+
+    def __enter__(self) -> "SyncTransaction":
+        self._enter()
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if self._exit(exc_type is not None):
+            self.commit()
+
+
+class PreparedTransaction:
+    """A transaction validated and rendered once.
+
+    :ivar request: the ``TransactWriteItems`` / ``TransactGetItems`` request.
+    :ivar token: the ``ClientRequestToken`` of a write transaction (None for reads).
+    :ivar first_commit: the policy clock's time of the first commit, or None.
+
+    Committing again sends the same request: for a write transaction with the same
+    token, which DynamoDB honours for 10 minutes after the first commit (a retry
+    that reaches it after a success changes nothing); for a read transaction, it
+    reads again.
+    """
+
+    def __init__(self, policy: Policy, mode: str, items: List[_Item]) -> None:
+        self.policy = policy
+        self.mode = mode
+        self.items = list(items)
+        self.token: Optional[str] = None
+        self.first_commit: Optional[float] = None
+        if len(self.items) > limits.MAX_TRANSACTION_ITEMS:
+            raise LimitExceeded(f"a transaction holds at most {limits.MAX_TRANSACTION_ITEMS} items; "
+                                f"this one has {len(self.items)}")
+        try:
+            self.entries = keyed(policy, [item.obj for item in self.items])
+        except DuplicateKeys as error:
+            raise DuplicateKeys(f"a transaction acts on each item at most once; these keys appear more "
+                                f"than once: {error.keys}", error.keys) from None
+        self._updates: List[list] = []
+        if mode == READ:
+            self.operation = "transact_get_items"
+            self.request: Dict[str, Any] = {"TransactItems": [
+                {"Get": {"TableName": entry.table, "Key": entry.key}} for entry in self.entries]}
+            return
+        self.operation = "transact_write_items"
+        transact_items = []
+        size = 0
+        for item, entry in zip(self.items, self.entries):
+            one, updates, written_size = _write_item(policy, item, entry)
+            transact_items.append(one)
+            self._updates.append(updates)
+            size += written_size
+        if size > limits.MAX_TRANSACTION_SIZE:
+            raise LimitExceeded(f"the items of a transaction may total {limits.MAX_TRANSACTION_SIZE} bytes; "
+                                f"these are {size}")
+        self.token = str(uuid.uuid4())
+        self.request = {"TransactItems": transact_items, "ClientRequestToken": self.token}
+
+    def commit(self) -> Op:
+        """Send the transaction (an I/O-free generator: drive it like an operation)."""
+        if not self.items:
+            return
+        if self.mode == WRITE:
+            now = self.policy.clock()
+            if self.first_commit is None:
+                self.first_commit = now
+            elif now - self.first_commit > limits.TRANSACTION_TOKEN_LIFETIME:
+                raise TransactionTokenExpired(
+                    f"this transaction was first committed {now - self.first_commit:.0f}s ago; DynamoDB "
+                    f"keeps its idempotency token for {limits.TRANSACTION_TOKEN_LIFETIME}s, so sending it "
+                    "again could apply it twice. Load the objects again and prepare a new transaction")
+        try:
+            response = yield from call(self.operation, self.request)
+        except TransactionCanceled as error:
+            raise self._canceled(error)
+        if self.mode == WRITE:
+            self._written()
+        else:
+            self._loaded(response)
+
+    def _written(self) -> None:
+        for item, updates in zip(self.items, self._updates):
+            if item.action == "save":
+                written(item.obj, updates)
+                signals.saved(self.policy, item.obj)
+            elif item.action == "delete":
+                forget(item.obj)
+                signals.deleted(self.policy, item.obj)
+
+    def _loaded(self, response: Dict[str, Any]) -> None:
+        responses = response.get("Responses") or []
+        missing = []
+        for position, item in enumerate(self.items):
+            found = responses[position].get("Item") if position < len(responses) else None
+            if found:
+                load_into(item.obj, found)
+                signals.loaded(self.policy, item.obj)
+            else:
+                missing.append(item.obj)
+        if missing:
+            raise ObjectsNotFound(f"transaction load: {len(missing)} of {len(self.items)} objects were not "
+                                  "found", missing)
+
+    def _canceled(self, error: TransactionCanceled) -> TransactionCanceled:
+        """Name the object, action and reason of each item on DynamoDB's error."""
+        reasons = error.reasons or []
+        cancellations = []
+        for position, item in enumerate(self.items):
+            reason = reasons[position] if position < len(reasons) else {}
+            old = reason.get("Item")
+            cancellations.append(Cancellation(
+                item.obj, item.action, reason.get("Code", ""), reason.get("Message", ""),
+                from_item(type(item.obj), old) if old else None))
+        error.cancellations = cancellations
+        error.failed = [c.obj for c in cancellations if c.failed]
+        if error.failed:
+            named = ", ".join(f"{c.action} {c.obj!r}: {c.code}" for c in cancellations if c.failed)
+            error.args = (f"{error.args[0] if error.args else 'transaction canceled'} ({named})",) + error.args[1:]
+        return error
+
+    def __repr__(self) -> str:
+        return f"<PreparedTransaction mode={self.mode!r} items={len(self.items)} token={self.token}>"
+
+
+def _write_item(policy: Policy, item: _Item, entry: Keyed) -> Tuple[Dict[str, Any], list, int]:
+    """One TransactWriteItems entry, the updates a save records, and its bytes toward 4 MB."""
+    if item.action == "save":
+        request, updates = update_request(policy, entry, item.condition, None)
+        body = {k: v for k, v in request.items() if k in _UPDATE_FIELDS}
+        if "UpdateExpression" not in body:
+            names = body.setdefault("ExpressionAttributeNames", {})
+            ref = f"#n{len(names)}"
+            names[ref] = KEY_ONLY_ATTRIBUTE
+            body["UpdateExpression"] = f"REMOVE {ref}"
+        sent = dict(entry.key)
+        for column, _, wire in updates:
+            if wire is not None:
+                sent[column.dynamo_name] = wire
+        return {"Update": body}, updates, item_size(sent)
+    if item.action == "delete":
+        request = delete_request(entry, item.condition, None)
+        return {"Delete": {k: v for k, v in request.items() if k in _CONDITIONED}}, [], item_size(entry.key)
+    body = {"TableName": entry.table, "Key": entry.key}
+    body.update(Renderer().render(condition=item.condition))
+    body["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+    return {"ConditionCheck": body}, [], item_size(entry.key)

@@ -6,11 +6,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test unit docs clean
+.PHONY: venv demo test unit docs bench clean
 
 $(STAMP): setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --disable-pip-version-check -q -e '.[test,docs]'
+	$(BIN)/python -m pip install --disable-pip-version-check -q -e '.[test,docs,aio,fast]'
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -19,11 +19,16 @@ demo: $(STAMP)
 	$(BIN)/python examples/quickstart.py
 
 test: $(STAMP)
-	$(BIN)/flake8 bloop tests examples
+	$(BIN)/flake8 bloop tests examples benchmarks
 	$(BIN)/python -m pytest
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests/unit
+
+# bloop against the raw botocore client on a local stub endpoint (a few minutes); see
+# docs/performance.rst.  BENCH_REPS, BENCH_SAVE_N and BENCH_N tune it.
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
 
 docs: $(STAMP)
 	$(BIN)/sphinx-build -W --keep-going -q -b html docs docs/_build/html

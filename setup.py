@@ -12,10 +12,14 @@ setup(
     packages=find_packages(include=["bloop", "bloop.*"]),
     package_data={"bloop": ["py.typed"]},
     python_requires=">=3.9",
-    install_requires=["boto3>=1.28", "botocore>=1.31"],
+    install_requires=["blinker>=1.6", "boto3>=1.28", "botocore>=1.31"],
     extras_require={
         "test": ["moto[server]>=5.0", "pytest>=7", "flake8>=6", "hypothesis>=6"],
         "docs": ["sphinx>=7"],
+        # the async engine (bloop.aio); aiobotocore pins the botocore it works with
+        "aio": ["aiobotocore>=2.5"],
+        # the fast path reads DynamoDB's JSON with orjson (bloop falls back to json without it)
+        "fast": ["orjson>=3.9"],
     },
     license="MIT",
     classifiers=[

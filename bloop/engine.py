@@ -13,60 +13,48 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Dict, List, Optional
 
-from . import limits, operations, tables
+from . import limits, operations, signals, tables
 from .conditions import Condition
 from .exceptions import InvalidModel, InvalidType
 from .models import BaseModel, walk_subclasses
 from .operations import Policy, drive, outcome
 from .search import Query, Scan, Search, SyncSearches
 from .session import Session, make_client
+from .stream import Stream
+from .transactions import SyncTransaction
 
-__all__ = ["Engine"]
+__all__ = ["Engine", "EngineCore"]
 
 _TABLE_NAME_CHARS = set(limits.TABLE_NAME_CHARS)
 
 
-class Engine(SyncSearches):
-    """Binds models to DynamoDB tables and loads, saves, deletes and searches them.
+class EngineCore:
+    """What every engine shares and that does no I/O: the settings, the table names,
+    which models a ``bind`` covers, and building searches.
 
-    :param dynamodb: a botocore/boto3 DynamoDB client; made from the default boto3
-        session (with ``endpoint_url`` and ``region_name``) when not given.
-    :param dynamodbstreams: a DynamoDB Streams client, made on first use when not given.
-    :param table_name_template: a format string with ``{table_name}`` (e.g.
-        ``"staging-{table_name}"``) or a callable ``model -> name``.
-    :param batch_deadline: seconds to keep re-sending items DynamoDB left unprocessed.
-    :param clock: monotonic seconds; :param sleep: blocking sleep (both for tests).
-    :param max_concurrency: independent batch requests in flight at once (threads).
+    :class:`Engine` adds a blocking transport and :class:`bloop.aio.AsyncEngine` an
+    async one; neither repeats what is here.
     """
 
-    def __init__(self, dynamodb: Any = None, dynamodbstreams: Any = None, *,
-                 endpoint_url: Optional[str] = None, region_name: Optional[str] = None,
-                 table_name_template: Any = "{table_name}", batch_deadline: float = 30.0,
-                 clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep,
-                 rng: Optional[random.Random] = None, max_concurrency: int = 4) -> None:
-        if dynamodb is None:
-            dynamodb = make_client("dynamodb", endpoint_url=endpoint_url, region_name=region_name)
+    def __init__(self, *, table_name_template: Any, batch_deadline: float, clock: Callable[[], float],
+                 rng: Optional[random.Random], max_concurrency: int) -> None:
         if isinstance(table_name_template, str):
             if "{table_name}" not in table_name_template:
                 raise InvalidModel("table_name_template must contain '{table_name}'")
         elif not callable(table_name_template):
             raise InvalidModel("table_name_template must be a format string or a callable")
-        self.session = Session(dynamodb, dynamodbstreams)
-        self.table_name_template = table_name_template
-        self._sleep = sleep
         if not isinstance(max_concurrency, int) or max_concurrency < 1:
             raise InvalidType(f"max_concurrency must be a positive int, not {max_concurrency!r}")
+        self.table_name_template = table_name_template
         self.max_concurrency = max_concurrency
-        self._pool: Optional[ThreadPoolExecutor] = None
         self.policy = Policy(self._table_name, clock, rng or random.Random(), batch_deadline)
+        self.policy.engine = self  # the sender of the signals the I/O-free core sends
         self._bound: Dict[type, str] = {}
         #: an abstract base class for this engine's models: ``engine.bind()`` binds its subclasses
         self.model = type("Model", (BaseModel,), {"Meta": type("Meta", (), {"abstract": True}),
                                                   "__module__": __name__,
                                                   "__doc__": "Base class of this engine's models."})
 
-    # ---------------------------------------------------------------------------------------
     def _table_name(self, model: type) -> str:
         name = self._bound.get(model)
         if name is not None:
@@ -80,6 +68,86 @@ class Engine(SyncSearches):
                 "characters of a-z, A-Z, 0-9, '_', '-' and '.'")
         return name
 
+    def _to_bind(self, model: Any) -> Dict[type, str]:
+        """The concrete models under ``model`` (default: ``engine.model``) not bound yet,
+        with their table names; every name is checked before any table is touched."""
+        base = self.model if model is None else model
+        if not (isinstance(base, type) and issubclass(base, BaseModel)):
+            raise InvalidModel(f"bind takes a model class, not {base!r}")
+        concrete = [cls for cls in walk_subclasses(base) if not cls.Meta.abstract]
+        return {cls: self._table_name(cls) for cls in concrete if cls not in self._bound}
+
+    def _bind_op(self, model: type, table_name: str) -> operations.Op:
+        """``tables.bind`` for one model, sending ``before_create_table`` just before a CreateTable."""
+        def announce(call: operations.Call) -> None:
+            if signals.before_create_table.receivers:
+                signals.before_create_table.send(self, model=model, table_name=table_name, request=call.request)
+        return signals.announce_calls(tables.bind(self.policy, model, table_name), "create_table", announce)
+
+    def _bound_to(self, model: type, table_name: str) -> None:
+        """Record that ``model`` is bound to ``table_name`` and send ``model_bound``."""
+        self._bound[model] = table_name
+        if signals.model_bound.receivers:
+            signals.model_bound.send(self, model=model, table_name=table_name)
+
+    def query(self, model_or_index: Any, *, key: Optional[Condition] = None, filter: Optional[Condition] = None,
+              projection: Any = "all", consistent: bool = False, forward: bool = True, index: Any = None,
+              limit: Optional[int] = None, page_size: Optional[int] = None) -> Query:
+        """A query on a model or one of its indexes; nothing is sent until it is iterated."""
+        if isinstance(model_or_index, Search):
+            return model_or_index._replace(engine=self)  # type: ignore[return-value]
+        return Query(self, model_or_index, key=key, filter=filter, projection=projection,
+                     consistent=consistent, forward=forward, index=index, limit=limit, page_size=page_size)
+
+    def scan(self, model_or_index: Any, *, filter: Optional[Condition] = None, projection: Any = "all",
+             consistent: bool = False, index: Any = None, limit: Optional[int] = None,
+             page_size: Optional[int] = None) -> Scan:
+        """A scan of a model or one of its indexes; nothing is sent until it is iterated."""
+        if isinstance(model_or_index, Search):
+            return model_or_index._replace(engine=self)  # type: ignore[return-value]
+        return Scan(self, model_or_index, filter=filter, projection=projection, consistent=consistent,
+                    index=index, limit=limit, page_size=page_size)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} bound={len(self._bound)}>"
+
+
+class Engine(EngineCore, SyncSearches):
+    """Binds models to DynamoDB tables and loads, saves, deletes and searches them.
+
+    :param dynamodb: a botocore/boto3 DynamoDB client; made from the default boto3
+        session (with ``endpoint_url`` and ``region_name``) when not given.
+    :param dynamodbstreams: a DynamoDB Streams client, made on first use when not given.
+    :param table_name_template: a format string with ``{table_name}`` (e.g.
+        ``"staging-{table_name}"``) or a callable ``model -> name``.
+    :param batch_deadline: seconds to keep re-sending items DynamoDB left unprocessed.
+    :param clock: monotonic seconds; :param sleep: blocking sleep (both for tests).
+    :param max_concurrency: independent batch requests in flight at once (threads).
+    :param fast_path: read item responses on :mod:`bloop.fastpath` (orjson, no botocore
+        shape walk).  Default: on for the client bloop makes, off for an injected one;
+        True installs it on an injected client too.
+    """
+
+    def __init__(self, dynamodb: Any = None, dynamodbstreams: Any = None, *,
+                 endpoint_url: Optional[str] = None, region_name: Optional[str] = None,
+                 table_name_template: Any = "{table_name}", batch_deadline: float = 30.0,
+                 clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep,
+                 rng: Optional[random.Random] = None, max_concurrency: int = 4,
+                 fast_path: Optional[bool] = None) -> None:
+        super().__init__(table_name_template=table_name_template, batch_deadline=batch_deadline,
+                         clock=clock, rng=rng, max_concurrency=max_concurrency)
+        if dynamodb is None:
+            dynamodb = make_client("dynamodb", endpoint_url=endpoint_url, region_name=region_name,
+                                   fast_path=fast_path is not False)
+        elif fast_path:
+            from . import fastpath
+            fastpath.install(dynamodb)
+        self.session = Session(dynamodb, dynamodbstreams)
+        self._sleep = sleep
+        self._pool: Optional[ThreadPoolExecutor] = None
+
+    # ---------------------------------------------------------------------------------------
     def _send(self, calls: List[operations.Call]) -> List[Any]:
         """Send independent calls, up to ``max_concurrency`` at once; outcomes in call order."""
         call = self.session.call
@@ -103,15 +171,10 @@ class Engine(SyncSearches):
         :raises InvalidModel: ``model`` is not a model class.
         :raises TableMismatch: an existing table is not compatible with its model.
         """
-        base = self.model if model is None else model
-        if not (isinstance(base, type) and issubclass(base, BaseModel)):
-            raise InvalidModel(f"bind takes a model class, not {base!r}")
-        concrete = [cls for cls in walk_subclasses(base) if not cls.Meta.abstract]
-        names = {cls: self._table_name(cls) for cls in concrete if cls not in self._bound}
-        for cls, name in names.items():
+        for cls, name in self._to_bind(model).items():
             if not skip_table_setup:
-                self._run(tables.bind(self.policy, cls, name))
-            self._bound[cls] = name
+                self._run(self._bind_op(cls, name))
+            self._bound_to(cls, name)
 
     def load(self, objs: Any, consistent: bool = False) -> None:
         """Fill objects in place from DynamoDB, by their keys.
@@ -134,30 +197,26 @@ class Engine(SyncSearches):
         _check_positional(condition, "delete")
         self._run(operations.delete(self.policy, objs, condition, sync))
 
-    def query(self, model_or_index: Any, *, key: Optional[Condition] = None, filter: Optional[Condition] = None,
-              projection: Any = "all", consistent: bool = False, forward: bool = True, index: Any = None,
-              limit: Optional[int] = None, page_size: Optional[int] = None) -> Query:
-        """A query on a model or one of its indexes; nothing is sent until it is iterated."""
-        if isinstance(model_or_index, Search):
-            return model_or_index._replace(engine=self)  # type: ignore[return-value]
-        return Query(self, model_or_index, key=key, filter=filter, projection=projection,
-                     consistent=consistent, forward=forward, index=index, limit=limit, page_size=page_size)
+    def transaction(self, mode: str = "w") -> SyncTransaction:
+        """A transaction: ``with engine.transaction() as tx: tx.save(a); tx.delete(b)``.
 
-    def scan(self, model_or_index: Any, *, filter: Optional[Condition] = None, projection: Any = "all",
-             consistent: bool = False, index: Any = None, limit: Optional[int] = None,
-             page_size: Optional[int] = None) -> Scan:
-        """A scan of a model or one of its indexes; nothing is sent until it is iterated."""
-        if isinstance(model_or_index, Search):
-            return model_or_index._replace(engine=self)  # type: ignore[return-value]
-        return Scan(self, model_or_index, filter=filter, projection=projection, consistent=consistent,
-                    index=index, limit=limit, page_size=page_size)
+        Commits when the block exits without an exception (nothing is sent if it
+        raises); nested inside another of this engine, it joins that one.  ``mode="r"``
+        for ``tx.load(...)``.  See :mod:`bloop.transactions`.
+        """
+        return SyncTransaction(self, mode)
+
+    def stream(self, model: Any, position: Any) -> Stream:
+        """The model's table stream from ``"trim_horizon"``, ``"latest"``, an aware datetime
+        or a token.  See :class:`bloop.stream.Stream`."""
+        return Stream(self, model, position)
 
     # searches: the terminal operations come from SyncSearches -----------------------------
     def _search_call(self, operation: str, request: Dict[str, Any]) -> Dict[str, Any]:
         return self.session.call(operation, request)
 
-    def __repr__(self) -> str:
-        return f"<Engine bound={len(self._bound)}>"
+    def _iterate(self, prepared: Any) -> Any:
+        return super()._iterate(signals.announce_loads(self, prepared))
 
 
 def _check_positional(condition: Any, verb: str) -> None:

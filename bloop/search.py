@@ -12,13 +12,14 @@ import binascii
 import json
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
-from .codec import load_into
+from .codec import load_all
 from .conditions import Comparison, Condition, iter_conditions
 from .exceptions import InvalidSearch
 from .expressions import Renderer
 from .models import Column, GlobalSecondaryIndex, Index
+from .operations import Call, Op, call, drive
 
-__all__ = ["Search", "Query", "Scan", "Prepared", "Cursor", "SearchIterator", "SyncSearches"]
+__all__ = ["Search", "Query", "Scan", "Prepared", "Cursor", "SearchIterator", "SyncSearches", "count"]
 
 _RANGE_OPERATORS = {"==", "<", "<=", ">", ">=", "between", "begins_with"}
 
@@ -285,9 +286,7 @@ class Prepared:
         return request
 
     def unpack(self, response: Dict[str, Any]) -> List[Any]:
-        model, projected = self.model, self.projected
-        new = model.__new__
-        return [load_into(new(model), item, projected) for item in response.get("Items", ())]
+        return load_all(self.model, response.get("Items", ()), self.projected)
 
 
 def _check_key(key: Optional[Condition], hash_key: Any, range_key: Any, where: str) -> None:
@@ -353,7 +352,8 @@ class Cursor:
         self.remaining = prepared.limit
         self.exhausted = prepared.exhausted
         self._start = prepared.start  # the ExclusiveStartKey of the next page
-        self._resume = prepared.start  # the position after the last yielded item
+        self._resume = prepared.start  # the position after the last yielded item ...
+        self._taken: Optional[Dict[str, Any]] = None  # ... or after this item, when set
         self._objects: List[Any] = []
         self._items: List[Dict[str, Any]] = []
         self._position = 0
@@ -375,6 +375,7 @@ class Cursor:
     def feed(self, response: Dict[str, Any]) -> List[Any]:
         """Take one page; returns its objects (the limit is applied when they are taken)."""
         self._resume = self._start
+        self._taken = None
         self._start = response.get("LastEvaluatedKey") or None
         self.exhausted = self._start is None
         self.scanned += response.get("ScannedCount", 0)
@@ -387,8 +388,8 @@ class Cursor:
     def take(self) -> Any:
         """The next object of the current page (call only when ``needs_page`` is false)."""
         obj = self._objects[self._position]
-        item = self._items[self._position]
-        self._resume = {name: item[name] for name in self.prepared.key_names if name in item}
+        # the resume key is made from the last item taken only when a token is asked for
+        self._taken = self._items[self._position]
         self._position += 1
         if self.remaining is not None:
             self.remaining -= 1
@@ -404,7 +405,10 @@ class Cursor:
     @property
     def token(self) -> str:
         """Where the rest begins: a JSON string for :meth:`Search.start_from`."""
-        return encode_token(self._resume, self.remaining, self.finished)
+        resume, item = self._resume, self._taken
+        if item is not None:
+            resume = {name: item[name] for name in self.prepared.key_names if name in item}
+        return encode_token(resume, self.remaining, self.finished)
 
 
 def _encode_value(wire: Dict[str, Any]) -> Dict[str, Any]:
@@ -510,19 +514,27 @@ class SyncSearches:
         return check_one(list(search.limit(2)))
 
     def _count(self, prepared: Prepared) -> int:
-        if prepared.exhausted:
-            return 0
-        request = prepared.count_request()
-        total = 0
-        while True:
-            response = self._search_call(prepared.operation, request)
-            total += response.get("Count", 0)
-            if prepared.limit is not None and total >= prepared.limit:
-                return prepared.limit
-            start = response.get("LastEvaluatedKey")
-            if not start:
-                return total
-            request = dict(request, ExclusiveStartKey=start)
+        def send(calls: List[Call]) -> List[Any]:
+            return [self._search_call(one.operation, one.request) for one in calls]
+        return drive(count(prepared), send, None)
+
+
+def count(prepared: Prepared) -> Op:
+    """``search.count()`` as an I/O-free operation (see :mod:`bloop.operations`):
+    ``Select=COUNT`` page by page, capped by the search's limit."""
+    if prepared.exhausted:
+        return 0
+    request = prepared.count_request()
+    total = 0
+    while True:
+        response = yield from call(prepared.operation, request)
+        total += response.get("Count", 0)
+        if prepared.limit is not None and total >= prepared.limit:
+            return prepared.limit
+        start = response.get("LastEvaluatedKey")
+        if not start:
+            return total
+        request = dict(request, ExclusiveStartKey=start)
 
 
 def check_one(found: List[Any]) -> Any:

@@ -11,3 +11,6 @@ os.environ.pop("AWS_ENDPOINT_URL_DYNAMODB", None)
 os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
 os.environ["AWS_CONFIG_FILE"] = os.devnull
 os.environ["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
+# Clients bloop makes itself skip botocore's parameter validation (bloop checks its own
+# requests); the suite keeps it on, so a malformed request still fails here.
+os.environ["BLOOP_VALIDATE_REQUESTS"] = "1"

@@ -2,6 +2,13 @@
 
 ``engine`` is a fresh :class:`bloop.Engine` on the backend under test, with a
 table-name prefix unique to the test, so tests share a server but never a table.
+
+A module or test marked ``@pytest.mark.engines("sync", "async")`` runs with each
+engine: for ``"async"``, ``engine`` is a :class:`bloop.aio.AsyncEngine` that the same
+synchronous test body drives through :class:`tests.blocking.Blocking`.  moto's
+in-process mock does not intercept aiobotocore, so the async engine runs on the
+moto server and dynalite only; ``engines(..., async_backends=("moto_server",))``
+narrows that further (the closest marker wins).
 """
 import itertools
 import os
@@ -11,8 +18,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
-import bloop
+from bloop import fastpath
 from tests import backends
+from tests.blocking import FLAVOURS, Engines
 
 _servers = {}
 _failed = {}
@@ -29,6 +37,40 @@ def _server(name):
             _failed[name] = error
             raise
     return _servers[name]
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "engines(*flavours, async_backends=...): run with each engine flavour: "
+                                       "'sync' (bloop.Engine) and 'async' (bloop.aio.AsyncEngine, on the "
+                                       "async_backends: moto_server and dynalite by default); 'sync' when unmarked")
+
+
+def pytest_generate_tests(metafunc):
+    marker = metafunc.definition.get_closest_marker("engines")
+    if marker is not None and "flavour" in metafunc.fixturenames:
+        unknown = set(marker.args) - set(FLAVOURS)
+        if unknown:
+            raise ValueError(f"unknown engine flavours {sorted(unknown)}")
+        metafunc.parametrize("flavour", marker.args, indirect=True)
+
+
+#: where the async engine runs: moto's in-process mock does not intercept aiobotocore (its
+#: stubbed responses are not awaitable)
+ASYNC_BACKENDS = ("moto_server", "dynalite")
+
+
+def pytest_collection_modifyitems(config, items):
+    # the async engine's runs on other backends are left out, not skipped one by one
+    kept, dropped = [], []
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        marker = item.get_closest_marker("engines")
+        allowed = set(ASYNC_BACKENDS) & set(marker.kwargs.get("async_backends", ASYNC_BACKENDS) if marker else ())
+        left_out = params.get("flavour") == "async" and "backend" in params and params["backend"] not in allowed
+        (dropped if left_out else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 def pytest_sessionfinish(session, exitstatus):
@@ -55,9 +97,17 @@ def backend(request):
     yield {"name": name, "endpoint_url": server.url}
 
 
+#: BLOOP_TEST_FAST_PATH=1 runs the whole suite with bloop's fast response path on every
+#: DynamoDB client (tests/integ/test_fastpath.py compares both paths in any case)
+FAST_PATH = os.environ.get("BLOOP_TEST_FAST_PATH", "").lower() not in ("", "0", "false", "no")
+
+
 @pytest.fixture
 def client(backend):
-    return boto3.client("dynamodb", endpoint_url=backend["endpoint_url"], region_name="us-east-1")
+    made = boto3.client("dynamodb", endpoint_url=backend["endpoint_url"], region_name="us-east-1")
+    if FAST_PATH:
+        fastpath.install(made)
+    return made
 
 
 @pytest.fixture
@@ -66,8 +116,36 @@ def prefix():
 
 
 @pytest.fixture
-def engine(client, prefix):
-    return bloop.Engine(client, table_name_template=prefix + "{table_name}")
+def flavour(request):
+    """``"sync"`` or ``"async"``: the engine a test drives (see the ``engines`` marker)."""
+    return getattr(request, "param", "sync")
+
+
+@pytest.fixture
+def engines(flavour, backend, client, prefix):
+    if flavour == "async" and backend["name"] not in ASYNC_BACKENDS:
+        pytest.skip("moto's in-process mock does not intercept aiobotocore: the async engine runs on "
+                    "moto_server and dynalite")
+    made = Engines(flavour, prefix, endpoint_url=backend["endpoint_url"], client=client, fast_path=FAST_PATH)
+    yield made
+    made.close()
+
+
+@pytest.fixture
+def make_engine(engines):
+    """``make_engine(**options)``: another engine of the flavour under test, on the same tables."""
+    return engines.make
+
+
+@pytest.fixture
+def engine(make_engine):
+    return make_engine()
+
+
+@pytest.fixture
+def engine_client(engines):
+    """The client the engine sends through (boto3 for the sync engine, aiobotocore for the async one)."""
+    return engines.client
 
 
 @pytest.fixture

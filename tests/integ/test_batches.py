@@ -2,19 +2,20 @@
 
 The proxy (tests/faults.py) sits on 127.0.0.1 in front of the moto server and answers
 batches with UnprocessedItems/UnprocessedKeys and throttles, as DynamoDB does under
-load and no emulator does.
+load and no emulator does.  Each scenario runs with the sync and the async engine.
 """
 import logging
 
-import boto3
 import pytest
-from botocore.config import Config
 
-from bloop import BatchIncomplete, Engine, Throttled
+from bloop import BatchIncomplete, Throttled
 
 from . import conftest
 from .models import Post
+from ..blocking import Engines
 from ..faults import FaultProxy
+
+pytestmark = pytest.mark.engines("sync", "async")
 
 
 @pytest.fixture
@@ -28,18 +29,30 @@ def proxy():
     proxy.stop()
 
 
-def make_engine(proxy, prefix, **kwargs):
-    config = Config(retries={"mode": "standard", "max_attempts": kwargs.pop("attempts", 4)})
-    client = boto3.client("dynamodb", endpoint_url=proxy.url, region_name="us-east-1", config=config)
-    return Engine(client, table_name_template=prefix + "{table_name}", **kwargs)
+@pytest.fixture
+def make_engine(proxy, prefix, flavour):
+    """``make_engine(attempts=4, **options)``: an engine of the flavour under test, through the proxy."""
+    made = []
+
+    def make(attempts=4, **kwargs):
+        engines = Engines(flavour, prefix, endpoint_url=proxy.url,
+                          retries={"mode": "standard", "max_attempts": attempts})
+        made.append(engines)
+        return engines.make(**kwargs)
+
+    yield make
+    for engines in made:
+        engines.close()
 
 
 def posts(n, forum="f"):
     return [Post(forum=forum, number=i, title=f"title {i}", tags={str(i)}) for i in range(n)]
 
 
-def test_thousands_saved_and_loaded_through_partial_batches(proxy, prefix):
-    engine = make_engine(proxy, prefix)
+# ~9 s per engine: the sync engine only; the async engine's re-sending is covered below
+@pytest.mark.engines("sync")
+def test_thousands_saved_and_loaded_through_partial_batches(proxy, make_engine):
+    engine = make_engine()
     engine.bind(Post)
     proxy.faults.unprocessed_fraction = 0.4
     proxy.faults.throttle_every = 29
@@ -59,7 +72,7 @@ def test_thousands_saved_and_loaded_through_partial_batches(proxy, prefix):
     assert engine.query(Post).key(Post.forum == "f").count() == 1000
 
 
-def test_never_draining_batch_fails_within_deadline_naming_leftovers(proxy, prefix):
+def test_never_draining_batch_fails_within_deadline_naming_leftovers(proxy, make_engine):
     clock_now = [0.0]
     slept = []
 
@@ -67,7 +80,7 @@ def test_never_draining_batch_fails_within_deadline_naming_leftovers(proxy, pref
         slept.append(seconds)
         clock_now[0] += seconds
 
-    engine = make_engine(proxy, prefix, batch_deadline=5.0, clock=lambda: clock_now[0], sleep=sleep)
+    engine = make_engine(batch_deadline=5.0, clock=lambda: clock_now[0], sleep=sleep)
     engine.bind(Post)
     objs = posts(60)
     proxy.faults.unprocessed_fraction = 0.5
@@ -89,8 +102,8 @@ def test_never_draining_batch_fails_within_deadline_naming_leftovers(proxy, pref
     assert all(p.title for p in fresh)
 
 
-def test_partial_failure_names_exactly_the_failed_chunk(proxy, prefix):
-    engine = make_engine(proxy, prefix, attempts=1)
+def test_partial_failure_names_exactly_the_failed_chunk(proxy, make_engine):
+    engine = make_engine(attempts=1)
     engine.bind(Post)
     proxy.faults.throttle_every = 2  # every second request fails; botocore may not retry
     objs = posts(50)
@@ -104,8 +117,8 @@ def test_partial_failure_names_exactly_the_failed_chunk(proxy, prefix):
     assert failed and stored and failed | stored == set(range(50)) and not failed & stored
 
 
-def test_throttled_after_botocore_gives_up(proxy, prefix):
-    engine = make_engine(proxy, prefix, attempts=2)
+def test_throttled_after_botocore_gives_up(proxy, make_engine):
+    engine = make_engine(attempts=2)
     engine.bind(Post)
     proxy.faults.throttle_every = 1
     with pytest.raises(Throttled) as excinfo:
@@ -114,12 +127,12 @@ def test_throttled_after_botocore_gives_up(proxy, prefix):
     assert excinfo.value.__cause__ is not None
 
 
-def test_debug_logs_carry_no_secrets(proxy, prefix, caplog, monkeypatch):
+def test_debug_logs_carry_no_secrets(proxy, make_engine, caplog, monkeypatch):
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLESECRETID")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMIsecretKEYexample")
     monkeypatch.setenv("AWS_SESSION_TOKEN", "FwoGZXIvYXdzEXAMPLETOKEN")
     caplog.set_level(logging.DEBUG, logger="bloop")
-    engine = make_engine(proxy, prefix)
+    engine = make_engine()
     engine.bind(Post)
     proxy.faults.unprocessed_fraction = 0.5
     engine.save(posts(40))
@@ -131,8 +144,8 @@ def test_debug_logs_carry_no_secrets(proxy, prefix, caplog, monkeypatch):
         assert secret not in text
 
 
-def test_concurrent_chunks_keep_order_and_lose_nothing(proxy, prefix):
-    engine = make_engine(proxy, prefix, max_concurrency=4)
+def test_concurrent_chunks_keep_order_and_lose_nothing(proxy, make_engine):
+    engine = make_engine(max_concurrency=4)
     engine.bind(Post)
     proxy.faults.delay = 0.05
     proxy.faults.unprocessed_fraction = 0.3

@@ -1,4 +1,4 @@
-"""Engine scenarios, run against every backend."""
+"""Engine scenarios, run against every backend with each engine (sync and async)."""
 import datetime
 import decimal
 
@@ -6,11 +6,16 @@ import pytest
 
 import bloop
 from bloop import (
-    BatchIncomplete, Column, ConstraintViolation, DuplicateKeys, Engine, GlobalSecondaryIndex, Integer,
+    BatchIncomplete, Column, ConstraintViolation, DuplicateKeys, GlobalSecondaryIndex, Integer,
     InvalidSearch, InvalidValue, MissingKey, ObjectsNotFound, String, TableMismatch,
 )
 
 from .models import Everything, Post, User, everything
+
+# The async engine runs every scenario on the moto server, and those marked BOTH on dynalite
+# too (each dynalite scenario costs about a second, mostly waiting for a new table).
+pytestmark = pytest.mark.engines("sync", "async", async_backends=("moto_server",))
+BOTH = pytest.mark.engines("sync", "async")
 
 
 class Requests:
@@ -31,8 +36,8 @@ class Requests:
 
 
 @pytest.fixture
-def requests(client):
-    return Requests(client)
+def requests(engine_client):
+    return Requests(engine_client)
 
 
 @pytest.fixture
@@ -53,6 +58,7 @@ def table_name(engine, model):
 
 # bind ---------------------------------------------------------------------------------------
 
+@BOTH
 def test_bind_creates_table_with_indexes(engine, client):
     engine.bind(Post)
     table = client.describe_table(TableName=table_name(engine, Post))["Table"]
@@ -71,14 +77,14 @@ def test_bind_twice_is_a_noop(engine, requests):
     assert requests.names() == []
 
 
-def test_bind_existing_compatible_table(engine, client, prefix):
+def test_bind_existing_compatible_table(engine, make_engine):
     engine.bind(User)
-    other = Engine(client, table_name_template=prefix + "{table_name}")
+    other = make_engine()
     other.bind(User)  # validates the table made by the first engine
     assert other._table_name(User) == engine._table_name(User)
 
 
-def test_bind_mismatched_table(engine, client, prefix):
+def test_bind_mismatched_table(engine, make_engine):
     engine.bind(User)
 
     class Other(bloop.BaseModel):
@@ -89,13 +95,13 @@ def test_bind_mismatched_table(engine, client, prefix):
         by_extra = GlobalSecondaryIndex(projection="all", hash_key="extra")
 
     with pytest.raises(TableMismatch) as excinfo:
-        Engine(client, table_name_template=prefix + "{table_name}").bind(Other)
+        make_engine().bind(Other)
     text = str(excinfo.value)
     assert "by_extra" in text and "'id'" in text
 
 
-def test_bind_engine_model_subclasses(client, prefix):
-    engine = Engine(client, table_name_template=prefix + "{table_name}")
+def test_bind_engine_model_subclasses(make_engine, client, prefix):
+    engine = make_engine()
 
     class Abstract(engine.model):
         class Meta:
@@ -117,6 +123,7 @@ def test_bind_engine_model_subclasses(client, prefix):
 
 # save / load / delete ----------------------------------------------------------------------
 
+@BOTH
 def test_save_load_roundtrip_every_type(engine):
     engine.bind(Everything)
     original = everything()
@@ -195,6 +202,7 @@ def test_load_missing_lists_every_missing_object(users):
     assert a.name == "x"
 
 
+@BOTH
 def test_load_more_than_100(users, requests):
     objs = [User(id=f"user-{i}", age=i) for i in range(130)]
     users.save(objs)
@@ -242,6 +250,7 @@ def test_second_positional_argument_must_be_a_condition(users, requests):
     assert requests.names() == []
 
 
+@BOTH
 def test_conditional_delete_and_save(users):
     user = User(id="c", age=5)
     users.save(user)
@@ -275,8 +284,8 @@ def test_sync_new_and_old(users):
     assert gone.name == "after"
 
 
-def test_table_name_template_callable(client, prefix):
-    engine = Engine(client, table_name_template=lambda model: prefix + model.Meta.table_name.upper())
+def test_table_name_template_callable(make_engine, client, prefix):
+    engine = make_engine(table_name_template=lambda model: prefix + model.Meta.table_name.upper())
     engine.bind(User)
     assert prefix + "USERS" in client.list_tables()["TableNames"]
 
@@ -290,6 +299,7 @@ def make_posts(engine, n=30):
     return objs
 
 
+@BOTH
 def test_query_key_filter_order_and_pages(posts):
     make_posts(posts)
     base = posts.query(Post).key(Post.forum == "news")
@@ -366,6 +376,7 @@ def test_query_without_key_refused(posts, requests):
     assert requests.names() == []
 
 
+@BOTH
 def test_many_pages(posts):
     big = "x" * 50_000
     posts.save([Post(forum="big", number=i, title=big) for i in range(60)])  # ~3 MB: several 1 MB pages

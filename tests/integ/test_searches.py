@@ -1,4 +1,4 @@
-"""Searches that resume and scale out: tokens and parallel-scan segments."""
+"""Searches that resume and scale out: tokens and parallel-scan segments, with each engine."""
 import json
 import pickle
 import random
@@ -6,9 +6,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from bloop import Engine, InvalidSearch
+from bloop import InvalidSearch
 
 from .models import Post
+
+pytestmark = pytest.mark.engines("sync", "async", async_backends=("moto_server",))
 
 
 @pytest.fixture
@@ -34,6 +36,7 @@ def keys(objs):
     return [(o.forum, o.number) for o in objs]
 
 
+@pytest.mark.engines("sync", "async")  # the async engine on dynalite too
 def test_resume_from_any_item(posts):
     rnd = random.Random(7)
     for name, search in searches(posts):
@@ -72,6 +75,7 @@ def test_bad_token_refused(posts):
         posts.scan(Post).start_from(json.dumps({"v": 9}))
 
 
+@pytest.mark.engines("sync")  # segments on threads; test_async_engine gathers them on one event loop
 def test_segments_cover_the_table_exactly_once(posts):
     segments = posts.scan(Post).page_size(5).segments(4)
     assert len(segments) == 4
@@ -87,12 +91,12 @@ def test_segments_cover_the_table_exactly_once(posts):
         posts.query(Post).key(Post.forum == "f0").segments(2)
 
 
-def test_segments_pickle_and_rebind(posts, client, prefix):
+def test_segments_pickle_and_rebind(posts, make_engine):
     segments = posts.scan(Post).segments(3)
     revived = [pickle.loads(pickle.dumps(segment)) for segment in segments]
     with pytest.raises(InvalidSearch):
         revived[0].all()  # no engine after unpickling
-    other = Engine(client, table_name_template=prefix + "{table_name}")
+    other = make_engine()
     total = sum(len(other.scan(segment).all()) for segment in revived)
     assert total == 90
     token_search = posts.query(Post).key(Post.forum == "f2")

@@ -4,16 +4,30 @@
 model class, bound to an engine or not, for raw clients, Lambda events and
 tests.  Loading records a snapshot (see :mod:`bloop.tracking`) so that a later
 save sends only what changed.
+
+Every model gets its own *compiled codec* on first use, cached on ``Model.Meta``:
+plain functions generated for that model's columns and types (see
+:func:`compile_codec`), with the common built-in types converted inline and
+every other value handed to its type's ``_dump``/``_load``.  They give exactly
+the results and errors of the generic walk over the columns kept beside them
+(``_to_item_generic`` and friends): a value off the fast path, and any error,
+is handed to the generic code, which then raises the error it always raised.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Iterable, Optional, Tuple
+import datetime
+import decimal
+import json
+import operator
+import uuid
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
-from . import limits
+from . import limits, types
 from .exceptions import InvalidValue, LimitExceeded, MissingKey
 from .tracking import SNAPSHOT, dump_column
 
-__all__ = ["to_item", "from_item", "dump_key", "load_into", "key_identity", "item_size"]
+__all__ = ["to_item", "from_item", "dump_key", "load_into", "load_all", "key_identity", "item_size",
+           "check_item", "compile_codec"]
 
 
 def _meta(model: Any) -> Any:
@@ -23,8 +37,118 @@ def _meta(model: Any) -> Any:
     return meta
 
 
+# ---------------------------------------------------------------------------------------
+# public functions: each finds the model's compiled codec and runs it
+
+def to_item(obj: Any, *, validate: bool = True) -> Dict[str, dict]:
+    """The whole DynamoDB item for ``obj`` (every non-None column), in wire format.
+
+    :raises MissingKey: a key column has no value.
+    :raises InvalidValue: a value breaks a type or one of DynamoDB's rules.
+    """
+    cls = type(obj)
+    meta = _meta(cls)
+    codec = meta.__dict__.get(_CODEC) or compile_codec(meta)
+    return codec.to_item(obj) if validate else codec.dump(obj)
+
+
+def from_item(model: Any, item: Dict[str, dict]) -> Any:
+    """A new ``model`` object from a DynamoDB item in wire format."""
+    meta = _meta(model)
+    codec = meta.__dict__.get(_CODEC) or compile_codec(meta)
+    return codec.new(item)
+
+
+def load_into(obj: Any, item: Dict[str, dict], projected: Optional[Iterable[Any]] = None) -> Any:
+    """Fill ``obj`` from a wire item and record the snapshot.
+
+    :param projected: the columns the item was read with; those missing from the
+        item are known to be absent.  Defaults to every column.
+    """
+    meta = type(obj).Meta
+    codec = meta.__dict__.get(_CODEC) or compile_codec(meta)
+    if projected is None or (projected.__class__ is list and codec.is_all(projected)):
+        return codec.into(obj, item)
+    return codec.into_projected(obj, item, projected)
+
+
+def load_all(model: Any, items: Iterable[Dict[str, dict]], projected: Optional[Iterable[Any]] = None) -> List[Any]:
+    """New ``model`` objects from wire items (a page of a query or scan): the same as
+    ``[load_into(model.__new__(model), item, projected) for item in items]``, with the
+    projection looked at once for the page rather than once per item."""
+    meta = model.Meta
+    codec = meta.__dict__.get(_CODEC) or compile_codec(meta)
+    if projected is None or (projected.__class__ is list and codec.is_all(projected)):
+        new = codec.new
+        return [new(item) for item in items]
+    into, new_object = codec.into_projected, model.__new__
+    return [into(new_object(model), item, projected) for item in items]
+
+
 def dump_key(obj: Any, columns: Optional[Iterable[Any]] = None) -> Dict[str, dict]:
     """The key attributes of ``obj`` (table keys unless other columns are given)."""
+    if columns is None:
+        meta = _meta(type(obj))
+        codec = meta.__dict__.get(_CODEC) or compile_codec(meta)
+        return codec.dump_key(obj)
+    return _dump_key_generic(obj, columns)
+
+
+def key_identity(table: str, key: Dict[str, dict]) -> Tuple[Any, ...]:
+    """A hashable identity of one item's key in one table, from its wire form.
+
+    Numbers are compared by value (``"1"``, ``"1.0"`` and ``"1E0"`` are one key): an
+    integer string becomes an ``int``, anything else a normalised ``Decimal``; the two
+    compare and hash alike.
+    """
+    if len(key) == 2:
+        (name, wire), (other, other_wire) = key.items()
+        if other < name:
+            name, wire, other, other_wire = other, other_wire, name, wire
+        (kind, inner), = wire.items()
+        if kind == "N":
+            inner = _number_identity(inner)
+        (other_kind, other_inner), = other_wire.items()
+        if other_kind == "N":
+            other_inner = _number_identity(other_inner)
+        return (table, ((name, kind, inner), (other, other_kind, other_inner)))
+    parts = []
+    for name in sorted(key):
+        (kind, inner), = key[name].items()
+        if kind == "N":
+            inner = _number_identity(inner)
+        parts.append((name, kind, inner))
+    return (table, tuple(parts))
+
+
+def _number_identity(text: str) -> Any:
+    try:
+        return int(text)
+    except ValueError:
+        return decimal.Decimal(text).normalize()
+
+
+def check_item(meta: Any, item: Dict[str, dict]) -> None:
+    """Key presence, key values and the item size limit."""
+    _check_keys(meta, item)
+    size = item_size(item)
+    if size > limits.MAX_ITEM_SIZE:
+        raise LimitExceeded(
+            f"{meta.model.__name__} item is {size} bytes; DynamoDB allows {limits.MAX_ITEM_SIZE}")
+
+
+def item_size(item: Dict[str, dict]) -> int:
+    """DynamoDB's size of an item: attribute names plus values (see "Item size")."""
+    total = 0
+    for name, wire in item.items():
+        total += (len(name) if name.isascii() else len(name.encode())) + _value_size(wire)
+    return total
+
+
+# ---------------------------------------------------------------------------------------
+# the generic code: the reference the compiled codecs must match
+
+def _dump_key_generic(obj: Any, columns: Optional[Iterable[Any]] = None) -> Dict[str, dict]:
     meta = _meta(type(obj))
     values = obj.__dict__
     key = {}
@@ -41,13 +165,13 @@ def dump_key(obj: Any, columns: Optional[Iterable[Any]] = None) -> Dict[str, dic
 
 def _check_key_value(meta: Any, column: Any, wire: dict) -> None:
     (kind, inner), = wire.items()
-    where = f"{meta.model.__name__}.{column.name}"
     if kind == "S":
         size = len(inner.encode())
     elif kind == "B":
         size = len(inner)
     else:
         return
+    where = f"{meta.model.__name__}.{column.name}"
     if size == 0:
         raise InvalidValue(f"{where}: DynamoDB refuses an empty string or binary in a key attribute")
     limit = limits.MAX_RANGE_KEY_SIZE if column.range_key else limits.MAX_HASH_KEY_SIZE
@@ -56,12 +180,7 @@ def _check_key_value(meta: Any, column: Any, wire: dict) -> None:
             raise LimitExceeded(f"{where}: key value is {size} bytes; DynamoDB allows {limit}")
 
 
-def to_item(obj: Any, *, validate: bool = True) -> Dict[str, dict]:
-    """The whole DynamoDB item for ``obj`` (every non-None column), in wire format.
-
-    :raises MissingKey: a key column has no value.
-    :raises InvalidValue: a value breaks a type or one of DynamoDB's rules.
-    """
+def _to_item_generic(obj: Any, validate: bool = True) -> Dict[str, dict]:
     meta = _meta(type(obj))
     values = obj.__dict__
     item: Dict[str, dict] = {}
@@ -77,8 +196,7 @@ def to_item(obj: Any, *, validate: bool = True) -> Dict[str, dict]:
     return item
 
 
-def check_item(meta: Any, item: Dict[str, dict]) -> None:
-    """Key presence, key values and the item size limit."""
+def _check_keys(meta: Any, item: Dict[str, dict]) -> None:
     for column in meta.keys:
         wire = item.get(column.dynamo_name)
         if wire is None:
@@ -101,16 +219,12 @@ def check_item(meta: Any, item: Dict[str, dict]) -> None:
             if size > limit:
                 raise LimitExceeded(f"{where}: {size} bytes as a key of index {index.name}; DynamoDB "
                                     f"allows {limit}")
-    size = item_size(item)
-    if size > limits.MAX_ITEM_SIZE:
-        raise LimitExceeded(
-            f"{meta.model.__name__} item is {size} bytes; DynamoDB allows {limits.MAX_ITEM_SIZE}")
 
 
 def _value_size(wire: dict, depth: int = 1) -> int:
     (kind, inner), = wire.items()
     if kind == "S":
-        return len(inner.encode())
+        return len(inner) if inner.isascii() else len(inner.encode())
     if kind == "N":
         return _number_size(inner)
     if kind == "B":
@@ -135,21 +249,17 @@ def _value_size(wire: dict, depth: int = 1) -> int:
 
 def _number_size(text: str) -> int:
     # "Item size": numbers take about one byte per two significant digits, plus one.
-    digits = sum(1 for ch in text.split("e")[0].split("E")[0] if ch.isdigit())
+    if text.isdigit():
+        return (len(text) + 3) // 2
+    mantissa = text.split("e")[0].split("E")[0]
+    plain = mantissa.replace(".", "", 1).lstrip("-+")
+    if plain.isdigit():
+        return (len(plain) + 3) // 2
+    digits = sum(1 for ch in mantissa if ch.isdigit())
     return 1 + (digits + 1) // 2
 
 
-def item_size(item: Dict[str, dict]) -> int:
-    """DynamoDB's size of an item: attribute names plus values (see "Item size")."""
-    return sum(len(name.encode()) + _value_size(wire) for name, wire in item.items())
-
-
-def load_into(obj: Any, item: Dict[str, dict], projected: Optional[Iterable[Any]] = None) -> Any:
-    """Fill ``obj`` from a wire item and record the snapshot.
-
-    :param projected: the columns the item was read with; those missing from the
-        item are known to be absent.  Defaults to every column.
-    """
+def _load_into_generic(obj: Any, item: Dict[str, dict], projected: Optional[Iterable[Any]] = None) -> Any:
     meta = type(obj).Meta
     by_dynamo = meta.columns_by_dynamo_name
     values = obj.__dict__
@@ -173,20 +283,406 @@ def load_into(obj: Any, item: Dict[str, dict], projected: Optional[Iterable[Any]
     return obj
 
 
-def from_item(model: Any, item: Dict[str, dict]) -> Any:
-    """A new ``model`` object from a DynamoDB item in wire format."""
+def _from_item_generic(model: Any, item: Dict[str, dict]) -> Any:
     meta = _meta(model)
     obj = model.__new__(model)
-    return load_into(obj, item, meta.columns)
+    return _load_into_generic(obj, item, meta.columns)
 
 
-def key_identity(table: str, key: Dict[str, dict]) -> Tuple[Any, ...]:
-    """A hashable identity of one item's key in one table, from its wire form."""
-    parts = []
-    for name in sorted(key):
-        (kind, inner), = key[name].items()
-        if kind == "N":
-            from decimal import Decimal
-            inner = Decimal(inner).normalize()
-        parts.append((name, kind, inner))
-    return (table, tuple(parts))
+# ---------------------------------------------------------------------------------------
+# compiled codecs
+
+_CODEC = "_bloop_codec"
+_MISSING = object()
+_NULL = types._NULL
+_INT_BOUND = 10 ** 38
+_UTC = datetime.timezone.utc
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=_UTC)
+
+
+class Codec:
+    """One model's compiled functions (see :func:`compile_codec`).
+
+    ``to_item(obj)``, ``dump(obj)`` (no checks), ``new(item)``, ``into(obj, item)``,
+    ``into_projected(obj, item, projected)``, ``dump_key(obj)`` and ``is_all(projected)``;
+    ``source`` is the generated Python code, for the curious and for debugging.
+    """
+
+    __slots__ = ("to_item", "dump", "new", "into", "into_projected", "dump_key", "is_all", "source")
+
+    def __init__(self, functions: Dict[str, Callable[..., Any]], source: str) -> None:
+        for name in self.__slots__[:-1]:
+            setattr(self, name, functions[name])
+        self.source = source
+
+
+def compile_codec(meta: Any) -> Codec:
+    """Compile (once) and cache on ``meta`` the codec of the model ``meta`` describes."""
+    codec = meta.__dict__.get(_CODEC)
+    if codec is None:
+        codec = _Compiler(meta).build()
+        setattr(meta, _CODEC, codec)
+    return codec
+
+
+def _indent(lines: List[str], width: int = 4) -> List[str]:
+    return [" " * width + line for line in lines]
+
+
+def _only_str(values: Any) -> bool:
+    for value in values:
+        if value.__class__ is not str:
+            return False
+    return True
+
+
+def _exact(typedef: Any, *classes: type) -> bool:
+    """``typedef`` is exactly one of bloop's own types, so its conversions are known here."""
+    return type(typedef) in classes
+
+
+class _Compiler:
+    """Generates one model's codec as Python source, compiled with ``exec``."""
+
+    def __init__(self, meta: Any) -> None:
+        self.meta = meta
+        self.model = meta.model
+        self.ns: Dict[str, Any] = {
+            "_MISSING": _MISSING, "_NULL": _NULL, "_only_str": _only_str, "_B": _INT_BOUND, "_SNAPSHOT": SNAPSHOT,
+            "_dump_column": dump_column, "_value_size": _value_size, "_number_size": _number_size,
+            "_InvalidValue": InvalidValue, "_LimitExceeded": LimitExceeded,
+            "_Decimal": decimal.Decimal, "_timedelta": datetime.timedelta, "_EPOCH": _EPOCH, "_UTC": _UTC,
+            "_fromiso": datetime.datetime.fromisoformat, "_fromtimestamp": datetime.datetime.fromtimestamp,
+            "_datetime": datetime.datetime,
+            "_UUID": uuid.UUID, "_json_loads": json.loads,
+            "_generic_to_item": _to_item_generic, "_generic_into": _load_into_generic,
+            "_generic_key": _dump_key_generic, "_check_keys": _check_keys, "_item_size": item_size,
+            "_model": self.model, "_meta": meta, "_MAX_ITEM": limits.MAX_ITEM_SIZE,
+        }
+        self.helpers: List[str] = []
+        self.counter = 0
+        self.nested = False
+
+    def name(self, prefix: str, value: Any) -> str:
+        self.counter += 1
+        key = f"_{prefix}{self.counter}"
+        self.ns[key] = value
+        return key
+
+    # dump --------------------------------------------------------------------------------
+    def scalar_fast(self, typedef: Any, v: str) -> Optional[Tuple[str, str]]:
+        """(condition, wire expression) for values of ``typedef`` that need no checks."""
+        if _exact(typedef, types.String):
+            return f"{v}.__class__ is str", f'{{"S": {v}}}'
+        if _exact(typedef, types.Integer, types.Number):
+            return f"{v}.__class__ is int and -_B < {v} < _B", f'{{"N": str({v})}}'
+        if _exact(typedef, types.Float):
+            return f"{v}.__class__ is float and 1e-130 <= abs({v}) < 1e126", f'{{"N": repr({v})}}'
+        if _exact(typedef, types.Boolean):
+            return f"{v} is True or {v} is False", f'{{"BOOL": {v}}}'
+        if _exact(typedef, types.Binary):
+            return f"{v}.__class__ is bytes", f'{{"B": {v}}}'
+        if _exact(typedef, types.Timestamp):
+            # whole seconds of a UTC datetime; fractions and other zones take the generic path
+            return (f"{v}.__class__ is _datetime and {v}.tzinfo is _UTC "
+                    f"and not (_delta := {v} - _EPOCH).microseconds",
+                    '{"N": str(_delta.days * 86400 + _delta.seconds)}')
+        return None
+
+    def dump_stmts(self, typedef: Any, v: str, target: str, depth: int) -> List[str]:
+        """Statements that set ``target`` to ``typedef._dump(v)`` (``v`` is not None) unless
+        that is None.  An InvalidValue raised here sends the whole object to the generic code."""
+        slow = self.name("dump", typedef._dump)
+        w = f"w{depth}"
+        generic = [f"{w} = {slow}({v})", f"if {w} is not None:", f"    {target} = {w}"]
+        fast = self.scalar_fast(typedef, v)
+        if fast is not None:
+            condition, wire = fast
+            return [f"if {condition}:", f"    {target} = {wire}", "else:"] + _indent(generic)
+        if depth < 8 and _exact(typedef, types.Set) and _exact(typedef.inner, types.String):
+            # a set of exact strs has no duplicates, so it needs no check but its element types
+            return [f"if ({v}.__class__ is set or {v}.__class__ is frozenset) and {v} and _only_str({v}):",
+                    f'    {target} = {{"SS": list({v})}}', "else:"] + _indent(generic)
+        if depth < 8 and _exact(typedef, types.List):
+            x = f"x{depth}"
+            element = self.element_expr(typedef.inner, x)
+            return [f"if {v}.__class__ is list:", f'    {target} = {{"L": [{element} for {x} in {v}]}}',
+                    "else:"] + _indent(generic)
+        if depth < 8 and _exact(typedef, types.Map):
+            keys = self.name("keys", frozenset(typedef.fields))
+            out, f = f"m{depth}", f"f{depth}"
+            lines = [f"if {v}.__class__ is dict and {v}.keys() <= {keys}:", f"    {out} = {{}}"]
+            for key, field in typedef.fields.items():
+                lines += [f"    {f} = {v}.get({key!r})", f"    if {f} is not None:"]
+                lines += _indent(self.dump_stmts(field, f, f"{out}[{key!r}]", depth + 1), 8)
+            return lines + [f'    {target} = {{"M": {out}}}', "else:"] + _indent(generic)
+        return generic
+
+    def element_expr(self, typedef: Any, x: str) -> str:
+        """The wire of one list element ``x`` (``_NULL`` for None), as ``List._dump`` makes it."""
+        slow = self.name("dump", typedef._dump)
+        fast = self.scalar_fast(typedef, x)
+        if fast is None:
+            return f"({slow}({x}) or _NULL)"
+        condition, wire = fast
+        return f"({wire} if {condition} else ({slow}({x}) or _NULL))"
+
+    def size_expr(self, typedef: Any, w: str, depth: int) -> str:
+        """An expression equal to ``_value_size(w, depth)`` for a wire that ``typedef`` dumped.
+        Sets ``self.nested`` when it calls ``_value_size`` on a value that may hold lists or
+        maps (which can raise for nesting, so must be sized in the generic order)."""
+        if depth >= limits.MAX_NESTING_DEPTH - 2:
+            self.nested = True
+            return f"_value_size({w}, {depth})"
+        if _exact(typedef, types.String, types.UUID, types.DateTime, types.Enum, types.JSON):
+            return f"(len(_s) if (_s := {w}['S']).isascii() else len(_s.encode()))"
+        if _exact(typedef, types.Integer, types.Number, types.Float, types.Timestamp):
+            return f"((len(_s) + 3) // 2 if (_s := {w}['N']).isdigit() else _number_size(_s))"
+        if _exact(typedef, types.Boolean):
+            return "1"
+        if _exact(typedef, types.Binary):
+            return f"len({w}['B'])"
+        if _exact(typedef, types.Set) and _exact(typedef.inner, types.String):
+            return f"sum([len(_e) if _e.isascii() else len(_e.encode()) for _e in {w}['SS']])"
+        if _exact(typedef, types.List):
+            x = f"x{depth}"
+            inner = self.size_expr(typedef.inner, x, depth + 1)
+            return f"(3 + sum([1 + (1 if {x} is _NULL else {inner}) for {x} in {w}['L']]))"
+        if _exact(typedef, types.Map):
+            name = self.name("size", None)
+            lines = [f"def {name}(m):", "    total = 3"]
+            for key, field in typedef.fields.items():
+                lines += [f"    w = m.get({key!r})", "    if w is not None:",
+                          f"        total += {1 + len(key.encode())} + {self.size_expr(field, 'w', depth + 1)}"]
+            lines.append("    return total")
+            self.helpers.append("\n".join(lines))
+            return f"{name}({w}['M'])"
+        if not _exact(typedef, types.Set):  # only bloop's own sets are known to hold no lists or maps
+            self.nested = True
+        return f"_value_size({w}, {depth})"
+
+    def column_stmts(self, column: Any, sized: bool) -> List[str]:
+        """Dump one column's value ``v`` into ``item`` (adding its size to ``size``)."""
+        typedef = column.typedef
+        dn = repr(column.dynamo_name)
+        if not sized:
+            return self.dump_stmts(typedef, "v", f"item[{dn}]", 0)
+        name_size = len(column.dynamo_name.encode())
+        self.nested = False
+        size = self.size_expr(typedef, "w0", 1)
+        if self.nested:
+            # sized after the key checks, in the generic order (it may raise for nesting)
+            add = ["generic_size = True"]
+        else:
+            add = [f"size += {name_size} + {size}"]
+        fast = self.scalar_fast(typedef, "v")
+        slow = self.name("dump", typedef._dump)
+        generic = ["w0 = {slow}(v)".format(slow=slow), "if w0 is not None:", f"    item[{dn}] = w0"] + \
+            _indent(add)
+        if fast is not None and _exact(typedef, types.String):
+            return ["if v.__class__ is str:", f'    item[{dn}] = {{"S": v}}',
+                    f"    size += {name_size} + (len(v) if v.isascii() else len(v.encode()))",
+                    "else:"] + _indent(generic)
+        if fast is not None and _exact(typedef, types.Integer, types.Number):
+            return ["if v.__class__ is int and -_B < v < _B:", f'    item[{dn}] = {{"N": (_s := str(v))}}',
+                    f"    size += {name_size} + ((len(_s) + 3) // 2 if v >= 0 else (len(_s) + 2) // 2)",
+                    "else:"] + _indent(generic)
+        if fast is not None and _exact(typedef, types.Boolean):
+            return ["if v is True or v is False:", f'    item[{dn}] = {{"BOOL": v}}', f"    size += {name_size + 1}",
+                    "else:"] + _indent(generic)
+        lines = self.dump_stmts(typedef, "v", "w0", 0)
+        if lines[:1] == [generic[0]]:
+            return generic
+        return ["w0 = None"] + lines + ["if w0 is not None:", f"    item[{dn}] = w0"] + _indent(add)
+
+    def key_checks(self) -> List[str]:
+        """Source that finds what ``_check_keys`` would refuse and then lets it raise."""
+        meta = self.meta
+        lines = []
+        generic = "        _check_keys(_meta, item)  # raises the generic error"
+        if any(index.keys for index in meta.indexes):
+            return ["    _check_keys(_meta, item)"]
+        for column in meta.keys:
+            dn = repr(column.dynamo_name)
+            limit = limits.MAX_RANGE_KEY_SIZE if column.range_key else limits.MAX_HASH_KEY_SIZE
+            if _exact(column.typedef, types.String):
+                lines += [f"    w = item.get({dn})",
+                          "    if w is None or not 0 < (len(_s) if (_s := w['S']).isascii() else len(_s.encode()))"
+                          f" <= {limit}:", generic]
+            elif _exact(column.typedef, types.Integer, types.Number, types.Float, types.Timestamp):
+                lines += [f"    if {dn} not in item:", generic]
+            else:
+                return ["    _check_keys(_meta, item)"]
+        return lines
+
+    # load --------------------------------------------------------------------------------
+    def load_expr(self, typedef: Any, var: str, depth: int = 0) -> str:
+        """An expression equal to ``typedef._load(var)`` when it succeeds (it may raise where
+        the generic code would not; the compiled loaders then fall back to the generic code)."""
+        if _exact(typedef, types.String):
+            return f"{var}['S']"
+        if _exact(typedef, types.Integer):
+            return f"int({var}['N'])"
+        if _exact(typedef, types.Float):
+            return f"float({var}['N'])"
+        if _exact(typedef, types.Number):
+            return f"_Decimal({var}['N'])"
+        if _exact(typedef, types.Boolean):
+            return f"{var}['BOOL']"
+        if _exact(typedef, types.Binary):
+            return f"{var}['B']"
+        if _exact(typedef, types.UUID):
+            return f"_UUID({var}['S'])"
+        if _exact(typedef, types.DateTime):
+            return f"_fromiso({var}['S']).astimezone(_UTC)"
+        if _exact(typedef, types.Timestamp):
+            # int() refuses fractions and exponents, which then take the generic path
+            return f"_fromtimestamp(int({var}['N']), _UTC)"
+        if _exact(typedef, types.JSON):
+            return f"_json_loads({var}['S'])"
+        if _exact(typedef, types.Set):
+            inner, kind = typedef.inner, typedef.backing_type
+            if _exact(inner, types.String, types.Binary):
+                return f"set({var}[{kind!r}])"
+            if _exact(inner, types.Integer):
+                return f"set(map(int, {var}['NS']))"
+            if _exact(inner, types.Float):
+                return f"set(map(float, {var}['NS']))"
+            if _exact(inner, types.Number):
+                return f"set(map(_Decimal, {var}['NS']))"
+        if _exact(typedef, types.List) and depth < 20:
+            x = f"x{depth}"
+            return f"[{self.load_expr(typedef.inner, x, depth + 1)} for {x} in {var}['L']]"
+        if _exact(typedef, types.Map) and depth < 20:
+            return f"{self.map_loader(typedef, depth)}({var}['M'])"
+        return f"{self.name('load', typedef._load)}({var})"
+
+    def map_loader(self, typedef: Any, depth: int) -> str:
+        name = self.name("map", None)
+        lines = [f"def {name}(m):", "    out = {}", "    get = m.get"]
+        for key, field in typedef.fields.items():
+            lines += [f"    w = get({key!r}, _MISSING)",
+                      "    if w is not _MISSING:",
+                      f"        out[{key!r}] = {self.load_expr(field, 'w', depth + 1)}"]
+        lines.append("    return out")
+        self.helpers.append("\n".join(lines))
+        return name
+
+    # the model's functions ---------------------------------------------------------------
+    def build(self) -> Codec:
+        meta = self.meta
+        columns = list(meta.columns)
+        self.ns["_columns"] = tuple(columns)
+        src: List[str] = []
+
+        # dump(obj): the item, unchecked; to_item(obj): with check_item's checks, the sizes
+        # summed as each column is dumped
+        for sized in (False, True):
+            src.append("def to_item(obj):" if sized else "def dump(obj):")
+            src.append("    values = obj.__dict__")
+            src.append("    get = values.get")
+            src.append("    item = {}")
+            if sized:
+                src.append("    size = 0")
+                src.append("    generic_size = False")
+            src.append("    try:")
+            for column in columns:
+                src.append(f"        v = get({column.name!r})")
+                src.append("        if v is not None:")
+                src += _indent(self.column_stmts(column, sized), 12)
+            src.append("    except _InvalidValue:")
+            src.append("        return _generic_to_item(obj, False)  # raises the generic error, naming the column")
+            if sized:
+                src += self.key_checks()
+                src.append("    if generic_size:")
+                src.append("        size = _item_size(item)")
+                src.append("    if size > _MAX_ITEM:")
+                src.append("        raise _LimitExceeded(f'{_model.__name__} item is {size} bytes; DynamoDB allows "
+                           "{_MAX_ITEM}')")
+            src.append("    return item")
+
+        # new(item), into(obj, item): every column projected
+        for variant in ("new", "into"):
+            if variant == "new":
+                src.append("def new(item):")
+                src.append("    obj = _model.__new__(_model)")
+            else:
+                src.append("def into(obj, item):")
+            src.append("    values = obj.__dict__")
+            src.append("    get = item.get")
+            src.append("    try:")
+            for i, column in enumerate(columns):
+                name = repr(column.name)
+                t = column.typedef
+                src.append(f"        w = get({column.dynamo_name!r}, _MISSING)")
+                src.append("        if w is _MISSING:")
+                src.append(f"            s{i} = None")
+                if variant == "into":
+                    src.append(f"            values.pop({name}, None)")
+                src.append("        else:")
+                if t.mutable:
+                    src.append(f"            values[{name}] = {self.load_expr(t, 'w')}")
+                    src.append(f"            s{i} = w")
+                else:
+                    src.append(f"            values[{name}] = s{i} = {self.load_expr(t, 'w')}")
+            src.append("    except Exception:")
+            src.append("        return _generic_into(obj, item, None)  # raises the generic error")
+            snap = ", ".join(f"{column.name!r}: s{i}" for i, column in enumerate(columns))
+            src.append(f"    values[_SNAPSHOT] = {{{snap}}}")
+            src.append("    return obj")
+
+        # fill(values, snap, item): the columns present in item (after the projected ones are reset)
+        src.append("def fill(values, snap, item):")
+        src.append("    get = item.get")
+        for column in columns:
+            name = repr(column.name)
+            t = column.typedef
+            src.append(f"    w = get({column.dynamo_name!r}, _MISSING)")
+            src.append("    if w is not _MISSING:")
+            src.append(f"        values[{name}] = v = {self.load_expr(t, 'w')}")
+            src.append(f"        snap[{name}] = {'w' if t.mutable else 'v'}")
+
+        src.append("def into_projected(obj, item, projected):")
+        src.append("    values = obj.__dict__")
+        src.append("    snap = {}")
+        src.append("    for column in projected:")
+        src.append("        snap[column.name] = None")
+        src.append("        values.pop(column.name, None)")
+        src.append("    try:")
+        src.append("        fill(values, snap, item)")
+        src.append("    except Exception:")
+        src.append("        return _generic_into(obj, item, projected)  # raises the generic error")
+        src.append("    values[_SNAPSHOT] = snap")
+        src.append("    return obj")
+
+        src.append("def is_all(projected, _is=_is, _columns=_columns, _n=len(_columns)):")
+        src.append("    return len(projected) == _n and all(map(_is, projected, _columns))")
+        self.ns["_is"] = operator.is_
+
+        # dump_key(obj): the table key, checked
+        src.append("def dump_key(obj):")
+        src.append("    values = obj.__dict__")
+        src.append("    key = {}")
+        for column in meta.keys:
+            t = column.typedef
+            dn = repr(column.dynamo_name)
+            limit = limits.MAX_RANGE_KEY_SIZE if column.range_key else limits.MAX_HASH_KEY_SIZE
+            src.append(f"    v = values.get({column.name!r})")
+            if _exact(t, types.String):
+                src.append(f"    if v.__class__ is str and v and (len(v) if v.isascii() else len(v.encode())) "
+                           f"<= {limit}:")
+                src.append(f'        key[{dn}] = {{"S": v}}')
+            elif _exact(t, types.Integer, types.Number):
+                src.append("    if v.__class__ is int and -_B < v < _B:")
+                src.append(f'        key[{dn}] = {{"N": str(v)}}')
+            else:
+                src.append("    if False:")
+                src.append("        pass")
+            src.append("    else:")
+            src.append("        return _generic_key(obj)  # the checks, and the generic errors")
+        src.append("    return key")
+
+        source = "\n".join(self.helpers + src) + "\n"
+        code = compile(source, f"<bloop codec for {self.model.__name__}>", "exec")
+        exec(code, self.ns)  # noqa: S102 - source generated above from the model's own columns
+        return Codec(self.ns, source)

@@ -10,6 +10,7 @@ itself only re-sends what DynamoDB reports as unprocessed.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from typing import Any, Dict, Optional
 
@@ -21,7 +22,8 @@ from .exceptions import (
     Throttled, TransactionCanceled,
 )
 
-__all__ = ["Session", "make_client", "translate_error", "DEFAULT_CONFIG"]
+__all__ = ["Session", "make_client", "translate_error", "failed", "succeeded", "TRANSPORT_ERRORS",
+           "DEFAULT_CONFIG"]
 
 #: DEBUG: one line per request (operation, table, duration, outcome); never parameters
 #: values, headers or credentials.
@@ -30,6 +32,9 @@ logger = logging.getLogger("bloop.session")
 #: the botocore configuration of clients bloop creates itself
 DEFAULT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 4})
 
+#: what a botocore (or aiobotocore) client raises for a request that failed
+TRANSPORT_ERRORS = (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError)
+
 _THROTTLED = {"ProvisionedThroughputExceededException", "ThrottlingException",
               "RequestLimitExceeded", "LimitExceededException"}
 _REJECTED = {"ValidationException", "SerializationException", "ItemCollectionSizeLimitExceededException",
@@ -37,11 +42,33 @@ _REJECTED = {"ValidationException", "SerializationException", "ItemCollectionSiz
 
 
 def make_client(service: str = "dynamodb", *, endpoint_url: Optional[str] = None,
-                region_name: Optional[str] = None) -> Any:
-    """A client from boto3's default session, with the standard retry mode."""
+                region_name: Optional[str] = None, fast_path: bool = True,
+                validate: Optional[bool] = None) -> Any:
+    """A client from boto3's default session, with the standard retry mode.
+
+    :param fast_path: read DynamoDB's item responses on :mod:`bloop.fastpath`.
+    :param validate: botocore's parameter validation.  Off by default, because bloop
+        builds and checks its requests itself and validation is half the cost of a
+        write; on when the environment variable ``BLOOP_VALIDATE_REQUESTS`` is set
+        (bloop's test suite sets it, so a malformed request still fails there).
+    """
     import boto3
-    return boto3.session.Session().client(
-        service, endpoint_url=endpoint_url, region_name=region_name, config=DEFAULT_CONFIG)
+    validate = validating(validate)
+    config = DEFAULT_CONFIG.merge(Config(parameter_validation=validate))
+    client = boto3.session.Session().client(
+        service, endpoint_url=endpoint_url, region_name=region_name, config=config)
+    if fast_path and service == "dynamodb":
+        from . import fastpath
+        fastpath.install(client, requests=not validate)
+    return client
+
+
+def validating(validate: Optional[bool] = None) -> bool:
+    """Whether a client bloop makes validates request parameters (see :func:`make_client`);
+    shared with the async engine's clients."""
+    if validate is None:
+        return os.environ.get("BLOOP_VALIDATE_REQUESTS", "").lower() not in ("", "0", "false", "no")
+    return bool(validate)
 
 
 def translate_error(error: Exception, operation: str) -> BloopException:
@@ -90,7 +117,12 @@ class Session:
     def dynamodbstreams(self) -> Any:
         if self._streams is None:
             meta = self.dynamodb.meta
-            self._streams = make_client("dynamodbstreams", endpoint_url=meta.endpoint_url,
+            # A local endpoint (moto server, dynalite, DynamoDB Local) serves both APIs;
+            # AWS's own endpoints differ per service, so let botocore resolve that one.
+            endpoint = meta.endpoint_url
+            if endpoint and ".amazonaws.com" in endpoint:
+                endpoint = None
+            self._streams = make_client("dynamodbstreams", endpoint_url=endpoint,
                                         region_name=meta.region_name)
         return self._streams
 
@@ -103,15 +135,26 @@ class Session:
         started = time.monotonic()
         try:
             response = method(**request)
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
-            translated = translate_error(error, _pascal(operation))
-            if logger.isEnabledFor(logging.DEBUG):
-                logger.debug("%s %s failed after %.3fs: %s", operation, _target(request),
-                             time.monotonic() - started, getattr(translated, "code", ""))
-            raise translated from error
-        if logger.isEnabledFor(logging.DEBUG):
-            logger.debug("%s %s in %.3fs", operation, _target(request), time.monotonic() - started)
+        except TRANSPORT_ERRORS as error:
+            raise failed(operation, request, error, started) from error
+        succeeded(operation, request, started)
         return response
+
+
+def failed(operation: str, request: Dict[str, Any], error: Exception, started: float) -> BloopException:
+    """The bloop error for a request that raised ``error`` (logged at DEBUG); the caller
+    raises it ``from error``.  Shared by the sync and the async session."""
+    translated = translate_error(error, _pascal(operation))
+    if logger.isEnabledFor(logging.DEBUG):
+        logger.debug("%s %s failed after %.3fs: %s", operation, _target(request),
+                     time.monotonic() - started, getattr(translated, "code", ""))
+    return translated
+
+
+def succeeded(operation: str, request: Dict[str, Any], started: float) -> None:
+    """Log a request that succeeded at DEBUG (operation, table, duration; never values)."""
+    if logger.isEnabledFor(logging.DEBUG):
+        logger.debug("%s %s in %.3fs", operation, _target(request), time.monotonic() - started)
 
 
 _STREAM_OPERATIONS = {"describe_stream", "get_shard_iterator", "get_records", "list_streams"}

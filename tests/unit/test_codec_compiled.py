@@ -1,0 +1,271 @@
+"""bloop.codec's compiled codecs give exactly the results and errors of the generic code."""
+import datetime
+import decimal
+import enum
+import uuid
+
+import pytest
+
+import bloop
+from bloop import (
+    JSON, UUID, BaseModel, Binary, Boolean, Column, DateTime, DynamicList, DynamicMap, Enum, Float,
+    GlobalSecondaryIndex, Integer, List, Map, Number, Set, String, Timestamp, Type,
+)
+from bloop.codec import (
+    _dump_key_generic, _from_item_generic, _load_into_generic, _to_item_generic, compile_codec, dump_key,
+    key_identity, load_into,
+)
+from bloop.tracking import SNAPSHOT
+
+UTC = datetime.timezone.utc
+PLUS_TWO = datetime.timezone(datetime.timedelta(hours=2))
+
+
+class Color(enum.Enum):
+    red = 1
+    blue = 2
+
+
+class Point(Type):
+    """A user type: the compiled codec hands its values to _dump/_load."""
+    python_type = tuple
+    backing_type = "S"
+
+    def dynamo_dump(self, value, *, context=None):
+        if not isinstance(value, tuple):
+            raise bloop.InvalidType("a point is a tuple")
+        return f"{value[0]},{value[1]}"
+
+    def dynamo_load(self, value, *, context=None):
+        x, y = value.split(",")
+        return (int(x), int(y))
+
+
+class Upper(String):
+    """A subclass of a built-in type with its own conversion."""
+
+    def dynamo_dump(self, value, *, context=None):
+        return super().dynamo_dump(value, context=context).upper()
+
+
+class Everything(BaseModel):
+    id = Column(String, hash_key=True)
+    sort = Column(Integer, range_key=True)
+    s = Column(String, dynamo_name="s-renamed")
+    n = Column(Number)
+    i = Column(Integer)
+    f = Column(Float)
+    b = Column(Binary)
+    flag = Column(Boolean)
+    u = Column(UUID)
+    dt = Column(DateTime)
+    ts = Column(Timestamp)
+    e = Column(Enum(Color))
+    j = Column(JSON)
+    ss = Column(Set(String))
+    ns = Column(Set(Integer))
+    fs = Column(Set(Float))
+    ds = Column(Set(Number))
+    bs = Column(Set(Binary))
+    li = Column(List(Integer))
+    ls = Column(List(String))
+    lm = Column(List(Map(a=String, b=List(Float))))
+    m = Column(Map(color=String, size=Integer, ok=Boolean, when=Timestamp, tags=Set(String), raw=Binary))
+    dl = Column(DynamicList)
+    dm = Column(DynamicMap)
+    point = Column(Point)
+    upper = Column(Upper)
+    email = Column(String)
+    by_email = GlobalSecondaryIndex(projection="keys", hash_key="email")
+
+
+class Plain(BaseModel):
+    id = Column(String, hash_key=True)
+    n = Column(Number, range_key=True)
+    name = Column(String)
+
+
+def full(**changes):
+    values = dict(
+        id="a", sort=1, s="text \u00e9", n=decimal.Decimal("10.50"), i=-7, f=0.25, b=b"\x00\xff", flag=False,
+        u=uuid.UUID(int=5), dt=datetime.datetime(2020, 5, 6, 7, 8, 9, 10, tzinfo=UTC),
+        ts=datetime.datetime(2021, 1, 1, tzinfo=UTC), e=Color.blue, j={"k": [1, 2]}, ss={"x", "y"}, ns={1, 2},
+        fs={0.5}, ds={decimal.Decimal("1.5")}, bs={b"a", b"b"}, li=[1, None, 3], ls=["a", ""],
+        lm=[{"a": "x", "b": [1.5]}, None],
+        m={"color": "red", "size": 3, "ok": True, "when": None, "tags": {"t"}, "raw": b"\x01"},
+        dl=[1, "a", None, {"x": b"\x02"}], dm={"k": {1, 2}, "n": None}, point=(1, 2), upper="abc", email="e@x")
+    values.update(changes)
+    return Everything(**values)
+
+
+def outcome(fn, *args, **kwargs):
+    """The result of fn, or (exception type, message, type of its cause)."""
+    try:
+        return ("ok", fn(*args, **kwargs))
+    except Exception as error:  # the point is to compare whatever is raised
+        return ("error", type(error), str(error), type(error.__cause__))
+
+
+def same_dump(obj, validate=True):
+    fast = outcome(bloop.to_item, obj, validate=validate)
+    slow = outcome(_to_item_generic, obj, validate)
+    assert fast == slow
+    return fast
+
+
+DUMP_CASES = [
+    {},
+    # values off the fast paths: subclasses, tuples, frozensets, Decimals, bounds
+    dict(s=type("S", (str,), {})("sub")), dict(i=10 ** 40), dict(i=-(10 ** 37)), dict(n=3), dict(n=2.5),
+    dict(f=0.0), dict(f=-0.0), dict(f=1e-200), dict(f=1e130), dict(f=7), dict(f=decimal.Decimal("1.5")),
+    dict(b=bytearray(b"x")), dict(b=memoryview(b"y")), dict(ss=frozenset({"x"})), dict(ss=["x", "y"]),
+    dict(ss=set()), dict(ns={True}), dict(li=(1, 2)), dict(li=[]), dict(m={}), dict(m={"color": None}),
+    dict(ts=datetime.datetime(2021, 1, 1, 0, 0, 0, 500, tzinfo=UTC)),
+    dict(ts=datetime.datetime(2021, 1, 1, tzinfo=PLUS_TWO)), dict(ts=datetime.datetime(1960, 1, 1, tzinfo=UTC)),
+    dict(dt=datetime.datetime(2021, 1, 1, tzinfo=PLUS_TWO)), dict(sort=True), dict(li=[1.5]),
+    dict(lm=[{"a": "x", "b": None}]), dict(dm={"deep": {"a": {"b": [b"z"]}}}),
+    # errors: each must be the generic one, naming the column
+    dict(s=5), dict(i="1"), dict(i=True), dict(i=1.0), dict(n="x"), dict(n=float("nan")),
+    dict(n=decimal.Decimal("1" * 39)), dict(f=float("inf")), dict(f=True), dict(b="x"), dict(flag=1),
+    dict(u="x"), dict(dt=datetime.datetime(2020, 1, 1)), dict(ts=datetime.datetime(2020, 1, 1)),
+    dict(ts="2020"), dict(e="red"), dict(j={1, 2}), dict(ss={"x", 1}), dict(ss="x"), dict(ns={1, 1.0, 2}),
+    dict(li=[1, "2"]), dict(li={1, 2}), dict(m={"nope": 1}), dict(m={"size": "3"}), dict(m=[1]),
+    dict(lm=[{"a": 1}]), dict(dl=[object()]), dict(dm={1: "x"}), dict(point=[1, 2]), dict(upper=5),
+    # key and item checks
+    dict(id=""), dict(id=None), dict(sort=None), dict(id="\u00e9" * 1024), dict(id="\u00e9" * 1025),
+    dict(id="x" * 2049), dict(email=""), dict(email="x" * 2049), dict(s="x" * 409_000),
+]
+
+
+@pytest.mark.parametrize("changes", DUMP_CASES, ids=[repr(c)[:60] for c in DUMP_CASES])
+def test_dump_matches_the_generic_code(changes):
+    obj = full(**changes)
+    same_dump(obj)
+    same_dump(obj, validate=False)
+    assert outcome(dump_key, obj) == outcome(_dump_key_generic, obj)
+
+
+def test_dump_nesting_and_size_errors_match():
+    deep = "leaf"
+    for _ in range(40):
+        deep = {"k": deep}
+    assert same_dump(full(dm=deep))[0] == "error"
+    assert same_dump(full(dm=deep, id=None))[1] is bloop.MissingKey  # keys are checked first
+    assert same_dump(full(s="x" * 500_000))[1] is bloop.LimitExceeded
+
+
+def test_sizes_are_exact_up_to_the_limit():
+    item = bloop.to_item(full(s=""))
+    overhead = bloop.codec.item_size(item) - len("s-renamed") - 0
+    at_limit = full(s="x" * (409_600 - overhead - len("s-renamed")))
+    assert bloop.codec.item_size(same_dump(at_limit)[1]) == 409_600
+    assert same_dump(full(s="x" * (409_600 - overhead - len("s-renamed") + 1)))[1] is bloop.LimitExceeded
+
+
+def state(obj):
+    values = dict(obj.__dict__)
+    return values, values.pop(SNAPSHOT, None)
+
+
+def same_load(item, projected=None):
+    fast = outcome(bloop.from_item, Everything, item)
+    slow = outcome(_from_item_generic, Everything, item)
+    if fast[0] == "ok" and slow[0] == "ok":
+        assert state(fast[1]) == state(slow[1])
+        assert type(fast[1]) is Everything
+    else:
+        assert fast == slow
+    # load_into an object that already holds values, with and without a projection
+    for columns in (None, projected):
+        a, b = full(), full()
+        fast = outcome(load_into, a, item, columns)
+        slow = outcome(_load_into_generic, b, item, columns)
+        if fast[0] == "ok" and slow[0] == "ok":
+            assert state(a) == state(b)
+        else:
+            assert fast == slow
+    return fast
+
+
+def good_item():
+    return bloop.to_item(full())
+
+
+LOAD_CASES = [
+    {},
+    {"id": {"S": "x"}},
+    {"id": {"NULL": True}, "i": {"NULL": True}, "li": {"L": [{"NULL": True}]}},
+    {"i": {"N": "1.0"}, "sort": {"N": "1E3"}, "ns": {"NS": ["1.0", "2"]}, "li": {"L": [{"N": "2.0"}]}},
+    {"ts": {"N": "1.5"}, "f": {"N": "1E2"}, "n": {"N": "-0"}},
+    {"ts": {"N": "-86400"}},
+    {"m": {"M": {"color": {"S": "c"}, "extra": {"S": "?"}}}, "lm": {"L": [{"M": {}}]}},
+    {"unknown": {"S": "?"}},
+    # errors
+    {"id": {"N": "1"}}, {"i": {"N": "x"}}, {"i": {"S": "1"}}, {"f": {"N": "abc"}}, {"u": {"S": "nope"}},
+    {"e": {"S": "green"}}, {"j": {"S": "{"}}, {"dt": {"S": "yesterday"}}, {"ts": {"S": "1"}},
+    {"ss": {"L": []}}, {"li": {"L": [{"S": "1"}]}}, {"m": {"M": {"size": {"S": "1"}}}}, {"flag": "yes"},
+    {"point": {"S": "1"}}, {"dl": {"L": [{"Q": 1}]}},
+]
+
+
+@pytest.mark.parametrize("changes", LOAD_CASES, ids=[repr(c)[:60] for c in LOAD_CASES])
+def test_load_matches_the_generic_code(changes):
+    item = {**good_item(), **changes}
+    same_load(item, [Everything.id, Everything.sort, Everything.s, Everything.li, Everything.m])
+    same_load(changes, [Everything.id, Everything.email])
+
+
+def test_round_trip_through_the_compiled_codec():
+    obj = full()
+    loaded = bloop.from_item(Everything, bloop.to_item(obj))
+    for column in Everything.Meta.columns:
+        expected = getattr(obj, column.name)
+        if column.name == "li":
+            expected = [1, None, 3]
+        elif column.name == "lm":
+            expected = [{"a": "x", "b": [1.5]}, None]
+        elif column.name == "m":
+            expected = {k: v for k, v in expected.items() if v is not None}
+        elif column.name == "dm":
+            expected = {"k": {1, 2}, "n": None}
+        elif column.name == "upper":
+            expected = "ABC"
+        assert getattr(loaded, column.name) == expected, column.name
+
+
+def test_codec_is_compiled_once_per_model_and_not_inherited():
+    codec = compile_codec(Everything.Meta)
+    assert compile_codec(Everything.Meta) is codec
+    assert "def to_item(obj):" in codec.source
+
+    class Child(Everything):
+        extra = Column(String)
+
+    assert compile_codec(Child.Meta) is not codec
+    item = bloop.to_item(Child(id="a", sort=1, extra="x"))
+    assert item["extra"] == {"S": "x"} and type(bloop.from_item(Child, item)) is Child
+
+
+def test_dump_key_with_other_columns_and_number_keys():
+    assert dump_key(full(), [Everything.email]) == {"email": {"S": "e@x"}}
+    for value in (1, decimal.Decimal("1.0"), 2.5, 10 ** 40):
+        obj = Plain(id="a", n=value)
+        assert outcome(dump_key, obj) == outcome(_dump_key_generic, obj)
+
+
+@pytest.mark.parametrize("a, b, equal", [
+    ({"k": {"N": "1"}}, {"k": {"N": "1.0"}}, True),
+    ({"k": {"N": "100"}}, {"k": {"N": "1E2"}}, True),
+    ({"k": {"N": "-0"}}, {"k": {"N": "0.0"}}, True),
+    ({"k": {"N": "1"}}, {"k": {"S": "1"}}, False),
+    ({"h": {"S": "a"}, "r": {"N": "2"}}, {"r": {"N": "2.00"}, "h": {"S": "a"}}, True),
+    ({"h": {"S": "a"}, "r": {"N": "2"}}, {"h": {"S": "a"}, "r": {"N": "3"}}, False),
+    ({"h": {"B": b"a"}, "r": {"B": b"b"}, "x": {"S": "c"}}, {"x": {"S": "c"}, "r": {"B": b"b"}, "h": {"B": b"a"}},
+     True),
+])
+def test_key_identity(a, b, equal):
+    left, right = key_identity("t", a), key_identity("t", b)
+    assert (left == right) is equal
+    if equal:
+        assert hash(left) == hash(right)
+    assert key_identity("t", a) != key_identity("u", a)

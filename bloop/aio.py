@@ -38,7 +38,7 @@ from .conditions import Condition
 from .engine import EngineCore, _check_positional
 from .exceptions import BloopException, InvalidStream
 from .operations import Call, Op, Sleep
-from .search import Cursor, Prepared, Search, check_one, count
+from .search import Cursor, CursorView, Prepared, Search, check_one, count
 from .session import _STREAM_OPERATIONS, DEFAULT_CONFIG, TRANSPORT_ERRORS, failed, succeeded, validating
 from .stream import Coordinator, Record
 from .stream.stream import check_model
@@ -167,7 +167,7 @@ class AsyncSession:
         return response
 
 
-class AsyncSearchIterator:
+class AsyncSearchIterator(CursorView):
     """Iterates a prepared search with ``async for``, page by page.
 
     :ivar token: the position after the last object yielded (see :meth:`Search.start_from`).
@@ -197,18 +197,6 @@ class AsyncSearchIterator:
         while not cursor.finished and not cursor.exhausted:
             cursor.feed(await self._call(cursor.operation, cursor.request()))
             yield cursor.page()
-
-    @property
-    def token(self) -> str:
-        return self.cursor.token
-
-    @property
-    def scanned(self) -> int:
-        return self.cursor.scanned
-
-    @property
-    def count(self) -> int:
-        return self.cursor.count
 
 
 class AsyncSearches:

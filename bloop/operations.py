@@ -362,6 +362,30 @@ def _next_attempt(attempt: int, progressed: bool) -> int:
     return max(attempt - 1, 0) if progressed else attempt + 1
 
 
+def _wait(policy: Policy, attempt: int, deadline: float) -> Op:
+    """Back off before the next round of a batch; False when that would pass the deadline."""
+    delay = policy.delay(attempt)
+    if policy.clock() + delay > deadline:
+        return False
+    yield Sleep(delay)
+    return True
+
+
+def _incomplete(policy: Policy, operation: str, leftover: List[Keyed], total: int,
+                errors: List[BaseException]) -> None:
+    """Raise BatchIncomplete naming exactly the objects not done, in the order given."""
+    if not leftover:
+        return
+    objs = [e.obj for e in sorted(leftover, key=lambda e: e.position)]
+    why = "a request failed" if errors else f"DynamoDB left them unprocessed for {policy.batch_deadline}s"
+    done = "read" if operation == "load" else "written"
+    error = BatchIncomplete(f"{operation}: {len(objs)} of {total} objects were not {done} ({why}); "
+                            f"{total - len(objs)} were", objs, operation)
+    if errors:
+        raise error from errors[0]
+    raise error
+
+
 def batch_write(policy: Policy, items: List[Tuple[Keyed, Dict[str, Any]]], operation: str,
                 done: Any) -> Op:
     """BatchWriteItem in chunks of 25, re-sending unprocessed items with backoff.
@@ -403,21 +427,9 @@ def batch_write(policy: Policy, items: List[Tuple[Keyed, Dict[str, Any]]], opera
                     done(entry, write)
         attempt = _next_attempt(attempt, progressed=len(retry) < len(pending))
         pending = retry
-        if pending:
-            delay = policy.delay(attempt)
-            if policy.clock() + delay > deadline:
-                break
-            yield Sleep(delay)
-    leftover = failed + pending
-    if leftover:
-        objs = [e.obj for e, _ in sorted(leftover, key=lambda pair: pair[0].position)]
-        why = "a request failed" if errors else f"DynamoDB left them unprocessed for {policy.batch_deadline}s"
-        error = BatchIncomplete(
-            f"{operation}: {len(objs)} of {len(items)} objects were not written ({why}); "
-            f"{len(items) - len(objs)} were", objs, operation)
-        if errors:
-            raise error from errors[0]
-        raise error
+        if pending and not (yield from _wait(policy, attempt, deadline)):
+            break
+    _incomplete(policy, operation, [e for e, _ in failed + pending], len(items), errors)
 
 
 def load(policy: Policy, objs: Any, consistent: bool = False) -> Op:
@@ -469,20 +481,9 @@ def load(policy: Policy, objs: Any, consistent: bool = False) -> Op:
                         retry.append(entry)
         attempt = _next_attempt(attempt, progressed=len(retry) < len(pending))
         pending = retry
-        if pending:
-            delay = policy.delay(attempt)
-            if policy.clock() + delay > deadline:
-                break
-            yield Sleep(delay)
-    leftover = failed + pending
-    if leftover:
-        objs_left = [e.obj for e in sorted(leftover, key=lambda e: e.position)]
-        why = "a request failed" if errors else f"DynamoDB left them unprocessed for {policy.batch_deadline}s"
-        error = BatchIncomplete(f"load: {len(objs_left)} of {len(entries)} objects were not read ({why})",
-                                objs_left, "load")
-        if errors:
-            raise error from errors[0]
-        raise error
+        if pending and not (yield from _wait(policy, attempt, deadline)):
+            break
+    _incomplete(policy, "load", failed + pending, len(entries), errors)
     missing = [e.obj for e in entries if e.identity not in found]
     if missing:
         raise ObjectsNotFound(f"load: {len(missing)} of {len(entries)} objects were not found", missing)

@@ -19,7 +19,7 @@ from .expressions import Renderer
 from .models import Column, GlobalSecondaryIndex, Index
 from .operations import Call, Op, call, drive
 
-__all__ = ["Search", "Query", "Scan", "Prepared", "Cursor", "SearchIterator", "SyncSearches", "count"]
+__all__ = ["Search", "Query", "Scan", "Prepared", "Cursor", "CursorView", "SearchIterator", "SyncSearches", "count"]
 
 _RANGE_OPERATORS = {"==", "<", "<=", ">", ">=", "between", "begins_with"}
 
@@ -446,7 +446,28 @@ def decode_token(token: str) -> Tuple[Optional[Dict[str, Any]], Optional[int], b
         raise InvalidSearch(f"not a search token: {token!r:.80} ({error})") from None
 
 
-class SearchIterator:
+class CursorView:
+    """What sync and async iterators show of their cursor."""
+
+    cursor: Cursor
+
+    @property
+    def token(self) -> str:
+        """The position after the last object yielded (see :meth:`Search.start_from`)."""
+        return self.cursor.token
+
+    @property
+    def scanned(self) -> int:
+        """Items DynamoDB read so far (before the filter)."""
+        return self.cursor.scanned
+
+    @property
+    def count(self) -> int:
+        """Items DynamoDB returned so far (after the filter)."""
+        return self.cursor.count
+
+
+class SearchIterator(CursorView):
     """Iterates a prepared search through a synchronous engine, page by page.
 
     :ivar token: the position after the last object yielded (see :meth:`Search.start_from`).
@@ -474,18 +495,6 @@ class SearchIterator:
         while not cursor.finished and not cursor.exhausted:
             cursor.feed(self._call(cursor.operation, cursor.request()))
             yield cursor.page()
-
-    @property
-    def token(self) -> str:
-        return self.cursor.token
-
-    @property
-    def scanned(self) -> int:
-        return self.cursor.scanned
-
-    @property
-    def count(self) -> int:
-        return self.cursor.count
 
 
 class SyncSearches:

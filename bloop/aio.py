@@ -34,6 +34,7 @@ import time
 from typing import Any, AsyncIterator, Awaitable, Callable, Dict, List, Optional
 
 from . import operations, signals
+from .codec import paused_gc
 from .conditions import Condition
 from .engine import EngineCore, _check_positional
 from .exceptions import BloopException, InvalidStream
@@ -186,7 +187,9 @@ class AsyncSearchIterator(CursorView):
         while cursor.needs_page:
             if cursor.exhausted:
                 raise StopAsyncIteration
-            cursor.feed(await self._call(cursor.operation, cursor.request()))
+            response = await self._call(cursor.operation, cursor.request())
+            with paused_gc():  # the page becomes objects: see codec.paused_gc
+                cursor.feed(response)
         if cursor.finished:
             raise StopAsyncIteration
         return cursor.take()
@@ -195,7 +198,9 @@ class AsyncSearchIterator(CursorView):
         """One list of objects per DynamoDB page."""
         cursor = self.cursor
         while not cursor.finished and not cursor.exhausted:
-            cursor.feed(await self._call(cursor.operation, cursor.request()))
+            response = await self._call(cursor.operation, cursor.request())
+            with paused_gc():  # the page becomes objects: see codec.paused_gc
+                cursor.feed(response)
             yield cursor.page()
 
 

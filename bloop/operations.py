@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any, Dict, Generator, Iterable, List, Optional, Sequence, Tuple
 
 from . import limits, signals
-from .codec import dump_key, key_identity, load_into, to_item
+from .codec import dump_key, key_identity, load_into, paused_gc, to_item
 from .conditions import Condition
 from .exceptions import (
     BatchIncomplete, BloopException, ConstraintViolation, DuplicateKeys, InvalidCondition,
@@ -498,7 +498,8 @@ def drive(op: Op, send: Any, sleep: Any) -> Any:
                 sleep(step.seconds)
                 step = op.send(None)
             else:
-                step = op.send(send(step))
+                with paused_gc():  # responses become objects: see paused_gc
+                    step = op.send(send(step))
     except StopIteration as stop:
         return stop.value
 

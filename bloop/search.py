@@ -12,7 +12,7 @@ import binascii
 import json
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
-from .codec import load_all
+from .codec import load_all, paused_gc
 from .conditions import Comparison, Condition, iter_conditions
 from .exceptions import InvalidSearch
 from .expressions import Renderer
@@ -446,6 +446,12 @@ def decode_token(token: str) -> Tuple[Optional[Dict[str, Any]], Optional[int], b
         raise InvalidSearch(f"not a search token: {token!r:.80} ({error})") from None
 
 
+def _fetch(cursor: Cursor, call: Any) -> None:
+    """Fetch one page and make its objects (with the collector paused: see paused_gc)."""
+    with paused_gc():
+        cursor.feed(call(cursor.operation, cursor.request()))
+
+
 class CursorView:
     """What sync and async iterators show of their cursor."""
 
@@ -485,7 +491,7 @@ class SearchIterator(CursorView):
         while cursor.needs_page:
             if cursor.exhausted:
                 raise StopIteration
-            cursor.feed(self._call(cursor.operation, cursor.request()))
+            _fetch(cursor, self._call)
         if cursor.finished:
             raise StopIteration
         return cursor.take()
@@ -493,7 +499,7 @@ class SearchIterator(CursorView):
     def pages(self) -> Iterator[List[Any]]:
         cursor = self.cursor
         while not cursor.finished and not cursor.exhausted:
-            cursor.feed(self._call(cursor.operation, cursor.request()))
+            _fetch(cursor, self._call)
             yield cursor.page()
 
 

@@ -246,3 +246,24 @@ def test_load_into_with_projection():
     assert obj.name is None  # projected and absent: known to be gone
     assert obj.balance == 1  # not projected: left alone
     assert "balance" not in obj.__dict__[SNAPSHOT]
+
+
+def test_paused_gc_restores_the_collector():
+    import gc
+
+    from bloop.codec import paused_gc
+    assert gc.isenabled()
+    with paused_gc():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError):
+        with paused_gc():
+            raise RuntimeError("a failing page")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with paused_gc():
+            pass
+        assert not gc.isenabled()  # the caller's choice stays
+    finally:
+        gc.enable()

@@ -697,9 +697,9 @@ class _Compiler:
             elif _exact(t, types.Integer, types.Number):
                 src.append("    if v.__class__ is int and -_B < v < _B:")
                 src.append(f'        key[{dn}] = {{"N": str(v)}}')
-            else:
-                src.append("    if False:")
-                src.append("        pass")
+            else:  # no fast path for this key type: the generic code does it all
+                src.append("    return _generic_key(obj)")
+                break
             src.append("    else:")
             src.append("        return _generic_key(obj)  # the checks, and the generic errors")
         src.append("    return key")

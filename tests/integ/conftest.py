@@ -20,6 +20,7 @@ from moto import mock_aws
 
 from bloop import fastpath
 from tests import backends
+from tests.faults import FaultProxy
 from tests.blocking import FLAVOURS, Engines
 
 _servers = {}
@@ -157,3 +158,15 @@ def pytest_report_header(config):
     return [f"bloop backends: selected={','.join(backends.selected())} "
             f"required={','.join(sorted(backends.required())) or '-'} "
             f"(node: {'yes' if os.path.exists('/usr/bin/node') else 'maybe'})"]
+
+
+@pytest.fixture
+def proxy():
+    """A fault-injecting proxy (tests/faults.py) in front of the shared moto server."""
+    try:
+        server = _server("moto_server")
+    except Exception as error:
+        pytest.fail(f"the moto server is needed for the fault proxy: {error}", pytrace=False)
+    proxy = FaultProxy(server.url)
+    yield proxy
+    proxy.stop()

@@ -21,9 +21,7 @@ from bloop import (
 )
 from bloop.aio import AsyncEngine
 
-from . import conftest
 from .models import Everything, Post, User, everything
-from ..faults import FaultProxy
 
 pytestmark = [pytest.mark.engines("async"), pytest.mark.usefixtures("flavour")]
 
@@ -191,28 +189,17 @@ def test_streams_with_async_for(backend, prefix):
     run(body())
 
 
-@pytest.fixture
-def slow_proxy():
-    try:
-        server = conftest._server("moto_server")
-    except Exception as error:
-        pytest.fail(f"the moto server is needed for the fault proxy: {error}", pytrace=False)
-    proxy = FaultProxy(server.url)
-    yield proxy
-    proxy.stop()
-
-
-def test_never_blocks_the_event_loop(slow_proxy, prefix):
+def test_never_blocks_the_event_loop(proxy, prefix):
     """Requests to a slow endpoint overlap in time, and the event loop keeps running
     while they wait; the chunks of one batch are bounded by ``max_concurrency``."""
     delay = 0.4
 
     async def body():
-        async with AsyncEngine(endpoint_url=slow_proxy.url, region_name="us-east-1", max_concurrency=2,
+        async with AsyncEngine(endpoint_url=proxy.url, region_name="us-east-1", max_concurrency=2,
                                table_name_template=prefix + "{table_name}") as engine:
             await engine.bind(User)
             await engine.save([User(id="a", age=1), User(id="b", age=2)])
-            slow_proxy.faults.delay = delay
+            proxy.faults.delay = delay
             ticks = 0
 
             async def ticker():
@@ -245,10 +232,10 @@ def test_never_blocks_the_event_loop(slow_proxy, prefix):
                     in_flight -= 1
 
             engine.session.call = counting
-            slow_proxy.faults.delay = 0.05
+            proxy.faults.delay = 0.05
             await engine.save([User(id=f"u{i}", age=i) for i in range(125)])
             assert peak == 2
-            slow_proxy.faults.delay = 0.0
+            proxy.faults.delay = 0.0
             assert await engine.scan(User).count() == 127
 
     run(body())

@@ -10,23 +10,10 @@ import pytest
 
 from bloop import BatchIncomplete, Throttled
 
-from . import conftest
 from .models import Post
 from ..blocking import Engines
-from ..faults import FaultProxy
 
 pytestmark = pytest.mark.engines("sync", "async")
-
-
-@pytest.fixture
-def proxy():
-    try:
-        server = conftest._server("moto_server")
-    except Exception as error:
-        pytest.fail(f"the moto server is needed for the fault proxy: {error}", pytrace=False)
-    proxy = FaultProxy(server.url)
-    yield proxy
-    proxy.stop()
 
 
 @pytest.fixture

@@ -149,6 +149,29 @@ def engine_client(engines):
     return engines.client
 
 
+class Requests:
+    """Counts the requests a client sends, by operation name."""
+
+    def __init__(self, client):
+        self.calls = []
+        client.meta.events.register("provide-client-params.dynamodb", self._record)
+
+    def _record(self, model, params, **kwargs):
+        self.calls.append((model.name, params))
+
+    def names(self):
+        return [name for name, _ in self.calls]
+
+    def clear(self):
+        self.calls.clear()
+
+
+@pytest.fixture
+def requests(engine_client):
+    """Counts what the engine under test sends (``requests.names()``, ``requests.calls``)."""
+    return Requests(engine_client)
+
+
 @pytest.fixture
 def backend_name(backend):
     return backend["name"]

@@ -18,28 +18,6 @@ pytestmark = pytest.mark.engines("sync", "async", async_backends=("moto_server",
 BOTH = pytest.mark.engines("sync", "async")
 
 
-class Requests:
-    """Counts the requests a client sends, by operation name."""
-
-    def __init__(self, client):
-        self.calls = []
-        client.meta.events.register("provide-client-params.dynamodb", self._record)
-
-    def _record(self, model, params, **kwargs):
-        self.calls.append((model.name, params))
-
-    def names(self):
-        return [name for name, _ in self.calls]
-
-    def clear(self):
-        self.calls.clear()
-
-
-@pytest.fixture
-def requests(engine_client):
-    return Requests(engine_client)
-
-
 @pytest.fixture
 def users(engine):
     engine.bind(User)

@@ -12,8 +12,6 @@ from bloop import (
     Number, RequestRejected, Set, String,
 )
 
-from .test_engine import Requests
-
 
 class Doc(BaseModel):
     class Meta:
@@ -31,11 +29,6 @@ class Doc(BaseModel):
 def docs(engine):
     engine.bind(Doc)
     return engine
-
-
-@pytest.fixture
-def requests(client):
-    return Requests(client)
 
 
 def roundtrip(engine, obj):

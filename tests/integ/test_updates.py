@@ -8,8 +8,6 @@ from bloop import (
     actions,
 )
 
-from .test_engine import Requests
-
 
 class Counter(BaseModel):
     class Meta:
@@ -29,11 +27,6 @@ class Account(BaseModel):
     id = Column(String, hash_key=True)
     balance = Column(Integer)
     version = Column(Integer, version=True)
-
-
-@pytest.fixture
-def requests(client):
-    return Requests(client)
 
 
 @pytest.fixture

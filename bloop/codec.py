@@ -27,7 +27,8 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tupl
 
 from . import limits, types
 from .exceptions import InvalidValue, LimitExceeded, MissingKey
-from .tracking import SNAPSHOT, dump_column
+from .containers import TrackedDict, TrackedList, TrackedSet
+from .tracking import SNAPSHOT, Loaded, dump_column, tracks
 
 __all__ = ["to_item", "from_item", "dump_key", "load_into", "load_all", "key_identity", "item_size",
            "check_item", "compile_codec"]
@@ -286,7 +287,8 @@ def _load_into_generic(obj: Any, item: Dict[str, dict], projected: Optional[Iter
     by_dynamo = meta.columns_by_dynamo_name
     values = obj.__dict__
     snap: Dict[str, Any] = {}
-    for column in (meta.columns if projected is None else projected):
+    columns = meta.columns if projected is None else list(projected)
+    for column in columns:
         snap[column.name] = None
         values.pop(column.name, None)
     for dynamo_name, wire in item.items():
@@ -301,7 +303,8 @@ def _load_into_generic(obj: Any, item: Dict[str, dict], projected: Optional[Iter
                 from error
         values[column.name] = value
         snap[column.name] = wire if typedef.mutable else value
-    values[SNAPSHOT] = snap
+    loaded = (meta.__dict__.get(_CODEC) or compile_codec(meta)).loaded(columns)
+    values[SNAPSHOT] = snap if loaded is None else loaded
     return obj
 
 
@@ -326,11 +329,13 @@ class Codec:
     """One model's compiled functions (see :func:`compile_codec`).
 
     ``to_item(obj)``, ``dump(obj)`` (no checks), ``new(item)``, ``into(obj, item)``,
-    ``into_projected(obj, item, projected)``, ``dump_key(obj)`` and ``is_all(projected)``;
+    ``into_projected(obj, item, projected)``, ``dump_key(obj)``, ``is_all(projected)`` and
+    ``loaded(columns)`` (the shared :class:`~bloop.tracking.Loaded` marker of objects
+    loaded with these columns, or None if they need a snapshot of their own);
     ``source`` is the generated Python code, for the curious and for debugging.
     """
 
-    __slots__ = ("to_item", "dump", "new", "into", "into_projected", "dump_key", "is_all", "source")
+    __slots__ = ("to_item", "dump", "new", "into", "into_projected", "dump_key", "is_all", "loaded", "source")
 
     def __init__(self, functions: Dict[str, Callable[..., Any]], source: str) -> None:
         for name in self.__slots__[:-1]:
@@ -380,6 +385,7 @@ class _Compiler:
             "_generic_to_item": _to_item_generic, "_generic_into": _load_into_generic,
             "_generic_key": _dump_key_generic, "_check_keys": _check_keys, "_item_size": item_size,
             "_model": self.model, "_meta": meta, "_MAX_ITEM": limits.MAX_ITEM_SIZE,
+            "_TSet": TrackedSet, "_TList": TrackedList, "_TDict": TrackedDict,
         }
         self.helpers: List[str] = []
         self.counter = 0
@@ -423,17 +429,20 @@ class _Compiler:
             return [f"if {condition}:", f"    {target} = {wire}", "else:"] + _indent(generic)
         if depth < 8 and _exact(typedef, types.Set) and _exact(typedef.inner, types.String):
             # a set of exact strs has no duplicates, so it needs no check but its element types
-            return [f"if ({v}.__class__ is set or {v}.__class__ is frozenset) and {v} and _only_str({v}):",
+            return [f"if ({v}.__class__ is set or {v}.__class__ is _TSet or {v}.__class__ is frozenset) "
+                    f"and {v} and _only_str({v}):",
                     f'    {target} = {{"SS": list({v})}}', "else:"] + _indent(generic)
         if depth < 8 and _exact(typedef, types.List):
             x = f"x{depth}"
             element = self.element_expr(typedef.inner, x)
-            return [f"if {v}.__class__ is list:", f'    {target} = {{"L": [{element} for {x} in {v}]}}',
+            return [f"if {v}.__class__ is list or {v}.__class__ is _TList:",
+                    f'    {target} = {{"L": [{element} for {x} in {v}]}}',
                     "else:"] + _indent(generic)
         if depth < 8 and _exact(typedef, types.Map):
             keys = self.name("keys", frozenset(typedef.fields))
             out, f = f"m{depth}", f"f{depth}"
-            lines = [f"if {v}.__class__ is dict and {v}.keys() <= {keys}:", f"    {out} = {{}}"]
+            lines = [f"if ({v}.__class__ is dict or {v}.__class__ is _TDict) and {v}.keys() <= {keys}:",
+                     f"    {out} = {{}}"]
             for key, field in typedef.fields.items():
                 lines += [f"    {f} = {v}.get({key!r})", f"    if {f} is not None:"]
                 lines += _indent(self.dump_stmts(field, f, f"{out}[{key!r}]", depth + 1), 8)
@@ -565,16 +574,16 @@ class _Compiler:
         if _exact(typedef, types.Set):
             inner, kind = typedef.inner, typedef.backing_type
             if _exact(inner, types.String, types.Binary):
-                return f"set({var}[{kind!r}])"
+                return f"_TSet({var}[{kind!r}])"
             if _exact(inner, types.Integer):
-                return f"set(map(int, {var}['NS']))"
+                return f"_TSet(map(int, {var}['NS']))"
             if _exact(inner, types.Float):
-                return f"set(map(float, {var}['NS']))"
+                return f"_TSet(map(float, {var}['NS']))"
             if _exact(inner, types.Number):
-                return f"set(map(_Decimal, {var}['NS']))"
+                return f"_TSet(map(_Decimal, {var}['NS']))"
         if _exact(typedef, types.List) and depth < 20:
             x = f"x{depth}"
-            return f"[{self.load_expr(typedef.inner, x, depth + 1)} for {x} in {var}['L']]"
+            return f"_TList([{self.load_expr(typedef.inner, x, depth + 1)} for {x} in {var}['L']])"
         if _exact(typedef, types.Map) and depth < 20:
             return f"{self.map_loader(typedef, depth)}({var}['M'])"
         return f"{self.name('load', typedef._load)}({var})"
@@ -586,7 +595,7 @@ class _Compiler:
             lines += [f"    w = get({key!r}, _MISSING)",
                       "    if w is not _MISSING:",
                       f"        out[{key!r}] = {self.load_expr(field, 'w', depth + 1)}"]
-        lines.append("    return out")
+        lines.append("    return _TDict(out)")
         self.helpers.append("\n".join(lines))
         return name
 
@@ -623,7 +632,11 @@ class _Compiler:
                            "{_MAX_ITEM}')")
             src.append("    return item")
 
-        # new(item), into(obj, item): every column projected
+        # new(item), into(obj, item): every column projected.  Objects of a model whose
+        # columns all load immutable values or tracked containers share one Loaded marker;
+        # the others get a snapshot of their own.
+        lazy = all(tracks(column.typedef) for column in columns)
+        self.ns["_LOADED"] = Loaded(columns) if lazy else None
         for variant in ("new", "into"):
             if variant == "new":
                 src.append("def new(item):")
@@ -637,23 +650,32 @@ class _Compiler:
                 name = repr(column.name)
                 t = column.typedef
                 src.append(f"        w = get({column.dynamo_name!r}, _MISSING)")
-                src.append("        if w is _MISSING:")
-                src.append(f"            s{i} = None")
-                if variant == "into":
-                    src.append(f"            values.pop({name}, None)")
-                src.append("        else:")
-                if t.mutable:
+                if variant == "into" or not lazy:
+                    src.append("        if w is _MISSING:")
+                    src.append("            pass" if lazy else f"            s{i} = None")
+                    if variant == "into":
+                        src.append(f"            values.pop({name}, None)")
+                    src.append("        else:")
+                else:
+                    src.append("        if w is not _MISSING:")
+                if lazy:
+                    src.append(f"            values[{name}] = {self.load_expr(t, 'w')}")
+                elif t.mutable:
                     src.append(f"            values[{name}] = {self.load_expr(t, 'w')}")
                     src.append(f"            s{i} = w")
                 else:
                     src.append(f"            values[{name}] = s{i} = {self.load_expr(t, 'w')}")
             src.append("    except Exception:")
             src.append("        return _generic_into(obj, item, None)  # raises the generic error")
-            snap = ", ".join(f"{column.name!r}: s{i}" for i, column in enumerate(columns))
-            src.append(f"    values[_SNAPSHOT] = {{{snap}}}")
+            if lazy:
+                src.append("    values[_SNAPSHOT] = _LOADED")
+            else:
+                snap = ", ".join(f"{column.name!r}: s{i}" for i, column in enumerate(columns))
+                src.append(f"    values[_SNAPSHOT] = {{{snap}}}")
             src.append("    return obj")
 
-        # fill(values, snap, item): the columns present in item (after the projected ones are reset)
+        # fill(values, snap, item): the columns present in item (after the projected ones
+        # are reset), with their snapshot in snap unless that is None
         src.append("def fill(values, snap, item):")
         src.append("    get = item.get")
         for column in columns:
@@ -662,20 +684,36 @@ class _Compiler:
             src.append(f"    w = get({column.dynamo_name!r}, _MISSING)")
             src.append("    if w is not _MISSING:")
             src.append(f"        values[{name}] = v = {self.load_expr(t, 'w')}")
-            src.append(f"        snap[{name}] = {'w' if t.mutable else 'v'}")
+            src.append("        if snap is not None:")
+            src.append(f"            snap[{name}] = {'w' if t.mutable else 'v'}")
 
         src.append("def into_projected(obj, item, projected):")
         src.append("    values = obj.__dict__")
-        src.append("    snap = {}")
+        src.append("    loaded = loaded_with(projected)")
+        src.append("    snap = None if loaded is not None else {}")
         src.append("    for column in projected:")
-        src.append("        snap[column.name] = None")
+        src.append("        if snap is not None:")
+        src.append("            snap[column.name] = None")
         src.append("        values.pop(column.name, None)")
         src.append("    try:")
         src.append("        fill(values, snap, item)")
         src.append("    except Exception:")
         src.append("        return _generic_into(obj, item, projected)  # raises the generic error")
-        src.append("    values[_SNAPSHOT] = snap")
+        src.append("    values[_SNAPSHOT] = snap if loaded is None else loaded")
         src.append("    return obj")
+
+        markers: Dict[Tuple[str, ...], Optional[Loaded]] = {}
+
+        def loaded_with(projected: Iterable[Any]) -> Optional[Loaded]:
+            projected = list(projected)
+            names = tuple(column.name for column in projected)
+            try:
+                return markers[names]
+            except KeyError:
+                marker = Loaded(projected) if all(tracks(c.typedef) for c in projected) else None
+                return markers.setdefault(names, marker)
+
+        self.ns["loaded_with"] = self.ns["loaded"] = loaded_with
 
         src.append("def is_all(projected, _is=_is, _columns=_columns, _n=len(_columns)):")
         src.append("    return len(projected) == _n and all(map(_is, projected, _columns))")

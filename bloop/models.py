@@ -17,6 +17,7 @@ from . import limits
 from .signals import model_created, object_modified
 from .conditions import Operand
 from .exceptions import InvalidModel, UnknownColumn
+from .tracking import SNAPSHOT, Loaded, snapshot
 from .types import Type, instance
 
 __all__ = ["Column", "GlobalSecondaryIndex", "LocalSecondaryIndex", "BaseModel"]
@@ -76,12 +77,18 @@ class Column(Operand):
         return obj.__dict__.get(self.name)
 
     def __set__(self, obj: Any, value: Any) -> None:
-        obj.__dict__[self.name] = value
+        values = obj.__dict__
+        if values.get(SNAPSHOT).__class__ is Loaded:
+            snapshot(obj)  # before the loaded value is gone
+        values[self.name] = value
         if object_modified.receivers:  # one dict check when nobody listens
             object_modified.send(obj, column=self, value=value)
 
     def __delete__(self, obj: Any) -> None:
-        obj.__dict__[self.name] = None
+        values = obj.__dict__
+        if values.get(SNAPSHOT).__class__ is Loaded:
+            snapshot(obj)
+        values[self.name] = None
         if object_modified.receivers:
             object_modified.send(obj, column=self, value=None)
 

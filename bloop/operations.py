@@ -26,7 +26,7 @@ from .exceptions import (
     InvalidValue, ObjectsNotFound,
 )
 from .expressions import Renderer
-from .tracking import SNAPSHOT, changes, dump_column, forget, record, record_all
+from .tracking import changes, dump_column, forget, record, record_all, snapshot
 
 __all__ = ["Call", "Sleep", "call", "save", "delete", "load", "Policy"]
 
@@ -192,7 +192,7 @@ def update_request(policy: Policy, entry: Keyed, condition: Optional[Condition],
     if version is not None:
         # Optimistic locking: write the next version, on condition that DynamoDB still
         # holds the one this object was loaded (or last saved) with, or none for a new object.
-        snap = obj.__dict__.get(SNAPSHOT) or {}
+        snap = snapshot(obj) or {}
         entries = [e for e in entries if e[0] is not version]
         entries.append((version, "set", dump_column(version, (snap.get(version.name) or 0) + 1)))
     renderer = Renderer()
@@ -227,7 +227,7 @@ def _versioned(obj: Any, condition: Optional[Condition]) -> Optional[Condition]:
     version = type(obj).Meta.version
     if version is None:
         return condition
-    snap = obj.__dict__.get(SNAPSHOT) or {}
+    snap = snapshot(obj) or {}
     expected = snap.get(version.name)
     check = version.is_(None) if expected is None else version == expected
     return check if condition is None else condition & check
@@ -252,7 +252,7 @@ def delete_request(entry: Keyed, condition: Optional[Condition],
     """
     obj = entry.obj
     version = type(obj).Meta.version
-    if version is not None and (obj.__dict__.get(SNAPSHOT) or {}).get(version.name) is not None:
+    if version is not None and (snapshot(obj) or {}).get(version.name) is not None:
         condition = _versioned(obj, condition)
     request: Dict[str, Any] = {"TableName": entry.table, "Key": entry.key}
     request.update(Renderer().render(condition=condition))

@@ -1,9 +1,9 @@
 """What changed since an object was last synchronised with DynamoDB.
 
-After a load or a save bloop keeps a *snapshot* of what DynamoDB holds for each
-column it knows about: the value itself for immutable values, the wire form
-for mutable ones (lists, sets, maps) so that changes made in place are seen
-too.  A save sends only the differences as one ``UpdateItem``:
+bloop knows, for each column of an object, what DynamoDB holds: the *snapshot*
+(a dict of column name to the value itself for immutable values, or to the
+wire form for mutable ones, so that changes made in place are seen too).  A
+save sends only the differences as one ``UpdateItem``:
 
 - a column whose value differs from the snapshot: ``SET``;
 - a column that is None (or deleted) but had a value: ``REMOVE``;
@@ -12,18 +12,89 @@ too.  A save sends only the differences as one ``UpdateItem``:
   was explicitly set to None or deleted; otherwise it is left alone.
 
 Attributes the model does not declare are never touched.
+
+An object just loaded carries no snapshot of its own, only a shared
+:class:`Loaded` marker naming the columns it was loaded with: until something
+changes, its values *are* what DynamoDB holds.  The snapshot is made from them
+(:func:`snapshot`) when it is first needed: before a column is assigned or
+deleted (``Column.__set__``), and when a save or delete looks at the object.
+Changes made in place before that are no problem: lists, sets and dicts are
+loaded as the containers of :mod:`bloop.containers`, which keep their loaded
+content on their first change.  This is used only for columns whose types load
+such containers or immutable values (:func:`tracks`); an object with any other
+mutable column gets its snapshot when it is loaded.
 """
 from __future__ import annotations
 
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from .actions import Action
+from .containers import loaded_view
 from .exceptions import InvalidValue
 
-__all__ = ["SNAPSHOT", "changes", "record", "forget", "wire_equal"]
+__all__ = ["SNAPSHOT", "Loaded", "tracks", "snapshot", "changes", "record", "forget", "wire_equal"]
 
-#: where the snapshot lives in the instance ``__dict__``
+#: where the snapshot (or a :class:`Loaded` marker) lives in the instance ``__dict__``
 SNAPSHOT = "_bloop_snapshot"
+
+
+class Loaded:
+    """Stands for the snapshot of an object loaded with ``columns`` and not changed
+    since: one is shared by every object loaded the same way."""
+
+    __slots__ = ("columns",)
+
+    def __init__(self, columns: Iterable[Any]) -> None:
+        self.columns = tuple(columns)
+
+    def snapshot(self, values: Dict[str, Any]) -> Dict[str, Any]:
+        """The snapshot of an object holding ``values``, loaded with these columns."""
+        snap: Dict[str, Any] = {}
+        for column in self.columns:
+            name = column.name
+            value = values.get(name)
+            if value is None:
+                snap[name] = None
+            elif column.typedef.mutable:
+                try:
+                    snap[name] = column.typedef._dump(loaded_view(value))
+                except InvalidValue:
+                    pass  # DynamoDB held something this type cannot write back: unknown
+            else:
+                snap[name] = value
+        return snap
+
+    def __repr__(self) -> str:
+        return f"Loaded({', '.join(c.name for c in self.columns)})"
+
+
+def tracks(typedef: Any) -> bool:
+    """Values of ``typedef`` are immutable or tracked containers all the way down, so an
+    object loaded with them needs no snapshot until it changes (see the module's text)."""
+    from . import types
+    if not typedef.mutable:
+        return True
+    kind = type(typedef)
+    if kind is types.Set:
+        return not typedef.inner.mutable
+    if kind is types.List:
+        return tracks(typedef.inner)
+    if kind is types.Map:
+        return all(tracks(field) for field in typedef.fields.values())
+    return False
+
+
+def snapshot(obj: Any, create: bool = False) -> Optional[Dict[str, Any]]:
+    """The snapshot of ``obj`` (made now if it was only loaded), or None if DynamoDB's
+    state is unknown; with ``create``, an empty snapshot is made and returned then."""
+    values = obj.__dict__
+    snap = values.get(SNAPSHOT)
+    if snap.__class__ is Loaded:
+        snap = values[SNAPSHOT] = snap.snapshot(values)
+    elif snap is None and create:
+        snap = values[SNAPSHOT] = {}
+    return snap
+
 
 Entry = Tuple[Any, str, Optional[dict]]
 
@@ -134,8 +205,8 @@ def _nested(operand: Any, value: Any, old: Optional[dict], known: bool, out: Lis
 
 def changes(obj: Any, columns: Iterable[Any]) -> List[Entry]:
     """The update entries that bring DynamoDB in line with ``obj`` for ``columns``."""
+    snap: Dict[str, Any] = snapshot(obj) or {}
     values = obj.__dict__
-    snap: Dict[str, Any] = values.get(SNAPSHOT) or {}
     out: List[Entry] = []
     for column in columns:
         name = column.name
@@ -172,10 +243,8 @@ def changes(obj: Any, columns: Iterable[Any]) -> List[Entry]:
 
 def record(obj: Any, entries: Iterable[Entry], keys: Iterable[Any] = ()) -> None:
     """After a successful write: the snapshot now says what was written."""
+    snap = snapshot(obj, create=True)
     values = obj.__dict__
-    snap = values.get(SNAPSHOT)
-    if snap is None:
-        snap = values[SNAPSHOT] = {}
     for column in keys:
         snap[column.name] = values.get(column.name)
     for operand, kind, wire in entries:

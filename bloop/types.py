@@ -30,6 +30,7 @@ import uuid
 from typing import Any, Dict, Optional
 
 from . import limits
+from .containers import TrackedDict, TrackedList, TrackedSet
 from .exceptions import InvalidModel, InvalidType, InvalidValue
 
 __all__ = [
@@ -381,7 +382,7 @@ class Set(Type):
 
     def dynamo_load(self, value, *, context=None):
         load = self.inner.dynamo_load
-        return {load(v, context=context) for v in value}
+        return TrackedSet([load(v, context=context) for v in value])
 
     def __repr__(self) -> str:
         return f"Set({self.inner!r})"
@@ -405,7 +406,7 @@ class List(Type):
 
     def dynamo_load(self, value, *, context=None):
         load = self.inner._load
-        return [load(v, context) for v in value]
+        return TrackedList([load(v, context) for v in value])
 
     def _element(self, key):
         if not isinstance(key, int) or isinstance(key, bool) or key < 0:
@@ -449,8 +450,8 @@ class Map(Type):
 
     def dynamo_load(self, value, *, context=None):
         fields = self.fields
-        return {key: fields[key]._load(wire, context)
-                for key, wire in value.items() if key in fields}
+        return TrackedDict({key: fields[key]._load(wire, context)
+                            for key, wire in value.items() if key in fields})
 
     def _element(self, key):
         try:

@@ -160,6 +160,38 @@ def test_in_place_mutation_is_saved(posts):
     assert again.tags == {"a", "b"}
 
 
+class Shelf(bloop.BaseModel):
+    """Loaded with no snapshot of its own: every column is immutable or a tracked container."""
+
+    class Meta:
+        table_name = "shelves"
+
+    id = Column(String, hash_key=True)
+    sizes = Column(bloop.Set(Integer))
+    rows = Column(bloop.List(bloop.Map(n=Integer, words=bloop.List(String))))
+    label = Column(String)
+
+
+def test_in_place_changes_to_loaded_nested_containers_are_saved(engine, requests):
+    engine.bind(Shelf)
+    engine.save([Shelf(id=f"s{i}", sizes={1, 2}, rows=[{"n": 1, "words": ["a"]}], label="x") for i in range(3)])
+    first, second, third = sorted(engine.scan(Shelf), key=lambda shelf: shelf.id)
+    first.rows[0]["words"].append("b")
+    second.sizes.discard(1)
+    third.rows.append({"n": 2})
+    third.rows.pop()  # changed and changed back: nothing to send
+    requests.clear()
+    for shelf in (first, second, third):
+        engine.save(shelf)
+    assert requests.names() == ["UpdateItem"] * 3
+    sent = [sorted(params["ExpressionAttributeNames"].values()) for _, params in requests.calls]
+    # only what changed; with nothing changed a save re-asserts every value
+    assert sent == [["rows"], ["sizes"], ["label", "rows", "sizes"]]
+    fresh = {shelf.id: shelf for shelf in engine.scan(Shelf)}
+    assert fresh["s0"].rows == [{"n": 1, "words": ["a", "b"]}] and fresh["s1"].sizes == {2}
+    assert fresh["s2"].rows == [{"n": 1, "words": ["a"]}] and fresh["s2"].label == "x"
+
+
 def test_empty_set_removes_attribute(posts):
     post = Post(forum="f", number=2, tags={"a"})
     posts.save(post)

@@ -10,7 +10,7 @@ import pytest
 import bloop
 from bloop import Binary, Column, Integer, String, fastpath
 from bloop.session import make_client
-from bloop.tracking import SNAPSHOT
+from bloop.tracking import SNAPSHOT, snapshot
 
 from .models import Everything, everything
 
@@ -45,6 +45,7 @@ def engines(clients, prefix):
 
 
 def state(obj):
+    snapshot(obj)  # made from the loaded values, as a save would
     values = dict(obj.__dict__)
     return values, values.pop(SNAPSHOT, None)
 

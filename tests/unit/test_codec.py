@@ -11,7 +11,7 @@ from bloop import (
 )
 from bloop.codec import dump_key, item_size, key_identity, load_into
 from bloop.exceptions import InvalidType, InvalidValue, LimitExceeded, MissingKey
-from bloop.tracking import SNAPSHOT
+from bloop.tracking import snapshot
 from tests.unit.helpers import dynamodb_client
 
 UTC = datetime.timezone.utc
@@ -86,9 +86,9 @@ def test_from_item_ignores_undeclared_attributes_and_records_snapshot():
     obj = bloop.from_item(Account, {"id": {"S": "a"}, "sort": {"S": "s"}, "unknown": {"S": "?"}, "n": {"S": "x"}})
     assert obj.name == "x"
     assert "unknown" not in obj.__dict__
-    snapshot = obj.__dict__[SNAPSHOT]
-    assert snapshot["name"] == "x" and snapshot["balance"] is None
-    assert set(snapshot) == {c.name for c in Account.Meta.columns}
+    snap = snapshot(obj)
+    assert snap["name"] == "x" and snap["balance"] is None
+    assert set(snap) == {c.name for c in Account.Meta.columns}
 
 
 def test_from_item_does_not_apply_defaults():
@@ -245,7 +245,7 @@ def test_load_into_with_projection():
     load_into(obj, {"id": {"S": "a"}, "sort": {"S": "s"}}, [Account.id, Account.sort, Account.name])
     assert obj.name is None  # projected and absent: known to be gone
     assert obj.balance == 1  # not projected: left alone
-    assert "balance" not in obj.__dict__[SNAPSHOT]
+    assert "balance" not in snapshot(obj)
 
 
 def test_paused_gc_restores_the_collector():

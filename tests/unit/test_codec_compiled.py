@@ -15,7 +15,7 @@ from bloop.codec import (
     _dump_key_generic, _from_item_generic, _load_into_generic, _to_item_generic, compile_codec, dump_key,
     key_identity, load_into,
 )
-from bloop.tracking import SNAPSHOT
+from bloop.tracking import SNAPSHOT, snapshot
 
 UTC = datetime.timezone.utc
 PLUS_TWO = datetime.timezone(datetime.timedelta(hours=2))
@@ -163,6 +163,7 @@ def test_sizes_are_exact_up_to_the_limit():
 
 
 def state(obj):
+    snapshot(obj)  # made from the loaded values, as a save would
     values = dict(obj.__dict__)
     return values, values.pop(SNAPSHOT, None)
 

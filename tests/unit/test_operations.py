@@ -16,7 +16,7 @@ from bloop.exceptions import (
     MissingKey, ObjectsNotFound, Throttled,
 )
 from bloop.operations import Call, Policy, Sleep
-from bloop.tracking import SNAPSHOT, changes
+from bloop.tracking import SNAPSHOT, changes, snapshot
 from tests.unit.helpers import dynamodb_client, validate_request
 
 
@@ -478,7 +478,7 @@ def test_load_chunks_of_100():
     with pytest.raises(StopIteration):
         op.send([answer_load()(call) for call in calls])
     assert objs[249].name == "loaded u249"
-    assert objs[0].__dict__[SNAPSHOT]["name"] == "loaded u0"
+    assert snapshot(objs[0])["name"] == "loaded u0"
 
 
 def test_load_missing_objects():

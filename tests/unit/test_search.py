@@ -8,6 +8,7 @@ from bloop import (
 )
 from bloop.exceptions import InvalidSearch
 from bloop.search import Prepared, Query, Scan, Search, SyncSearches
+from bloop.tracking import snapshot
 from tests.unit.helpers import dynamodb_client, validate_request
 
 
@@ -425,8 +426,7 @@ def test_first_and_one():
 def test_projected_results_know_what_is_missing():
     engine = FakeEngine([{"Items": [{"forum": {"S": "f"}, "created": {"S": "c"}}]}])
     result = Query(engine, Post, key=Post.forum == "f").project(Post.title).first()
-    snapshot = result.__dict__["_bloop_snapshot"]
-    assert snapshot == {"forum": "f", "created": "c", "title": None}
+    assert snapshot(result) == {"forum": "f", "created": "c", "title": None}
 
 
 def test_repr_and_types():

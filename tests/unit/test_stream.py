@@ -17,7 +17,7 @@ from bloop import BaseModel, Binary, Column, Engine, Integer, Set, String
 from bloop.exceptions import InvalidStream, ServiceError
 from bloop.stream import Record, from_lambda
 from bloop.stream.coordinator import Coordinator
-from bloop.tracking import SNAPSHOT
+from bloop.tracking import snapshot
 
 
 class Event(BaseModel):
@@ -180,7 +180,7 @@ def test_trim_horizon_follows_shard_lineage_and_resumes_from_a_token():
     assert modify.created_at == at(2) and modify.sequence_number == seq(102) and modify.event_id == "e102"
     assert rest[1].new is None and rest[1].old.value == 5 and not rest[1].expired
     # only the key columns of the key object are known
-    assert first.key.__dict__[SNAPSHOT] == {"id": "a1"}
+    assert snapshot(first.key) == {"id": "a1"}
 
     assert json.loads(token)["shards"] == [
         {"id": sid("B"), "parent": sid("A"), "start": "TRIM_HORIZON", "after": seq(201)},

@@ -6,7 +6,7 @@ import pytest
 import bloop
 from bloop import BaseModel, Column, DynamicMap, Float, Integer, JSON, List, Map, Set, String, actions
 from bloop.exceptions import InvalidCondition, InvalidType
-from bloop.tracking import SNAPSHOT, changes, forget, record, record_all, wire_equal
+from bloop.tracking import SNAPSHOT, Loaded, changes, forget, record, record_all, snapshot, tracks, wire_equal
 
 
 class Profile(BaseModel):
@@ -210,3 +210,126 @@ def test_wire_equal():
     assert not wire_equal({"M": {"a": {"S": "x"}}}, {"M": {"b": {"S": "x"}}})
     assert not wire_equal(None, {"S": ""})
     assert wire_equal(None, None)
+
+
+# --- objects loaded with no snapshot of their own -------------------------------------------
+
+class Lean(BaseModel):
+    """Every column loads an immutable value or a tracked container: loaded objects share
+    one Loaded marker instead of each holding a snapshot."""
+    id = Column(String, hash_key=True)
+    name = Column(String)
+    age = Column(Integer)
+    tags = Column(Set(String))
+    history = Column(List(Integer))
+    address = Column(Map(city=String, zip=Integer, lines=List(String)))
+    rows = Column(List(Map(n=Integer)))
+
+
+LEAN_COLUMNS = [c for c in Lean.Meta.columns if not c.hash_key]
+LEAN = {
+    "id": {"S": "p"}, "name": {"S": "Ann"}, "age": {"N": "30"}, "tags": {"SS": ["a", "b"]},
+    "history": {"L": [{"N": "1"}, {"N": "2"}]},
+    "address": {"M": {"city": {"S": "Oslo"}, "lines": {"L": [{"S": "x"}]}}},
+    "rows": {"L": [{"M": {"n": {"N": "1"}}}]},
+}
+
+
+def lean():
+    return bloop.from_item(Lean, LEAN)
+
+
+def lean_summary(obj):
+    return {column.name: (kind, wire) for column, kind, wire in changes(obj, LEAN_COLUMNS)}
+
+
+def test_loaded_objects_share_one_marker():
+    first, second = lean(), lean()
+    assert isinstance(first.__dict__[SNAPSHOT], Loaded)
+    assert first.__dict__[SNAPSHOT] is second.__dict__[SNAPSHOT]
+    assert lean_summary(first) == {}
+    snap = snapshot(second)
+    assert wire_equal(snap.pop("tags"), {"SS": ["a", "b"]})
+    assert snap == {"id": "p", "name": "Ann", "age": 30, "history": LEAN["history"], "address": LEAN["address"],
+                    "rows": LEAN["rows"]}
+    assert isinstance(second.__dict__[SNAPSHOT], dict)  # made once, then kept
+
+
+def test_models_with_untracked_mutable_columns_snapshot_at_load():
+    assert tracks(Lean.address.typedef) and not tracks(Profile.data.typedef) and not tracks(Profile.settings.typedef)
+    assert isinstance(loaded().__dict__[SNAPSHOT], dict)
+
+
+@pytest.mark.parametrize("mutate, column, wire", [
+    (lambda o: o.tags.add("c"), "tags", {"SS": ["a", "b", "c"]}),
+    (lambda o: o.tags.clear(), "tags", None),
+    (lambda o: o.tags.__isub__({"a"}), "tags", {"SS": ["b"]}),
+    (lambda o: o.history.append(3), "history", {"L": [{"N": "1"}, {"N": "2"}, {"N": "3"}]}),
+    (lambda o: o.history.reverse(), "history", {"L": [{"N": "2"}, {"N": "1"}]}),
+    (lambda o: o.history.__delitem__(0), "history", {"L": [{"N": "2"}]}),
+    (lambda o: o.address.pop("city"), "address", {"M": {"lines": {"L": [{"S": "x"}]}}}),
+    (lambda o: o.address.update(zip=1), "address", {"M": {**LEAN["address"]["M"], "zip": {"N": "1"}}}),
+    (lambda o: o.address["lines"].append("y"), "address",
+     {"M": {"city": {"S": "Oslo"}, "lines": {"L": [{"S": "x"}, {"S": "y"}]}}}),
+    (lambda o: o.rows[0].__setitem__("n", 2), "rows", {"L": [{"M": {"n": {"N": "2"}}}]}),
+])
+def test_in_place_changes_to_loaded_containers_are_sent(mutate, column, wire):
+    obj = lean()
+    mutate(obj)
+    assert isinstance(obj.__dict__[SNAPSHOT], Loaded)  # nothing copied per object yet
+    result = lean_summary(obj)
+    assert list(result) == [column]
+    kind, sent = result[column]
+    if wire is None:
+        assert kind == "remove"
+    else:
+        assert kind == "set"
+        assert wire_equal(sent, wire)
+
+
+def test_changed_and_changed_back_sends_nothing():
+    obj = lean()
+    obj.tags.add("c")
+    obj.tags.discard("c")
+    obj.address["lines"].append("y")
+    obj.address["lines"].pop()
+    obj.history[0] = 5
+    obj.history[0] = 1
+    assert lean_summary(obj) == {}
+
+
+def test_assignments_keep_what_was_loaded():
+    obj = lean()
+    obj.history.append(3)  # in place first, then an assignment makes the snapshot
+    obj.name = "Bob"
+    assert isinstance(obj.__dict__[SNAPSHOT], dict)
+    obj.name = "Ann"
+    obj.tags = {"a", "b"}
+    del obj.age
+    assert lean_summary(obj) == {"age": ("remove", None),
+                                 "history": ("set", {"L": [{"N": "1"}, {"N": "2"}, {"N": "3"}]})}
+
+
+def test_a_replaced_container_still_knows_the_loaded_keys():
+    obj = lean()
+    obj.address["city"] = "Rome"
+    obj.address = {"zip": actions.add(1)}  # actions inside a map: sent path by path
+    sent = {(tuple(op.segments), kind) for op, kind, _ in changes(obj, [Lean.address])}
+    assert sent == {(("zip",), "add"), (("city",), "remove"), (("lines",), "remove")}
+
+
+def test_projected_loads_know_only_their_columns():
+    obj = Lean(id="p", name="old", age=1)
+    bloop.codec.load_into(obj, {"id": {"S": "p"}, "tags": {"SS": ["a"]}}, [Lean.id, Lean.name, Lean.tags])
+    assert [c.name for c in obj.__dict__[SNAPSHOT].columns] == ["id", "name", "tags"]
+    obj.tags.add("b")
+    assert {k: kind for k, (kind, _) in lean_summary(obj).items()} == {"age": "set", "tags": "set"}
+
+
+def test_a_save_records_a_snapshot_and_leaves_the_containers():
+    obj = lean()
+    obj.rows.append({"n": 5})
+    record(obj, changes(obj, LEAN_COLUMNS), Lean.Meta.keys)
+    assert lean_summary(obj) == {}
+    obj.rows[1]["n"] = 6  # a plain dict the user added: seen through the recorded wire
+    assert list(lean_summary(obj)) == ["rows"]

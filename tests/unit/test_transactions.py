@@ -18,7 +18,7 @@ from bloop.exceptions import (
     ServiceError, TransactionCanceled, TransactionTokenExpired,
 )
 from bloop.operations import Call, Policy
-from bloop.tracking import SNAPSHOT
+from bloop.tracking import SNAPSHOT, snapshot
 from bloop.transactions import KEY_ONLY_ATTRIBUTE, PreparedTransaction, Transaction, active
 from tests.unit.helpers import validate_request
 
@@ -172,7 +172,7 @@ def test_delete_forgets_and_check_leaves_objects_alone():
     drive(Transaction(policy).save(user, other).commit_op(), {})
     drive(Transaction(policy).delete(user).check(other, User.name == "Bob").commit_op(), {})
     assert SNAPSHOT not in user.__dict__
-    assert other.__dict__[SNAPSHOT]["name"] == "Bob"
+    assert snapshot(other)["name"] == "Bob"
 
 
 # ---------------------------------------------------------------------------------------
@@ -347,7 +347,7 @@ def test_read_transaction_loads_in_place_and_names_the_missing():
     with pytest.raises(ObjectsNotFound) as excinfo:
         (call,) = drive(tx.commit_op(), response)
     assert excinfo.value.missing == [b]
-    assert a.name == "Ann" and a.__dict__[SNAPSHOT]["name"] == "Ann"
+    assert a.name == "Ann" and snapshot(a)["name"] == "Ann"
     prepared = tx.prepared
     assert prepared.token is None
     assert prepared.request == {"TransactItems": [

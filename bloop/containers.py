@@ -1,0 +1,76 @@
+"""The list, set and dict that bloop loads values into.
+
+They behave exactly like ``list``, ``set`` and ``dict`` (they are subclasses),
+with one addition: the first change made in place keeps a shallow copy of the
+content as it was loaded.  That is what lets an object loaded from DynamoDB
+carry no snapshot of its own (see :mod:`bloop.tracking`): while nothing was
+changed, the loaded content *is* what DynamoDB holds, and after a change
+:func:`loaded_view` still gives it back.
+
+Containers nested in one another each keep their own copy, so
+``obj.info["sizes"].append(3)`` copies only the inner list.  Elements that are
+not containers (strings, numbers, bytes, datetimes) never change in place.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+__all__ = ["TrackedList", "TrackedSet", "TrackedDict", "loaded_view", "TRACKED"]
+
+
+def _keeping(base: type, name: str) -> Callable[..., Any]:
+    """``base.name``, keeping a copy of the loaded content before the first change."""
+    method = getattr(base, name)
+
+    def changing(self: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            self._loaded
+        except AttributeError:
+            self._loaded = base(self)
+        return method(self, *args, **kwargs)
+
+    changing.__name__ = name
+    changing.__qualname__ = f"{base.__name__}.{name}"
+    changing.__doc__ = method.__doc__
+    return changing
+
+
+def _tracked(base: type, changing: tuple, doc: str) -> type:
+    namespace = {name: _keeping(base, name) for name in changing}
+    namespace.update(__slots__=("_loaded",), __doc__=doc, __module__=__name__)
+    # copies and pickles are plain containers: the loaded content is this object's alone
+    namespace["__reduce_ex__"] = lambda self, protocol: (base, (base(self),))
+    namespace["__copy__"] = lambda self: base(self)
+    return type(f"Tracked{base.__name__.capitalize()}", (base,), namespace)
+
+
+TrackedList = _tracked(list, (
+    "__setitem__", "__delitem__", "__iadd__", "__imul__", "append", "extend", "insert",
+    "pop", "remove", "clear", "sort", "reverse"), "A list loaded by bloop.")
+TrackedSet = _tracked(set, (
+    "__ior__", "__iand__", "__isub__", "__ixor__", "add", "discard", "remove", "pop", "clear",
+    "update", "intersection_update", "difference_update", "symmetric_difference_update"),
+    "A set loaded by bloop.")
+TrackedDict = _tracked(dict, (
+    "__setitem__", "__delitem__", "__ior__", "pop", "popitem", "clear", "update", "setdefault"),
+    "A dict loaded by bloop.")
+# a set prints as a set, not as its class
+TrackedSet.__repr__ = lambda self: repr(set(self))  # type: ignore[method-assign]
+
+#: the tracked container classes, for fast ``__class__`` checks
+TRACKED = (TrackedList, TrackedSet, TrackedDict)
+
+
+def loaded_view(value: Any) -> Any:
+    """The content ``value`` had when it was loaded, as plain containers.
+
+    Values that are not tracked containers are returned as they are.
+    """
+    cls = value.__class__
+    if cls is TrackedSet:
+        return set(getattr(value, "_loaded", value))
+    if cls is TrackedList:
+        return [loaded_view(item) for item in getattr(value, "_loaded", value)]
+    if cls is TrackedDict:
+        return {key: loaded_view(item) for key, item in getattr(value, "_loaded", value).items()}
+    return value

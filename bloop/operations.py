@@ -348,12 +348,9 @@ def _chunks(items: Sequence[Any], size: int) -> List[Sequence[Any]]:
     return [items[i:i + size] for i in range(0, len(items), size)]
 
 
-def _key_of(item: Dict[str, dict], key_names: Sequence[str]) -> Dict[str, dict]:
-    return {name: item[name] for name in key_names if name in item}
-
-
 def _key_names(entries: Iterable[Keyed]) -> Dict[str, List[str]]:
-    return {e.table: [c.dynamo_name for c in type(e.obj).Meta.keys] for e in entries}
+    """Each table's key attribute names, sorted (as :func:`~bloop.codec.key_identity` takes them)."""
+    return {e.table: sorted(c.dynamo_name for c in type(e.obj).Meta.keys) for e in entries}
 
 
 def _next_attempt(attempt: int, progressed: bool) -> int:
@@ -419,7 +416,7 @@ def batch_write(policy: Policy, items: List[Tuple[Keyed, Dict[str, Any]]], opera
             for table, writes in (outcome.get("UnprocessedItems") or {}).items():
                 for write in writes:
                     body = write.get("PutRequest", {}).get("Item") or write.get("DeleteRequest", {}).get("Key")
-                    unprocessed.add(key_identity(table, _key_of(body or {}, key_names.get(table, ()))))
+                    unprocessed.add(key_identity(table, body or {}, key_names.get(table, ())))
             for entry, write in chunk:
                 if entry.identity in unprocessed:
                     retry.append((entry, write))
@@ -469,7 +466,7 @@ def load(policy: Policy, objs: Any, consistent: bool = False) -> Op:
             for table, items in (outcome.get("Responses") or {}).items():
                 names = key_names.get(table, ())
                 for item in items:
-                    entry = by_identity.get(key_identity(table, _key_of(item, names)))
+                    entry = by_identity.get(key_identity(table, item, names))
                     if entry is not None:
                         load_into(entry.obj, item)
                         found.add(entry.identity)
@@ -492,7 +489,8 @@ def load(policy: Policy, objs: Any, consistent: bool = False) -> Op:
 def drive(op: Op, send: Any, sleep: Any) -> Any:
     """Run an operation synchronously: ``send(calls) -> outcomes``, ``sleep(seconds)``."""
     try:
-        step = next(op)
+        with paused_gc():  # the objects' keys and the requests are made here
+            step = next(op)
         while True:
             if isinstance(step, Sleep):
                 sleep(step.seconds)

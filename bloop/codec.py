@@ -533,6 +533,14 @@ class _Compiler:
             return ["if v.__class__ is int and -_B < v < _B:", f'    item[{dn}] = {{"N": (_s := str(v))}}',
                     f"    size += {name_size} + ((len(_s) + 3) // 2 if v >= 0 else (len(_s) + 2) // 2)",
                     "else:"] + _indent(generic)
+        if fast is not None and _exact(typedef, types.Float):
+            # repr of a finite float is -?digits.digits unless it has an exponent: its size
+            # (see _number_size) counts the digits
+            condition, _ = fast
+            return [f"if {condition}:", f'    item[{dn}] = {{"N": (_s := repr(v))}}',
+                    f"    size += {name_size} + ((len(_s) + 2 - (_s[0] == '-')) // 2 if 'e' not in _s "
+                    "else _number_size(_s))",
+                    "else:"] + _indent(generic)
         if fast is not None and _exact(typedef, types.Boolean):
             return ["if v is True or v is False:", f'    item[{dn}] = {{"BOOL": v}}', f"    size += {name_size + 1}",
                     "else:"] + _indent(generic)

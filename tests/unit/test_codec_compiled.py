@@ -5,6 +5,7 @@ import enum
 import uuid
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 import bloop
 from bloop import (
@@ -160,6 +161,17 @@ def test_sizes_are_exact_up_to_the_limit():
     at_limit = full(s="x" * (409_600 - overhead - len("s-renamed")))
     assert bloop.codec.item_size(same_dump(at_limit)[1]) == 409_600
     assert same_dump(full(s="x" * (409_600 - overhead - len("s-renamed") + 1)))[1] is bloop.LimitExceeded
+
+
+@settings(max_examples=150, deadline=None)
+@given(value=st.floats(-9e125, 9e125).filter(lambda v: v == 0 or abs(v) >= 1e-130)
+       | st.sampled_from([-0.5, 123.0, 1e16, 1e-7, 1e-130]))
+def test_float_sizes_are_exact_up_to_the_limit(value):
+    # the compiled code sizes a float from its repr without the generic walk
+    overhead = bloop.codec.item_size(_to_item_generic(full(f=value, s=""), False)) - len("s-renamed")
+    room = 409_600 - overhead - len("s-renamed")
+    assert same_dump(full(f=value, s="x" * room))[0] == "ok"
+    assert same_dump(full(f=value, s="x" * (room + 1)))[1] is bloop.LimitExceeded
 
 
 def state(obj):

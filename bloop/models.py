@@ -433,6 +433,12 @@ class BaseModel:
                 default = column.default
                 values[column.name] = default() if callable(default) else default
 
+    def __getstate__(self) -> Dict[str, Any]:
+        # Copies and pickles hold plain lists, sets and dicts (see bloop.containers), which
+        # keep no loaded content: the snapshot is made first, so changes to them are seen.
+        snapshot(self)
+        return self.__dict__
+
     @classmethod
     def from_stream_record(cls, record: Any) -> Any:
         """One record of an AWS Lambda DynamoDB-stream event (plain JSON) as a

@@ -1,5 +1,7 @@
 """bloop.tracking: what a save sends, from what changed since the last load or save."""
+import copy
 import decimal
+import pickle
 
 import pytest
 
@@ -333,3 +335,12 @@ def test_a_save_records_a_snapshot_and_leaves_the_containers():
     assert lean_summary(obj) == {}
     obj.rows[1]["n"] = 6  # a plain dict the user added: seen through the recorded wire
     assert list(lean_summary(obj)) == ["rows"]
+
+
+@pytest.mark.parametrize("twin", [lambda o: pickle.loads(pickle.dumps(o)), copy.deepcopy, copy.copy])
+def test_copies_and_pickles_of_loaded_objects_see_changes(twin):
+    obj = twin(lean())
+    assert isinstance(obj.__dict__[SNAPSHOT], dict)  # made before copying
+    obj.tags.add("c")
+    obj.address["lines"].append("y")
+    assert sorted(lean_summary(obj)) == ["address", "tags"]

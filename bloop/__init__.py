@@ -9,7 +9,7 @@ from .exceptions import (
     ObjectsNotFound, RequestRejected, ServiceError, TableMismatch, TableNotFound, Throttled,
     TransactionCanceled, UnknownColumn,
 )
-from .exceptions import InvalidStream, InvalidTransaction, TransactionTokenExpired
+from .exceptions import InvalidConfiguration, InvalidStream, InvalidTransaction, TransactionTokenExpired
 from .models import BaseModel, Column, GlobalSecondaryIndex, LocalSecondaryIndex
 from .types import (
     JSON, UUID, Binary, Boolean, DateTime, DynamicList, DynamicMap, Enum, Float, Integer, List,
@@ -24,7 +24,7 @@ __all__ = [
     "InvalidModel", "InvalidSearch", "InvalidType", "InvalidValue", "LimitExceeded", "MissingKey",
     "ObjectsNotFound", "RequestRejected", "ServiceError", "TableMismatch", "TableNotFound", "Throttled",
     "TransactionCanceled", "UnknownColumn",
-    "InvalidStream", "InvalidTransaction", "TransactionTokenExpired", "signals",
+    "InvalidConfiguration", "InvalidStream", "InvalidTransaction", "TransactionTokenExpired", "signals",
     "BaseModel", "Column", "GlobalSecondaryIndex", "LocalSecondaryIndex",
     "JSON", "UUID", "Binary", "Boolean", "DateTime", "DynamicList", "DynamicMap", "Enum", "Float",
     "Integer", "List", "Map", "Number", "Set", "String", "Timestamp", "Type",

@@ -40,7 +40,9 @@ from .engine import EngineCore, _check_positional
 from .exceptions import BloopException, InvalidStream
 from .operations import Call, Op, Sleep
 from .search import Cursor, CursorView, Prepared, Search, check_one, count
-from .session import _STREAM_OPERATIONS, DEFAULT_CONFIG, TRANSPORT_ERRORS, failed, succeeded, validating
+from .session import (
+    _STREAM_OPERATIONS, DEFAULT_CONFIG, TRANSPORT_ERRORS, client_errors, failed, succeeded, validating,
+)
 from .stream import Coordinator, Record
 from .stream.stream import check_model
 from .transactions import WRITE, PreparedTransaction, Transaction
@@ -134,8 +136,9 @@ class AsyncSession:
             self._made = contextlib.AsyncExitStack()
         if self._aio_session is None:
             self._aio_session = get_session()
-        maker = self._aio_session.create_client(service, config=config, **where)
-        client = await self._made.enter_async_context(maker)
+        with client_errors(service):
+            maker = self._aio_session.create_client(service, config=config, **where)
+            client = await self._made.enter_async_context(maker)
         if self._fast_path and service == "dynamodb":
             from . import fastpath
             fastpath.install(client, requests=not validate)

@@ -11,6 +11,7 @@ class below, with the botocore error chained as ``__cause__``::
     ├── InvalidSearch             (ValueError)  a query/scan that cannot be sent
     ├── InvalidTransaction        (ValueError)  a transaction used the wrong way
     ├── InvalidStream             (ValueError)  a stream that cannot be read as asked
+    ├── InvalidConfiguration      (ValueError)  no client can be made (no region, a bad endpoint)
     ├── MissingKey                (ValueError)  an object without its key values
     ├── DuplicateKeys             (ValueError)  one key twice in one call
     ├── InvalidValue              (ValueError)  a value DynamoDB would refuse
@@ -34,7 +35,7 @@ from typing import Any, Iterable, Sequence
 
 __all__ = [
     "BloopException", "InvalidModel", "InvalidCondition", "InvalidSearch",
-    "InvalidTransaction", "InvalidStream", "TransactionTokenExpired",
+    "InvalidTransaction", "InvalidStream", "InvalidConfiguration", "TransactionTokenExpired",
     "MissingKey", "DuplicateKeys", "InvalidValue", "InvalidType", "LimitExceeded",
     "UnknownColumn", "ServiceError", "ConstraintViolation", "TransactionCanceled",
     "Throttled", "TableNotFound", "RequestRejected", "TableMismatch",
@@ -66,6 +67,10 @@ class InvalidTransaction(BloopException, ValueError):
 class InvalidStream(BloopException, ValueError):
     """A stream cannot be read as asked: the model declares no stream, the position is
     unknown, or a token is not a stream token."""
+
+
+class InvalidConfiguration(BloopException, ValueError):
+    """An engine cannot make its client: no AWS region, or an endpoint URL botocore refuses."""
 
 
 class MissingKey(BloopException, ValueError):

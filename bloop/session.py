@@ -9,17 +9,18 @@ itself only re-sends what DynamoDB reports as unprocessed.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import time
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Iterator, Optional
 
 import botocore.exceptions
 from botocore.config import Config
 
 from .exceptions import (
-    BloopException, ConstraintViolation, RequestRejected, ServiceError, TableNotFound,
-    Throttled, TransactionCanceled,
+    BloopException, ConstraintViolation, InvalidConfiguration, RequestRejected, ServiceError,
+    TableNotFound, Throttled, TransactionCanceled,
 )
 
 __all__ = ["Session", "make_client", "translate_error", "failed", "succeeded", "TRANSPORT_ERRORS",
@@ -55,12 +56,27 @@ def make_client(service: str = "dynamodb", *, endpoint_url: Optional[str] = None
     import boto3
     validate = validating(validate)
     config = DEFAULT_CONFIG.merge(Config(parameter_validation=validate))
-    client = boto3.session.Session().client(
-        service, endpoint_url=endpoint_url, region_name=region_name, config=config)
+    with client_errors(service):
+        client = boto3.session.Session().client(
+            service, endpoint_url=endpoint_url, region_name=region_name, config=config)
     if fast_path and service == "dynamodb":
         from . import fastpath
         fastpath.install(client, requests=not validate)
     return client
+
+
+@contextlib.contextmanager
+def client_errors(service: str) -> Iterator[None]:
+    """botocore's refusals to make a client, as :class:`~bloop.exceptions.InvalidConfiguration`
+    (shared with the async engine, whose clients are made on first use)."""
+    try:
+        yield
+    except botocore.exceptions.NoRegionError as error:
+        raise InvalidConfiguration(
+            f"no AWS region for the {service} client: pass region_name=... to the engine, or set "
+            "AWS_DEFAULT_REGION (or a region in the AWS config file)") from error
+    except ValueError as error:  # botocore: "Invalid endpoint: ..."
+        raise InvalidConfiguration(f"cannot make the {service} client: {error}") from error
 
 
 def validating(validate: Optional[bool] = None) -> bool:

@@ -11,7 +11,8 @@ import botocore.exceptions
 import pytest
 
 from bloop import (
-    BaseModel, BatchIncomplete, Column, ConstraintViolation, Engine, Integer, InvalidModel, InvalidType,
+    BaseModel, BatchIncomplete, Column, ConstraintViolation, Engine, Integer, InvalidConfiguration, InvalidModel,
+    InvalidType,
     ObjectsNotFound, RequestRejected, String, TableNotFound, Throttled, signals,
 )
 from bloop.aio import AsyncEngine, AsyncSession, drive
@@ -358,3 +359,16 @@ def test_signals_are_sent_by_the_async_engine():
     run(body())
     assert loaded == [(engine, "u0"), (engine, "u1"), (engine, "u2")]
     assert saved == [(engine, "new")]
+
+
+def test_a_client_without_a_region_is_refused_clearly(monkeypatch, tmp_path):
+    for name in ("AWS_DEFAULT_REGION", "AWS_REGION", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+
+    async def body():
+        async with AsyncEngine() as engine:
+            await engine.session.client()
+
+    with pytest.raises(InvalidConfiguration, match="no AWS region"):
+        run(body())

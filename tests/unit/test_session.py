@@ -3,8 +3,10 @@ import botocore.exceptions
 import pytest
 from botocore.stub import Stubber
 
+import bloop
 from bloop.exceptions import (
-    ConstraintViolation, RequestRejected, ServiceError, TableNotFound, Throttled, TransactionCanceled,
+    ConstraintViolation, InvalidConfiguration, RequestRejected, ServiceError, TableNotFound, Throttled,
+    TransactionCanceled,
 )
 from bloop.session import Session, translate_error
 from tests.unit.helpers import dynamodb_client
@@ -78,3 +80,22 @@ def test_session_call_malformed_request_is_rejected():
         with pytest.raises(RequestRejected) as excinfo:
             Session(client).call("get_item", {"TableName": "t", "Key": {"id": {"STRING": "a"}}})
     assert isinstance(excinfo.value.__cause__, botocore.exceptions.ParamValidationError)
+
+
+@pytest.fixture
+def no_region(monkeypatch, tmp_path):
+    for name in ("AWS_DEFAULT_REGION", "AWS_REGION", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+
+
+def test_an_engine_without_a_region_is_refused_clearly(no_region):
+    with pytest.raises(InvalidConfiguration, match="no AWS region") as caught:
+        bloop.Engine()
+    assert isinstance(caught.value.__cause__, botocore.exceptions.NoRegionError)
+    assert isinstance(caught.value, ValueError)
+
+
+def test_an_engine_with_a_bad_endpoint_is_refused_clearly():
+    with pytest.raises(InvalidConfiguration, match="Invalid endpoint"):
+        bloop.Engine(endpoint_url="not a url", region_name="us-east-1")

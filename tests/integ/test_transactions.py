@@ -13,6 +13,10 @@ from bloop import (
     BaseModel, Column, Integer, ObjectsNotFound, ServiceError, String, TransactionCanceled, actions, signals,
 )
 
+# Each scenario runs with both engines; the async one on the moto server (dynalite adds
+# nothing here that the sync runs do not cover).
+pytestmark = pytest.mark.engines("sync", "async", async_backends=("moto_server",))
+
 
 @pytest.fixture(autouse=True)
 def _transactions_backend(backend_name):
@@ -120,7 +124,7 @@ def test_version_columns_guard_transactions(engine):
     assert (check.data, check.version) == ("two", 2)
 
 
-def test_a_retried_commit_reuses_its_token(engine, client):
+def test_a_retried_commit_reuses_its_token(engine, client, engine_client):
     """The response of the first commit is lost after moto applied it; the retry sends the
     same ClientRequestToken.  A diff-based save sets values, so applying it again changes
     nothing even on moto; DynamoDB itself would not apply it again at all (see below)."""
@@ -136,8 +140,8 @@ def test_a_retried_commit_reuses_its_token(engine, client):
             lose.pop()
             raise botocore.exceptions.ReadTimeoutError(endpoint_url="simulated")
 
-    client.meta.events.register("provide-client-params.dynamodb.TransactWriteItems", record_token)
-    client.meta.events.register("after-call.dynamodb.TransactWriteItems", lose_response)
+    engine_client.meta.events.register("provide-client-params.dynamodb.TransactWriteItems", record_token)
+    engine_client.meta.events.register("after-call.dynamodb.TransactWriteItems", lose_response)
     erin = Account(id="erin", owner="Erin", balance=1)
     tx = engine.transaction()
     tx.save(erin)
@@ -188,11 +192,11 @@ def test_read_transaction_loads_and_names_the_missing(engine):
     assert a.balance == 11
 
 
-def test_nested_blocks_commit_once(engine, client):
+def test_nested_blocks_commit_once(engine, client, engine_client):
     engine.bind(Account)
     calls = []
-    client.meta.events.register("provide-client-params.dynamodb.TransactWriteItems",
-                                lambda params, **kwargs: calls.append(len(params["TransactItems"])))
+    engine_client.meta.events.register("provide-client-params.dynamodb.TransactWriteItems",
+                                       lambda params, **kwargs: calls.append(len(params["TransactItems"])))
     with engine.transaction() as outer:
         outer.save(Account(id="outer"))
         with engine.transaction() as inner:

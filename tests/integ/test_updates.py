@@ -9,6 +9,11 @@ from bloop import (
 )
 
 
+# Each scenario runs with both engines; the async one on the moto server (dynalite adds
+# nothing here that the sync runs do not cover).
+pytestmark = pytest.mark.engines("sync", "async", async_backends=("moto_server",))
+
+
 class Counter(BaseModel):
     class Meta:
         table_name = "counters"

@@ -41,7 +41,8 @@ from .exceptions import BloopException, InvalidStream
 from .operations import Call, Op, Sleep
 from .search import Cursor, CursorView, Prepared, Search, check_one, count
 from .session import (
-    _STREAM_OPERATIONS, DEFAULT_CONFIG, TRANSPORT_ERRORS, client_errors, failed, succeeded, validating,
+    _STREAM_OPERATIONS, DEFAULT_CONFIG, TRANSPORT_ERRORS, client_errors, failed, fixed_user_agent, succeeded,
+    validating,
 )
 from .stream import Coordinator, Record
 from .stream.stream import check_model
@@ -126,7 +127,7 @@ class AsyncSession:
             where = {"endpoint_url": dynamodb.meta.endpoint_url, "region_name": dynamodb.meta.region_name}
         # the settings of the sync engine's clients (see bloop.session.make_client)
         validate = validating()
-        options = {"retries": DEFAULT_CONFIG.retries, "parameter_validation": validate}
+        options = {"retries": DEFAULT_CONFIG.retries, "parameter_validation": validate, **fixed_user_agent()}
         try:
             # read botocore's service model files on a thread, not on the event loop
             config = AioConfig(warm_up_loader_caches=True, **options)

@@ -8,7 +8,7 @@ from bloop.exceptions import (
     ConstraintViolation, InvalidConfiguration, RequestRejected, ServiceError, TableNotFound, Throttled,
     TransactionCanceled,
 )
-from bloop.session import Session, translate_error
+from bloop.session import Session, make_client, translate_error
 from tests.unit.helpers import dynamodb_client
 
 
@@ -99,3 +99,36 @@ def test_an_engine_without_a_region_is_refused_clearly(no_region):
 def test_an_engine_with_a_bad_endpoint_is_refused_clearly():
     with pytest.raises(InvalidConfiguration, match="Invalid endpoint"):
         bloop.Engine(endpoint_url="not a url", region_name="us-east-1")
+
+
+def sent_user_agent(client):
+    """The User-Agent of one request (answered here, never sent)."""
+    from botocore.awsrequest import AWSResponse
+    seen = []
+
+    def answer(request, **kwargs):
+        seen.append(request.headers["User-Agent"].decode())
+        return AWSResponse(request.url, 200, {}, type("Raw", (), {"stream": lambda self, **kw: iter([b"{}"])})())
+
+    client.meta.events.register("before-send.dynamodb", answer)
+    client.list_tables()
+    return seen[0]
+
+
+@pytest.fixture
+def credentials(monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    monkeypatch.delenv("AWS_SDK_UA_APP_ID", raising=False)
+
+
+def test_made_clients_send_a_fixed_user_agent_naming_bloop(credentials):
+    agent = sent_user_agent(make_client(endpoint_url="http://127.0.0.1:9", region_name="us-east-1"))
+    assert agent.startswith(f"bloop/{bloop.__version__} Python/") and "Botocore/" in agent
+    assert "ua/2.1" not in agent  # botocore's per-request structured form is not built
+
+
+def test_an_application_id_keeps_botocores_user_agent(credentials, monkeypatch):
+    monkeypatch.setenv("AWS_SDK_UA_APP_ID", "my-app")
+    agent = sent_user_agent(make_client(endpoint_url="http://127.0.0.1:9", region_name="us-east-1"))
+    assert "app/my-app" in agent and not agent.startswith("bloop/")

@@ -30,7 +30,7 @@ from .exceptions import InvalidValue, LimitExceeded, MissingKey
 from .containers import TrackedDict, TrackedList, TrackedSet
 from .tracking import SNAPSHOT, Loaded, dump_column, tracks
 
-__all__ = ["to_item", "from_item", "dump_key", "load_into", "load_all", "key_identity", "item_size",
+__all__ = ["to_item", "from_item", "dump_key", "load_into", "load_all", "record_put", "key_identity", "item_size",
            "check_item", "compile_codec"]
 
 
@@ -106,6 +106,15 @@ def load_all(model: Any, items: Iterable[Dict[str, dict]], projected: Optional[I
         return [new(item) for item in items]
     into, new_object = codec.into_projected, model.__new__
     return [into(new_object(model), item, projected) for item in items]
+
+
+def record_put(obj: Any, item: Dict[str, dict]) -> None:
+    """After ``item``, dumped from ``obj``, was written whole (a put): every column is
+    known.  The same as :func:`bloop.tracking.record_all` with the model's columns."""
+    meta = type(obj).Meta
+    codec = meta.__dict__.get(_CODEC) or compile_codec(meta)
+    values = obj.__dict__
+    values[SNAPSHOT] = codec.written(values, item)
 
 
 def dump_key(obj: Any, columns: Optional[Iterable[Any]] = None) -> Dict[str, dict]:
@@ -346,11 +355,13 @@ class Codec:
     ``to_item(obj)``, ``dump(obj)`` (no checks), ``new(item)``, ``into(obj, item)``,
     ``into_projected(obj, item, projected)``, ``dump_key(obj)``, ``is_all(projected)`` and
     ``loaded(columns)`` (the shared :class:`~bloop.tracking.Loaded` marker of objects
-    loaded with these columns, or None if they need a snapshot of their own);
+    loaded with these columns, or None if they need a snapshot of their own) and
+    ``written(values, item)`` (the snapshot after a whole-item write);
     ``source`` is the generated Python code, for the curious and for debugging.
     """
 
-    __slots__ = ("to_item", "dump", "new", "into", "into_projected", "dump_key", "is_all", "loaded", "source")
+    __slots__ = ("to_item", "dump", "new", "into", "into_projected", "dump_key", "is_all", "loaded", "written",
+                 "source")
 
     def __init__(self, functions: Dict[str, Callable[..., Any]], source: str) -> None:
         for name in self.__slots__[:-1]:
@@ -737,6 +748,15 @@ class _Compiler:
                 return markers.setdefault(names, marker)
 
         self.ns["loaded_with"] = self.ns["loaded"] = loaded_with
+
+        # written(values, item): the snapshot after a whole-item write of item, as
+        # tracking.record_all makes it (a value that was None is not in the item)
+        src.append("def written(values, item):")
+        src.append("    get = values.get")
+        src.append("    iget = item.get")
+        fields = ", ".join(f"{c.name!r}: iget({c.dynamo_name!r})" if c.typedef.mutable
+                           else f"{c.name!r}: get({c.name!r})" for c in columns)
+        src.append(f"    return {{{fields}}}")
 
         src.append("def is_all(projected, _is=_is, _columns=_columns, _n=len(_columns)):")
         src.append("    return len(projected) == _n and all(map(_is, projected, _columns))")

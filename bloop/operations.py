@@ -19,14 +19,14 @@ from __future__ import annotations
 from typing import Any, Dict, Generator, Iterable, List, Optional, Sequence, Tuple
 
 from . import limits, signals
-from .codec import dump_key, key_identity, load_into, paused_gc, to_item
+from .codec import dump_key, key_identity, load_into, paused_gc, record_put, to_item
 from .conditions import Condition
 from .exceptions import (
     BatchIncomplete, BloopException, ConstraintViolation, DuplicateKeys, InvalidCondition,
     InvalidValue, ObjectsNotFound,
 )
 from .expressions import Renderer
-from .tracking import changes, dump_column, forget, record, record_all, snapshot
+from .tracking import changes, dump_column, forget, record, snapshot
 
 __all__ = ["Call", "Sleep", "call", "save", "delete", "load", "Policy"]
 
@@ -304,7 +304,7 @@ def save(policy: Policy, objs: Any, condition: Any = None, sync: Optional[str] =
     items = [(e, {"PutRequest": {"Item": to_item(e.obj)}}) for e in entries]
 
     def done(entry: Keyed, request: Dict[str, Any]) -> None:
-        record_all(entry.obj, type(entry.obj).Meta.columns, request["PutRequest"]["Item"])
+        record_put(entry.obj, request["PutRequest"]["Item"])
         signals.saved(policy, entry.obj)
 
     yield from batch_write(policy, items, "save", done)

@@ -14,9 +14,9 @@ from bloop import (
 )
 from bloop.codec import (
     _dump_key_generic, _from_item_generic, _load_into_generic, _to_item_generic, compile_codec, dump_key,
-    key_identity, load_into,
+    key_identity, load_into, record_put,
 )
-from bloop.tracking import SNAPSHOT, snapshot
+from bloop.tracking import SNAPSHOT, record_all, snapshot
 
 UTC = datetime.timezone.utc
 PLUS_TWO = datetime.timezone(datetime.timedelta(hours=2))
@@ -282,3 +282,13 @@ def test_key_identity(a, b, equal):
     if equal:
         assert hash(left) == hash(right)
     assert key_identity("t", a) != key_identity("u", a)
+
+
+@pytest.mark.parametrize("changes", [{}, dict(ss=set(), s=None, li=[], m={}), dict(dm={"a": [1]}, j=None)])
+def test_recording_a_put_matches_the_generic_code(changes):
+    obj = full(**changes)
+    item = bloop.to_item(obj)
+    record_all(obj, type(obj).Meta.columns, item)
+    expected = obj.__dict__.pop(SNAPSHOT)
+    record_put(obj, item)
+    assert obj.__dict__[SNAPSHOT] == expected

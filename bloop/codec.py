@@ -414,6 +414,7 @@ class _Compiler:
             "_TSet": TrackedSet, "_TList": TrackedList, "_TDict": TrackedDict,
         }
         self.helpers: List[str] = []
+        self.map_loaders: Dict[int, str] = {}
         self.counter = 0
         self.nested = False
 
@@ -623,7 +624,11 @@ class _Compiler:
         return f"{self.name('load', typedef._load)}({var})"
 
     def map_loader(self, typedef: Any, depth: int) -> str:
-        name = self.name("map", None)
+        """The name of a generated function that loads one Map type (made once per type)."""
+        known = self.map_loaders.get(id(typedef))
+        if known is not None:
+            return known
+        name = self.map_loaders[id(typedef)] = self.name("map", None)
         lines = [f"def {name}(m):", "    out = {}", "    get = m.get"]
         for key, field in typedef.fields.items():
             lines += [f"    w = get({key!r}, _MISSING)",

@@ -85,12 +85,7 @@ class Column(Operand):
             object_modified.send(obj, column=self, value=value)
 
     def __delete__(self, obj: Any) -> None:
-        values = obj.__dict__
-        if values.get(SNAPSHOT).__class__ is Loaded:
-            snapshot(obj)
-        values[self.name] = None
-        if object_modified.receivers:
-            object_modified.send(obj, column=self, value=None)
+        self.__set__(obj, None)  # an explicit None: a save sends REMOVE
 
     __hash__ = object.__hash__
 

@@ -26,13 +26,14 @@ mutable column gets its snapshot when it is loaded.
 """
 from __future__ import annotations
 
+import threading
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from .actions import Action
 from .containers import loaded_view
 from .exceptions import InvalidValue
 
-__all__ = ["SNAPSHOT", "Loaded", "tracks", "snapshot", "changes", "record", "forget", "wire_equal"]
+__all__ = ["SNAPSHOT", "MAKING", "Loaded", "tracks", "snapshot", "changes", "record", "forget", "wire_equal"]
 
 #: where the snapshot (or a :class:`Loaded` marker) lives in the instance ``__dict__``
 SNAPSHOT = "_bloop_snapshot"
@@ -84,13 +85,22 @@ def tracks(typedef: Any) -> bool:
     return False
 
 
+#: held while a snapshot is made from a loaded object's values: an assignment in another
+#: thread (which makes the snapshot first) waits, rather than being taken for what
+#: DynamoDB holds
+MAKING = threading.Lock()
+
+
 def snapshot(obj: Any, create: bool = False) -> Optional[Dict[str, Any]]:
     """The snapshot of ``obj`` (made now if it was only loaded), or None if DynamoDB's
     state is unknown; with ``create``, an empty snapshot is made and returned then."""
     values = obj.__dict__
     snap = values.get(SNAPSHOT)
     if snap.__class__ is Loaded:
-        snap = values[SNAPSHOT] = snap.snapshot(values)
+        with MAKING:
+            snap = values.get(SNAPSHOT)
+            if snap.__class__ is Loaded:
+                snap = values[SNAPSHOT] = snap.snapshot(values)
     elif snap is None and create:
         snap = values[SNAPSHOT] = {}
     return snap

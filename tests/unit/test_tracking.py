@@ -2,6 +2,8 @@
 import copy
 import decimal
 import pickle
+import threading
+import time
 
 import pytest
 
@@ -344,3 +346,24 @@ def test_copies_and_pickles_of_loaded_objects_see_changes(twin):
     obj.tags.add("c")
     obj.address["lines"].append("y")
     assert sorted(lean_summary(obj)) == ["address", "tags"]
+
+
+def test_an_assignment_in_another_thread_waits_for_the_snapshot(monkeypatch):
+    obj = lean()
+    started = threading.Event()
+    make = Loaded.snapshot
+
+    def slowly(self, values):
+        started.set()
+        time.sleep(0.2)  # the other thread assigns meanwhile, or waits for this one
+        return make(self, values)
+
+    monkeypatch.setattr(Loaded, "snapshot", slowly)
+    first = threading.Thread(target=setattr, args=(obj, "name", "Bob"))
+    first.start()
+    assert started.wait(5)
+    second = threading.Thread(target=setattr, args=(obj, "age", 99))
+    second.start()
+    first.join(5)
+    second.join(5)
+    assert lean_summary(obj) == {"name": ("set", {"S": "Bob"}), "age": ("set", {"N": "99"})}

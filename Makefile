@@ -1,6 +1,6 @@
 # Two commands set everything up on a fresh machine with Python 3.11:
 #   make demo   - the quick-start against moto in-process (or $BLOOP_ENDPOINT_URL)
-#   make test   - flake8 and the whole test suite
+#   make test   - flake8, mypy and the whole test suite
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
@@ -20,6 +20,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/flake8 bloop tests examples benchmarks
+	$(BIN)/python -m mypy --config-file tox.ini
 	$(BIN)/python -m pytest
 
 unit: $(STAMP)

@@ -14,7 +14,7 @@ setup(
     python_requires=">=3.9",
     install_requires=["blinker>=1.6", "boto3>=1.28", "botocore>=1.31"],
     extras_require={
-        "test": ["moto[server]>=5.0", "pytest>=7", "flake8>=6", "hypothesis>=6"],
+        "test": ["moto[server]>=5.0", "pytest>=7", "flake8>=6", "hypothesis>=6", "mypy>=1.8"],
         "docs": ["sphinx>=7"],
         # the async engine (bloop.aio); aiobotocore pins the botocore it works with
         "aio": ["aiobotocore>=2.5"],

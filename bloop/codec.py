@@ -23,7 +23,7 @@ import decimal
 import json
 import operator
 import uuid
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 from . import limits, types
 from .exceptions import InvalidValue, LimitExceeded, MissingKey
@@ -126,7 +126,7 @@ def dump_key(obj: Any, columns: Optional[Iterable[Any]] = None) -> Dict[str, dic
     return _dump_key_generic(obj, columns)
 
 
-def key_identity(table: str, key: Dict[str, dict], names: Optional[Iterable[str]] = None) -> Tuple[Any, ...]:
+def key_identity(table: str, key: Dict[str, dict], names: Optional[Sequence[str]] = None) -> Tuple[Any, ...]:
     """A hashable identity of one item's key in one table, from its wire form.
 
     Numbers are compared by value (``"1"``, ``"1.0"`` and ``"1E0"`` are one key): an
@@ -198,13 +198,13 @@ def item_size(item: Dict[str, dict]) -> int:
 def _dump_key_generic(obj: Any, columns: Optional[Iterable[Any]] = None) -> Dict[str, dict]:
     meta = _meta(type(obj))
     values = obj.__dict__
-    key = {}
+    key: Dict[str, dict] = {}
     for column in (meta.keys if columns is None else columns):
         value = values.get(column.name)
-        if value is None:
+        wire = None if value is None else dump_column(column, value)
+        if wire is None:
             raise MissingKey(f"{meta.model.__name__}.{column.name} is a key column and has no value "
                              f"on {obj!r}")
-        wire = dump_column(column, value)
         _check_key_value(meta, column, wire)
         key[column.dynamo_name] = wire
     return key
@@ -362,6 +362,16 @@ class Codec:
 
     __slots__ = ("to_item", "dump", "new", "into", "into_projected", "dump_key", "is_all", "loaded", "written",
                  "source")
+    to_item: Callable[[Any], Dict[str, dict]]
+    dump: Callable[[Any], Dict[str, dict]]
+    new: Callable[[Dict[str, dict]], Any]
+    into: Callable[[Any, Dict[str, dict]], Any]
+    into_projected: Callable[[Any, Dict[str, dict], Iterable[Any]], Any]
+    dump_key: Callable[[Any], Dict[str, dict]]
+    is_all: Callable[[Iterable[Any]], bool]
+    loaded: Callable[[Iterable[Any]], Optional[Loaded]]
+    written: Callable[[Dict[str, Any], Dict[str, dict]], Dict[str, Any]]
+    source: str
 
     def __init__(self, functions: Dict[str, Callable[..., Any]], source: str) -> None:
         for name in self.__slots__[:-1]:

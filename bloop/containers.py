@@ -13,7 +13,7 @@ not containers (strings, numbers, bytes, datetimes) never change in place.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Dict
 
 __all__ = ["TrackedList", "TrackedSet", "TrackedDict", "loaded_view", "TRACKED"]
 
@@ -36,7 +36,7 @@ def _keeping(base: type, name: str) -> Callable[..., Any]:
 
 
 def _tracked(base: type, changing: tuple, doc: str) -> type:
-    namespace = {name: _keeping(base, name) for name in changing}
+    namespace: Dict[str, Any] = {name: _keeping(base, name) for name in changing}
     namespace.update(__slots__=("_loaded",), __doc__=doc, __module__=__name__)
     # copies and pickles are plain containers: the loaded content is this object's alone
     namespace["__reduce_ex__"] = lambda self, protocol: (base, (base(self),))
@@ -54,8 +54,14 @@ TrackedSet = _tracked(set, (
 TrackedDict = _tracked(dict, (
     "__setitem__", "__delitem__", "__ior__", "pop", "popitem", "clear", "update", "setdefault"),
     "A dict loaded by bloop.")
+
+
+def _set_repr(self: Any) -> str:
+    return repr(set(self))
+
+
 # a set prints as a set, not as its class
-TrackedSet.__repr__ = lambda self: repr(set(self))  # type: ignore[method-assign]
+setattr(TrackedSet, "__repr__", _set_repr)
 
 #: the tracked container classes, for fast ``__class__`` checks
 TRACKED = (TrackedList, TrackedSet, TrackedDict)

@@ -55,7 +55,7 @@ class EngineCore:
                                                   "__module__": __name__,
                                                   "__doc__": "Base class of this engine's models."})
 
-    def _table_name(self, model: type) -> str:
+    def _table_name(self, model: Any) -> str:
         name = self._bound.get(model)
         if name is not None:
             return name

@@ -256,17 +256,17 @@ def _setup_model(cls: type) -> None:
     if own_meta is None:
         own_meta = type("Meta", (), {})
         cls.Meta = own_meta  # type: ignore[attr-defined]
-    meta = own_meta
+    meta: Any = own_meta  # a plain class that bloop fills in
     meta.model = cls
     meta.abstract = bool(_own(meta, "abstract"))
     # Table settings are inherited from a concrete parent model's Meta unless redeclared.
     parent_meta = next((getattr(b, "Meta", None) for b in cls.__mro__[1:]
                         if isinstance(getattr(b, "Meta", None), type)
-                        and getattr(b.Meta, "model", None) is b), None)
+                        and getattr(getattr(b, "Meta"), "model", None) is b), None)
     for name in ("table_name", "billing", "ttl", "stream", "encryption", "backups", "tags"):
         if name not in meta.__dict__:
-            inherited = getattr(parent_meta, name, None) if parent_meta is not None else None
-            setattr(meta, name, None if name == "table_name" else inherited)
+            parent_value = getattr(parent_meta, name, None) if parent_meta is not None else None
+            setattr(meta, name, None if name == "table_name" else parent_value)
     if not meta.table_name:
         meta.table_name = cls.__name__
 
@@ -448,7 +448,7 @@ class BaseModel:
         return f"{type(self).__name__}({shown})"
 
 
-def walk_subclasses(root: type) -> Iterator[type]:
+def walk_subclasses(root: type) -> Iterator[Any]:
     """Every subclass of ``root`` (and root itself), each once."""
     seen = set()
     stack = [root]

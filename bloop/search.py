@@ -226,9 +226,10 @@ class Prepared:
             _check_key(search._key, hash_key, range_key, where)
             if search._filter is not None:
                 for leaf in iter_conditions(search._filter):
-                    if leaf.operand.column is hash_key or leaf.operand.column is range_key:
+                    column = leaf.operand.column
+                    if any(column is key for key in (hash_key, range_key)):
                         raise InvalidSearch(
-                            f"{where}: the filter cannot use key column {leaf.operand.column.name}; "
+                            f"{where}: the filter cannot use key column {column.name}; "
                             "put it in the key condition")
         elif search._key is not None:
             raise InvalidSearch(f"{where}: a scan has no key condition; use filter()")

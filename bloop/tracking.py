@@ -27,7 +27,7 @@ mutable column gets its snapshot when it is loaded.
 from __future__ import annotations
 
 import threading
-from typing import Any, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Dict, Iterable, List, Literal, Optional, Tuple, overload
 
 from .actions import Action
 from .containers import loaded_view
@@ -89,6 +89,14 @@ def tracks(typedef: Any) -> bool:
 #: thread (which makes the snapshot first) waits, rather than being taken for what
 #: DynamoDB holds
 MAKING = threading.Lock()
+
+
+@overload
+def snapshot(obj: Any, create: Literal[True]) -> Dict[str, Any]: ...
+
+
+@overload
+def snapshot(obj: Any, create: bool = False) -> Optional[Dict[str, Any]]: ...
 
 
 def snapshot(obj: Any, create: bool = False) -> Optional[Dict[str, Any]]:
@@ -282,7 +290,7 @@ def record(obj: Any, entries: Iterable[Entry], keys: Iterable[Any] = ()) -> None
 def record_all(obj: Any, columns: Iterable[Any], item: Dict[str, dict]) -> None:
     """After a whole-item write (PutItem): every column is known."""
     values = obj.__dict__
-    snap = {}
+    snap: Dict[str, Any] = {}
     for column in columns:
         value = values.get(column.name)
         if value is None:

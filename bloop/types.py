@@ -166,7 +166,7 @@ class String(Type):
 class Number(Type):
     """Exact numbers as :class:`decimal.Decimal`; ints and floats are accepted on dump."""
 
-    python_type = decimal.Decimal
+    python_type: Any = decimal.Decimal
     backing_type = "N"
 
     def dynamo_dump(self, value, *, context=None):

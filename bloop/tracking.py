@@ -82,7 +82,8 @@ def tracks(typedef: Any) -> bool:
         return tracks(typedef.inner)
     if kind is types.Map:
         return all(tracks(field) for field in typedef.fields.values())
-    return False
+    # dynamic values load as tracked containers at every depth (types.load_dynamic)
+    return kind in (types.DynamicList, types.DynamicMap, types._Dynamic)
 
 
 #: held while a snapshot is made from a loaded object's values: an assignment in another

@@ -542,15 +542,15 @@ def load_dynamic(wire: dict, context: Any = None) -> Any:
     if kind == "N":
         return _load_number(inner)
     if kind == "M":
-        return {key: load_dynamic(item, context) for key, item in inner.items()}
+        return TrackedDict({key: load_dynamic(item, context) for key, item in inner.items()})
     if kind == "L":
-        return [load_dynamic(item, context) for item in inner]
+        return TrackedList([load_dynamic(item, context) for item in inner])
     if kind == "NULL":
         return None
     if kind == "SS" or kind == "BS":
-        return set(inner)
+        return TrackedSet(inner)
     if kind == "NS":
-        return {_load_number(item) for item in inner}
+        return TrackedSet([_load_number(item) for item in inner])
     raise InvalidValue(f"unknown DynamoDB type {kind!r}")
 
 
@@ -585,7 +585,7 @@ class DynamicList(Type):
         return [dump_dynamic(item, context) or _NULL for item in value]
 
     def dynamo_load(self, value, *, context=None):
-        return [load_dynamic(item, context) for item in value]
+        return TrackedList([load_dynamic(item, context) for item in value])
 
     def _element(self, key):
         return _DYNAMIC
@@ -611,7 +611,7 @@ class DynamicMap(Type):
         return out
 
     def dynamo_load(self, value, *, context=None):
-        return {key: load_dynamic(item, context) for key, item in value.items()}
+        return TrackedDict({key: load_dynamic(item, context) for key, item in value.items()})
 
     def _element(self, key):
         return _DYNAMIC

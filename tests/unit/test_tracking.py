@@ -8,7 +8,7 @@ import time
 import pytest
 
 import bloop
-from bloop import BaseModel, Column, DynamicMap, Float, Integer, JSON, List, Map, Set, String, actions
+from bloop import BaseModel, Column, DynamicList, DynamicMap, Float, Integer, JSON, List, Map, Set, String, actions
 from bloop.exceptions import InvalidCondition, InvalidType
 from bloop.tracking import SNAPSHOT, Loaded, changes, forget, record, record_all, snapshot, tracks, wire_equal
 
@@ -228,6 +228,8 @@ class Lean(BaseModel):
     history = Column(List(Integer))
     address = Column(Map(city=String, zip=Integer, lines=List(String)))
     rows = Column(List(Map(n=Integer)))
+    extra = Column(DynamicMap)
+    things = Column(DynamicList)
 
 
 LEAN_COLUMNS = [c for c in Lean.Meta.columns if not c.hash_key]
@@ -236,6 +238,7 @@ LEAN = {
     "history": {"L": [{"N": "1"}, {"N": "2"}]},
     "address": {"M": {"city": {"S": "Oslo"}, "lines": {"L": [{"S": "x"}]}}},
     "rows": {"L": [{"M": {"n": {"N": "1"}}}]},
+    "extra": {"M": {"k": {"L": [{"N": "1"}, {"SS": ["s"]}]}}}, "things": {"L": [{"M": {}}, {"NS": ["2"]}]},
 }
 
 
@@ -254,13 +257,15 @@ def test_loaded_objects_share_one_marker():
     assert lean_summary(first) == {}
     snap = snapshot(second)
     assert wire_equal(snap.pop("tags"), {"SS": ["a", "b"]})
+    assert all(wire_equal(snap.pop(name), LEAN[name]) for name in ("extra", "things"))
     assert snap == {"id": "p", "name": "Ann", "age": 30, "history": LEAN["history"], "address": LEAN["address"],
                     "rows": LEAN["rows"]}
     assert isinstance(second.__dict__[SNAPSHOT], dict)  # made once, then kept
 
 
 def test_models_with_untracked_mutable_columns_snapshot_at_load():
-    assert tracks(Lean.address.typedef) and not tracks(Profile.data.typedef) and not tracks(Profile.settings.typedef)
+    assert tracks(Lean.address.typedef) and tracks(Lean.extra.typedef) and tracks(Profile.data.typedef)
+    assert not tracks(Profile.settings.typedef)  # JSON loads plain containers
     assert isinstance(loaded().__dict__[SNAPSHOT], dict)
 
 
@@ -276,6 +281,10 @@ def test_models_with_untracked_mutable_columns_snapshot_at_load():
     (lambda o: o.address["lines"].append("y"), "address",
      {"M": {"city": {"S": "Oslo"}, "lines": {"L": [{"S": "x"}, {"S": "y"}]}}}),
     (lambda o: o.rows[0].__setitem__("n", 2), "rows", {"L": [{"M": {"n": {"N": "2"}}}]}),
+    (lambda o: o.extra["k"][1].add("t"), "extra", {"M": {"k": {"L": [{"N": "1"}, {"SS": ["s", "t"]}]}}}),
+    (lambda o: o.extra.pop("k"), "extra", {"M": {}}),
+    (lambda o: o.things[0].update(new=None), "things", {"L": [{"M": {"new": {"NULL": True}}}, {"NS": ["2"]}]}),
+    (lambda o: o.things[1].discard(2), "things", {"L": [{"M": {}}, {"NULL": True}]}),  # no empty sets
 ])
 def test_in_place_changes_to_loaded_containers_are_sent(mutate, column, wire):
     obj = lean()

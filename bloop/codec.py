@@ -23,7 +23,7 @@ import decimal
 import json
 import operator
 import uuid
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, TypeVar
 
 from . import limits, types
 from .exceptions import InvalidValue, LimitExceeded, MissingKey
@@ -32,6 +32,10 @@ from .tracking import SNAPSHOT, Loaded, dump_column, tracks
 
 __all__ = ["to_item", "from_item", "dump_key", "load_into", "load_all", "record_put", "key_identity", "item_size",
            "check_item", "compile_codec"]
+
+
+#: a model class, for functions that return its objects
+M = TypeVar("M")
 
 
 def _meta(model: Any) -> Any:
@@ -56,11 +60,12 @@ def to_item(obj: Any, *, validate: bool = True) -> Dict[str, dict]:
     return codec.to_item(obj) if validate else codec.dump(obj)
 
 
-def from_item(model: Any, item: Dict[str, dict]) -> Any:
+def from_item(model: type[M], item: Dict[str, dict]) -> M:
     """A new ``model`` object from a DynamoDB item in wire format."""
     meta = _meta(model)
     codec = meta.__dict__.get(_CODEC) or compile_codec(meta)
-    return codec.new(item)
+    obj: M = codec.new(item)
+    return obj
 
 
 def load_into(obj: Any, item: Dict[str, dict], projected: Optional[Iterable[Any]] = None) -> Any:

@@ -11,14 +11,15 @@ A column that was never given a value reads as None; ``del obj.col`` or
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Iterator, List, Optional, Union
+from typing import Any, Dict, Generic, Iterator, List, Optional, Union, overload
 
 from . import limits
 from .signals import model_created, object_modified
 from .conditions import Operand
 from .exceptions import InvalidModel, UnknownColumn
 from .tracking import SNAPSHOT, Loaded, snapshot
-from .types import Type, instance
+from .actions import Action
+from .types import T, Type, instance
 
 __all__ = ["Column", "GlobalSecondaryIndex", "LocalSecondaryIndex", "BaseModel"]
 
@@ -31,8 +32,9 @@ _STREAM_VIEWS = {
 }
 
 
-class Column(Operand):
-    """One attribute of a model.
+class Column(Operand, Generic[T]):
+    """One attribute of a model; ``Column(String)`` is a ``Column[str]``, so type checkers
+    see ``obj.name`` as ``Optional[str]`` and ``Model.name`` as the column.
 
     :param typedef: a :class:`~bloop.types.Type` class or instance.
     :param hash_key: this column is the table's partition key.
@@ -42,7 +44,7 @@ class Column(Operand):
     :param version: an integer column used for optimistic locking.
     """
 
-    def __init__(self, typedef: Any, hash_key: bool = False, range_key: bool = False,
+    def __init__(self, typedef: Type[T] | type[Type[T]], hash_key: bool = False, range_key: bool = False,
                  dynamo_name: Optional[str] = None, default: Any = None,
                  version: bool = False) -> None:
         self.typedef = instance(typedef)
@@ -56,10 +58,10 @@ class Column(Operand):
 
     # Operand protocol: a column is a path with no segments, typed by its own type
     # (this shadows Operand.typedef, which walks into a column's type).
-    typedef: Type = None  # type: ignore[assignment]
+    typedef: Type[T] = None  # type: ignore[assignment]
 
     @property
-    def column(self) -> "Column":
+    def column(self) -> Column[T]:
         return self
 
     segments: tuple = ()
@@ -71,12 +73,18 @@ class Column(Operand):
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
 
+    @overload
+    def __get__(self, obj: None, owner: Any = None) -> Column[T]: ...
+
+    @overload
+    def __get__(self, obj: object, owner: Any = None) -> Optional[T]: ...
+
     def __get__(self, obj: Any, owner: Any = None) -> Any:
         if obj is None:
             return self
         return obj.__dict__.get(self.name)
 
-    def __set__(self, obj: Any, value: Any) -> None:
+    def __set__(self, obj: Any, value: Optional[Union[T, Action]]) -> None:
         values = obj.__dict__
         if values.get(SNAPSHOT).__class__ is Loaded:
             snapshot(obj)  # before the loaded value is gone

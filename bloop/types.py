@@ -26,8 +26,9 @@ import datetime
 import decimal
 import enum
 import json
+import typing
 import uuid
-from typing import Any, Dict, Optional
+from typing import TYPE_CHECKING, Any, Dict, Generic, Optional, TypeVar
 
 from . import limits
 from .containers import TrackedDict, TrackedList, TrackedSet
@@ -40,6 +41,10 @@ __all__ = [
 ]
 
 UTC = datetime.timezone.utc
+
+#: the Python type of a column type's values (``Column(String)`` is a ``Column[str]``)
+T = TypeVar("T")
+E = TypeVar("E")
 _FLOAT_MIN = 1e-130
 _FLOAT_MAX = 1e126  # exclusive: this float's repr is "1e+126", above DynamoDB's largest number
 
@@ -103,8 +108,8 @@ def load_int(value: str) -> int:
         return int(decimal.Decimal(value))
 
 
-class Type:
-    """Base class for every column type.
+class Type(Generic[T]):
+    """Base class for every column type; ``T`` is the Python type of its values.
 
     :cvar python_type: the Python type of loaded values (documentation and typing).
     :cvar backing_type: the DynamoDB data type, e.g. ``"S"``.
@@ -153,7 +158,7 @@ class Type:
         return f"{type(self).__name__}()"
 
 
-class String(Type):
+class String(Type[str]):
     python_type = str
     backing_type = "S"
 
@@ -163,7 +168,7 @@ class String(Type):
         return value
 
 
-class Number(Type):
+class Number(Type[decimal.Decimal]):
     """Exact numbers as :class:`decimal.Decimal`; ints and floats are accepted on dump."""
 
     python_type: Any = decimal.Decimal
@@ -184,7 +189,14 @@ class Number(Type):
         return decimal.Decimal(value)
 
 
-class Integer(Number):
+if TYPE_CHECKING:  # for type checkers, each number type has its own Python type
+    _IntegerBase = Type[int]
+    _FloatBase = Type[float]
+else:  # at run time both are Numbers
+    _IntegerBase = _FloatBase = Number
+
+
+class Integer(_IntegerBase):
     python_type = int
 
     def dynamo_dump(self, value, *, context=None):
@@ -198,7 +210,7 @@ class Integer(Number):
         return load_int(value)
 
 
-class Float(Number):
+class Float(_FloatBase):
     """Floats travel through ``repr``, so 1.1 is stored as 1.1, not 1.100000000000000088."""
 
     python_type = float
@@ -214,7 +226,7 @@ class Float(Number):
         return float(value)
 
 
-class Binary(Type):
+class Binary(Type[bytes]):
     python_type = bytes
     backing_type = "B"
 
@@ -224,7 +236,7 @@ class Binary(Type):
         raise _wrong("bytes", value)
 
 
-class Boolean(Type):
+class Boolean(Type[bool]):
     python_type = bool
     backing_type = "BOOL"
 
@@ -234,7 +246,7 @@ class Boolean(Type):
         raise _wrong("bool", value)
 
 
-class UUID(Type):
+class UUID(Type[uuid.UUID]):
     python_type = uuid.UUID
     backing_type = "S"
 
@@ -257,7 +269,7 @@ def _aware_utc(value: Any) -> datetime.datetime:
     return value.astimezone(UTC)
 
 
-class DateTime(Type):
+class DateTime(Type[datetime.datetime]):
     """Timezone-aware datetimes, stored as fixed-width UTC ISO-8601 strings.
 
     Fixed width (always microseconds, always ``+00:00``) keeps string order equal to
@@ -279,7 +291,7 @@ _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = datetime.timedelta(microseconds=1)
 
 
-class Timestamp(Type):
+class Timestamp(Type[datetime.datetime]):
     """Timezone-aware datetimes stored as epoch seconds (a Number): the type for TTL.
 
     Whole seconds are stored as an integer; sub-second values keep their
@@ -305,12 +317,12 @@ class Timestamp(Type):
         return _EPOCH + datetime.timedelta(seconds=int(value))
 
 
-class Enum(Type):
+class Enum(Type[E]):
     """Members of an :class:`enum.Enum`, stored by name."""
 
     backing_type = "S"
 
-    def __init__(self, enum_cls: type) -> None:
+    def __init__(self, enum_cls: type[E]) -> None:
         if not (isinstance(enum_cls, type) and issubclass(enum_cls, enum.Enum)):
             raise InvalidModel(f"Enum needs an enum.Enum subclass, got {enum_cls!r}")
         self.enum_cls = enum_cls
@@ -331,7 +343,7 @@ class Enum(Type):
         return f"Enum({self.enum_cls.__name__})"
 
 
-class JSON(Type):
+class JSON(Type[Any]):
     """Any JSON-serialisable value, stored as a compact JSON string."""
 
     backing_type = "S"
@@ -347,7 +359,7 @@ class JSON(Type):
         return json.loads(value)
 
 
-class Set(Type):
+class Set(Type[typing.Set[E]]):
     """A set of strings, numbers or binaries (``SS``, ``NS``, ``BS``).
 
     An empty set cannot be stored in DynamoDB: it dumps to nothing, so saving it
@@ -358,7 +370,7 @@ class Set(Type):
     python_type = set
     mutable = True
 
-    def __init__(self, typedef: Any) -> None:
+    def __init__(self, typedef: Type[E] | type[Type[E]]) -> None:
         self.inner = instance(typedef)
         if self.inner.backing_type not in ("S", "N", "B"):
             raise InvalidModel(
@@ -388,14 +400,14 @@ class Set(Type):
         return f"Set({self.inner!r})"
 
 
-class List(Type):
+class List(Type[typing.List[E]]):
     """A list whose elements are all of one type (``L``); None elements are ``NULL``."""
 
     python_type = list
     backing_type = "L"
     mutable = True
 
-    def __init__(self, typedef: Any) -> None:
+    def __init__(self, typedef: Type[E] | type[Type[E]]) -> None:
         self.inner = instance(typedef)
 
     def dynamo_dump(self, value, *, context=None):
@@ -417,7 +429,7 @@ class List(Type):
         return f"List({self.inner!r})"
 
 
-class Map(Type):
+class Map(Type[Dict[str, Any]]):
     """A dict with declared keys, each of its own type (``M``).
 
     ``Map(color=String, size=Integer)``.  None values are left out; loading
@@ -503,10 +515,14 @@ def dump_dynamic(value: Any, context: Any = None) -> Optional[dict]:
         if len(kinds) != 1:
             raise InvalidValue(f"set {value!r:.80} mixes element types")
         kind = kinds.pop()
-        return Set({"S": String, "N": Number, "B": Binary}[kind])._dump(value, context)
+        return Set(_SET_ELEMENTS[kind])._dump(value, context)
     if isinstance(value, (str, int, float)):  # subclasses such as IntEnum
         return dump_dynamic(_plain(value), context)
     raise InvalidType(f"cannot store {type(value).__name__} {value!r:.80} in a dynamic column")
+
+
+#: the element type of a dynamic set, by its kind
+_SET_ELEMENTS: Dict[str, Type[Any]] = {"S": String(), "N": Number(), "B": Binary()}
 
 
 def _plain(value: Any) -> Any:
@@ -554,7 +570,7 @@ def load_dynamic(wire: dict, context: Any = None) -> Any:
     raise InvalidValue(f"unknown DynamoDB type {kind!r}")
 
 
-class _Dynamic(Type):
+class _Dynamic(Type[Any]):
     """Any plain value; the element type of dynamic lists and maps."""
 
     mutable = True
@@ -572,7 +588,7 @@ class _Dynamic(Type):
 _DYNAMIC = _Dynamic()
 
 
-class DynamicList(Type):
+class DynamicList(Type[typing.List[Any]]):
     """A list of arbitrary plain data (str, bytes, bool, numbers, None, sets, lists, dicts)."""
 
     python_type = list
@@ -591,7 +607,7 @@ class DynamicList(Type):
         return _DYNAMIC
 
 
-class DynamicMap(Type):
+class DynamicMap(Type[Dict[str, Any]]):
     """A dict of arbitrary plain data with str keys; numbers load as int or Decimal."""
 
     python_type = dict

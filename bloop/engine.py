@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Dict, List, Optional
 
 from . import limits, operations, signals, tables
+from .codec import compile_codec
 from .conditions import Condition
 from .exceptions import InvalidModel, InvalidType
 from .models import BaseModel, walk_subclasses
@@ -84,8 +85,10 @@ class EngineCore:
                 signals.before_create_table.send(self, model=model, table_name=table_name, request=call.request)
         return signals.announce_calls(tables.bind(self.policy, model, table_name), "create_table", announce)
 
-    def _bound_to(self, model: type, table_name: str) -> None:
-        """Record that ``model`` is bound to ``table_name`` and send ``model_bound``."""
+    def _bound_to(self, model: Any, table_name: str) -> None:
+        """Record that ``model`` is bound to ``table_name``, compile its codec (so the first
+        request does not) and send ``model_bound``."""
+        compile_codec(model.Meta)
         self._bound[model] = table_name
         if signals.model_bound.receivers:
             signals.model_bound.send(self, model=model, table_name=table_name)

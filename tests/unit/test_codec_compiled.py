@@ -17,6 +17,7 @@ from bloop.codec import (
     key_identity, load_into, record_put,
 )
 from bloop.tracking import SNAPSHOT, record_all, snapshot
+from tests.unit.helpers import dynamodb_client
 
 UTC = datetime.timezone.utc
 PLUS_TWO = datetime.timezone(datetime.timedelta(hours=2))
@@ -292,3 +293,12 @@ def test_recording_a_put_matches_the_generic_code(changes):
     expected = obj.__dict__.pop(SNAPSHOT)
     record_put(obj, item)
     assert obj.__dict__[SNAPSHOT] == expected
+
+
+def test_binding_compiles_the_codec():
+    class Fresh(BaseModel):
+        id = Column(String, hash_key=True)
+
+    assert "_bloop_codec" not in Fresh.Meta.__dict__
+    bloop.Engine(dynamodb_client()).bind(Fresh, skip_table_setup=True)
+    assert Fresh.Meta.__dict__["_bloop_codec"] is compile_codec(Fresh.Meta)

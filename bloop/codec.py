@@ -76,9 +76,13 @@ def load_into(obj: Any, item: Dict[str, dict], projected: Optional[Iterable[Any]
     """
     meta = type(obj).Meta
     codec = meta.__dict__.get(_CODEC) or compile_codec(meta)
-    if projected is None or (projected.__class__ is list and codec.is_all(projected)):
+    if projected is None:
         return codec.into(obj, item)
-    return codec.into_projected(obj, item, projected)
+    if projected.__class__ is not list:
+        projected = list(projected)  # read more than once below
+    if codec.is_all(projected):
+        return codec.into(obj, item)
+    return codec.into_projected(obj, item, projected, codec.loaded(projected))
 
 
 @contextlib.contextmanager
@@ -106,11 +110,13 @@ def load_all(model: Any, items: Iterable[Dict[str, dict]], projected: Optional[I
     projection looked at once for the page rather than once per item."""
     meta = model.Meta
     codec = meta.__dict__.get(_CODEC) or compile_codec(meta)
-    if projected is None or (projected.__class__ is list and codec.is_all(projected)):
+    if projected is not None and projected.__class__ is not list:
+        projected = list(projected)  # read more than once below
+    if projected is None or codec.is_all(projected):
         new = codec.new
         return [new(item) for item in items]
-    into, new_object = codec.into_projected, model.__new__
-    return [into(new_object(model), item, projected) for item in items]
+    into, new_object, loaded = codec.into_projected, model.__new__, codec.loaded(projected)
+    return [into(new_object(model), item, projected, loaded) for item in items]
 
 
 def record_put(obj: Any, item: Dict[str, dict]) -> None:
@@ -358,7 +364,8 @@ class Codec:
     """One model's compiled functions (see :func:`compile_codec`).
 
     ``to_item(obj)``, ``dump(obj)`` (no checks), ``new(item)``, ``into(obj, item)``,
-    ``into_projected(obj, item, projected)``, ``dump_key(obj)``, ``is_all(projected)`` and
+    ``into_projected(obj, item, projected, loaded)`` (``projected`` a list, ``loaded``
+    its ``loaded(projected)``), ``dump_key(obj)``, ``is_all(projected)`` and
     ``loaded(columns)`` (the shared :class:`~bloop.tracking.Loaded` marker of objects
     loaded with these columns, or None if they need a snapshot of their own) and
     ``written(values, item)`` (the snapshot after a whole-item write);
@@ -371,7 +378,7 @@ class Codec:
     dump: Callable[[Any], Dict[str, dict]]
     new: Callable[[Dict[str, dict]], Any]
     into: Callable[[Any, Dict[str, dict]], Any]
-    into_projected: Callable[[Any, Dict[str, dict], Iterable[Any]], Any]
+    into_projected: Callable[[Any, Dict[str, dict], List[Any], Optional[Loaded]], Any]
     dump_key: Callable[[Any], Dict[str, dict]]
     is_all: Callable[[Iterable[Any]], bool]
     loaded: Callable[[Iterable[Any]], Optional[Loaded]]
@@ -741,9 +748,8 @@ class _Compiler:
             src.append("        if snap is not None:")
             src.append(f"            snap[{name}] = {'w' if t.mutable else 'v'}")
 
-        src.append("def into_projected(obj, item, projected):")
+        src.append("def into_projected(obj, item, projected, loaded):")
         src.append("    values = obj.__dict__")
-        src.append("    loaded = loaded_with(projected)")
         src.append("    snap = None if loaded is not None else {}")
         src.append("    for column in projected:")
         src.append("        if snap is not None:")
@@ -767,7 +773,7 @@ class _Compiler:
                 marker = Loaded(projected) if all(tracks(c.typedef) for c in projected) else None
                 return markers.setdefault(names, marker)
 
-        self.ns["loaded_with"] = self.ns["loaded"] = loaded_with
+        self.ns["loaded"] = loaded_with
 
         # written(values, item): the snapshot after a whole-item write of item, as
         # tracking.record_all makes it (a value that was None is not in the item)

@@ -248,6 +248,12 @@ def test_load_into_with_projection():
     assert "balance" not in snapshot(obj)
 
 
+def test_load_into_reads_a_projection_given_as_an_iterator():
+    obj = Account(id="a", sort="s", name="old")
+    load_into(obj, {"id": {"S": "a"}, "sort": {"S": "s"}}, iter([Account.id, Account.sort, Account.name]))
+    assert obj.name is None and snapshot(obj)["name"] is None
+
+
 def test_paused_gc_restores_the_collector():
     import gc
 

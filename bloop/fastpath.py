@@ -37,7 +37,7 @@ import binascii
 import json
 import re
 import weakref
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable, Dict, Iterator, Optional, Tuple
 
 __all__ = ["install", "uninstall", "installed", "OPERATIONS", "REQUEST_OPERATIONS", "decode", "encode"]
 
@@ -267,6 +267,20 @@ def _service_id(client: Any) -> str:
     return "dynamodb"
 
 
+def _handlers(service: str, requests: bool) -> Iterator[Tuple[str, Callable[..., Any], str]]:
+    """(event, handler, unique id) of every handler of the fast path, responses first."""
+    for operation in OPERATIONS:
+        yield f"before-parse.{service}.{operation}", _before_parse, _UNIQUE + operation
+    if requests:
+        yield _PARAMETER_BUILD, _before_parameter_build, _UNIQUE + "params"
+        for operation in REQUEST_OPERATIONS:
+            yield f"before-call.{service}.{operation}", _before_call, _UNIQUE + "call-" + operation
+
+
+#: the one event handled on its plain name (see install)
+_PARAMETER_BUILD = "before-parameter-build"
+
+
 def install(client: Any, *, requests: bool = False) -> Any:
     """Read ``client``'s item responses on the fast path; returns the client.  Idempotent.
 
@@ -277,29 +291,22 @@ def install(client: Any, *, requests: bool = False) -> Any:
     service = _service_id(client)
     _json_loads()
     events = client.meta.events
-    for operation in OPERATIONS:
-        events.register(f"before-parse.{service}.{operation}", _before_parse, unique_id=_UNIQUE + operation)
-    if requests and _json_dumps() is not None:
-        # Handlers of less specific events run later: registered last on the plain event name,
-        # this one runs after every other handler of the client's before-parameter-build.
-        events.register_last("before-parameter-build", _before_parameter_build, unique_id=_UNIQUE + "params")
-        for operation in REQUEST_OPERATIONS:
-            events.register(f"before-call.{service}.{operation}", _before_call,
-                            unique_id=_UNIQUE + "call-" + operation)
+    for event, handler, unique_id in _handlers(service, requests and _json_dumps() is not None):
+        if event == _PARAMETER_BUILD:
+            # Handlers of less specific events run later: registered last on the plain event
+            # name, this one runs after every other handler of the client's before-parameter-build.
+            events.register_last(event, handler, unique_id=unique_id)
+        else:
+            events.register(event, handler, unique_id=unique_id)
     _installed.add(client)
     return client
 
 
 def uninstall(client: Any) -> Any:
     """Back to botocore's own parsing and serializing for ``client``; returns the client."""
-    service = _service_id(client)
     events = client.meta.events
-    for operation in OPERATIONS:
-        events.unregister(f"before-parse.{service}.{operation}", _before_parse, unique_id=_UNIQUE + operation)
-    events.unregister("before-parameter-build", _before_parameter_build, unique_id=_UNIQUE + "params")
-    for operation in REQUEST_OPERATIONS:
-        events.unregister(f"before-call.{service}.{operation}", _before_call,
-                          unique_id=_UNIQUE + "call-" + operation)
+    for event, handler, unique_id in _handlers(_service_id(client), requests=True):
+        events.unregister(event, handler, unique_id=unique_id)
     _installed.discard(client)
     return client
 

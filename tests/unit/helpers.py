@@ -12,6 +12,7 @@ import pprint
 import botocore.session
 import botocore.validate
 
+from bloop import InvalidType, String, Type
 from bloop.expressions import Renderer
 
 
@@ -48,3 +49,25 @@ def validate_request(operation, request):
     shape = client.meta.service_model.operation_model(api_name).input_shape
     botocore.validate.validate_parameters(request, shape)
     return api_name
+
+
+class Point(Type):
+    """A user type (an (x, y) tuple stored as "x,y"): bloop hands its values to _dump/_load."""
+    python_type = tuple
+    backing_type = "S"
+
+    def dynamo_dump(self, value, *, context=None):
+        if not isinstance(value, tuple):
+            raise InvalidType(f"a Point is a tuple, not {value!r}")
+        return f"{value[0]},{value[1]}"
+
+    def dynamo_load(self, value, *, context=None):
+        x, y = value.split(",")
+        return (int(x), int(y))
+
+
+class Upper(String):
+    """A subclass of a built-in type with its own conversion."""
+
+    def dynamo_dump(self, value, *, context=None):
+        return super().dynamo_dump(value, context=context).upper()

@@ -10,14 +10,14 @@ from hypothesis import given, settings, strategies as st
 import bloop
 from bloop import (
     JSON, UUID, BaseModel, Binary, Boolean, Column, DateTime, DynamicList, DynamicMap, Enum, Float,
-    GlobalSecondaryIndex, Integer, List, Map, Number, Set, String, Timestamp, Type,
+    GlobalSecondaryIndex, Integer, List, Map, Number, Set, String, Timestamp,
 )
 from bloop.codec import (
     _dump_key_generic, _from_item_generic, _load_into_generic, _to_item_generic, compile_codec, dump_key,
     key_identity, load_into, record_put,
 )
 from bloop.tracking import SNAPSHOT, record_all, snapshot
-from tests.unit.helpers import dynamodb_client
+from tests.unit.helpers import Point, Upper, dynamodb_client
 
 UTC = datetime.timezone.utc
 PLUS_TWO = datetime.timezone(datetime.timedelta(hours=2))
@@ -26,28 +26,6 @@ PLUS_TWO = datetime.timezone(datetime.timedelta(hours=2))
 class Color(enum.Enum):
     red = 1
     blue = 2
-
-
-class Point(Type):
-    """A user type: the compiled codec hands its values to _dump/_load."""
-    python_type = tuple
-    backing_type = "S"
-
-    def dynamo_dump(self, value, *, context=None):
-        if not isinstance(value, tuple):
-            raise bloop.InvalidType("a point is a tuple")
-        return f"{value[0]},{value[1]}"
-
-    def dynamo_load(self, value, *, context=None):
-        x, y = value.split(",")
-        return (int(x), int(y))
-
-
-class Upper(String):
-    """A subclass of a built-in type with its own conversion."""
-
-    def dynamo_dump(self, value, *, context=None):
-        return super().dynamo_dump(value, context=context).upper()
 
 
 class Everything(BaseModel):

@@ -64,16 +64,19 @@ def test_object_modified_on_set_and_delete_only():
     assert user.age == 5 and len(modified.calls) == 2
 
 
+#: how DescribeTable shows User's table once it is ACTIVE
+USERS_TABLE = {"TableName": "s-users", "TableStatus": "ACTIVE",
+               "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+               "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}]}
+
+
 def test_bind_sends_before_create_table_and_model_bound():
     engine, stubber = stubbed_engine()
     creating, bound = Recorder(), Recorder()
-    table = {"TableName": "s-users", "TableStatus": "ACTIVE",
-             "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
-             "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}]}
     with stubber:
         stubber.add_client_error("describe_table", "ResourceNotFoundException", "no table")
-        stubber.add_response("create_table", {"TableDescription": table})
-        stubber.add_response("describe_table", {"Table": table}, {"TableName": "s-users"})
+        stubber.add_response("create_table", {"TableDescription": USERS_TABLE})
+        stubber.add_response("describe_table", {"Table": USERS_TABLE}, {"TableName": "s-users"})
         with signals.before_create_table.connected_to(creating), signals.model_bound.connected_to(bound):
             engine.bind(User)
             engine.bind(User)  # bound already: nothing happens
@@ -87,11 +90,8 @@ def test_bind_sends_before_create_table_and_model_bound():
 def test_bind_of_an_existing_table_sends_only_model_bound():
     engine, stubber = stubbed_engine()
     creating, bound = Recorder(), Recorder()
-    table = {"TableName": "s-users", "TableStatus": "ACTIVE",
-             "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
-             "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}]}
     with stubber:
-        stubber.add_response("describe_table", {"Table": table}, {"TableName": "s-users"})
+        stubber.add_response("describe_table", {"Table": USERS_TABLE}, {"TableName": "s-users"})
         with signals.before_create_table.connected_to(creating), signals.model_bound.connected_to(bound):
             engine.bind(User)
     assert creating.calls == [] and len(bound.calls) == 1

@@ -15,6 +15,7 @@ from bloop import (
 )
 from bloop.exceptions import InvalidModel, InvalidType, InvalidValue
 from bloop.types import check_number
+from tests.unit.helpers import Point, Upper
 
 D = decimal.Decimal
 UTC = datetime.timezone.utc
@@ -378,25 +379,6 @@ def test_dynamic_accepts_subclasses_of_plain_types():
 
 # ---------------------------------------------------------------------------------------
 # user types
-
-class Point(Type):
-    python_type = tuple
-    backing_type = "S"
-
-    def dynamo_dump(self, value, *, context=None):
-        if not isinstance(value, tuple):
-            raise InvalidType(f"a Point is a tuple, not {value!r}")
-        return f"{value[0]},{value[1]}"
-
-    def dynamo_load(self, value, *, context=None):
-        x, y = value.split(",")
-        return (int(x), int(y))
-
-
-class Upper(String):
-    def dynamo_dump(self, value, *, context=None):
-        return super().dynamo_dump(value, context=context).upper()
-
 
 class Shape(bloop.BaseModel):
     id = bloop.Column(String, hash_key=True)

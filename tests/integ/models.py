@@ -88,3 +88,23 @@ def everything(**overrides):
     )
     values.update(overrides)
     return Everything(**values)
+
+
+class Email(BaseModel):
+    """Only a key: for transactions that create and check bare items."""
+
+    class Meta:
+        table_name = "emails"
+
+    address = Column(String, hash_key=True)
+
+
+class Locked(BaseModel):
+    """Optimistic locking: a version column."""
+
+    class Meta:
+        table_name = "locked"
+
+    id = Column(String, hash_key=True)
+    data = Column(String)
+    version = Column(Integer, version=True)

@@ -13,6 +13,8 @@ from bloop import (
     BaseModel, Column, Integer, ObjectsNotFound, ServiceError, String, TransactionCanceled, actions, signals,
 )
 
+from .models import Email, Locked
+
 # Each scenario runs with both engines; the async one on the moto server (dynalite adds
 # nothing here that the sync runs do not cover).
 pytestmark = pytest.mark.engines("sync", "async", async_backends=("moto_server",))
@@ -32,22 +34,6 @@ class Account(BaseModel):
     owner = Column(String)
     balance = Column(Integer)
     hits = Column(Integer)
-
-
-class Email(BaseModel):
-    class Meta:
-        table_name = "emails"
-
-    address = Column(String, hash_key=True)
-
-
-class Locked(BaseModel):
-    class Meta:
-        table_name = "locked"
-
-    id = Column(String, hash_key=True)
-    data = Column(String)
-    version = Column(Integer, version=True)
 
 
 def item(client, engine, model, **key):

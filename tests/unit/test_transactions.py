@@ -20,6 +20,7 @@ from bloop.exceptions import (
 from bloop.operations import Call, Policy
 from bloop.tracking import SNAPSHOT, snapshot
 from bloop.transactions import KEY_ONLY_ATTRIBUTE, PreparedTransaction, Transaction, active
+from tests.integ.models import Email, Locked
 from tests.unit.helpers import validate_request
 
 
@@ -30,22 +31,6 @@ class User(BaseModel):
     id = Column(String, hash_key=True)
     name = Column(String)
     age = Column(Integer)
-
-
-class Email(BaseModel):
-    class Meta:
-        table_name = "emails"
-
-    address = Column(String, hash_key=True)
-
-
-class Locked(BaseModel):
-    class Meta:
-        table_name = "locked"
-
-    id = Column(String, hash_key=True)
-    data = Column(String)
-    version = Column(Integer, version=True)
 
 
 class Clock:

@@ -36,7 +36,7 @@ from typing import Any, AsyncIterator, Awaitable, Callable, Dict, List, Optional
 from . import operations, signals
 from .codec import paused_gc
 from .conditions import Condition
-from .engine import EngineCore, _check_positional
+from .engine import EngineCore, _check_positional, _version_option
 from .exceptions import BloopException, InvalidStream
 from .operations import Call, Op, Sleep
 from .search import Cursor, CursorView, Prepared, Search, check_one, count
@@ -422,16 +422,19 @@ class AsyncEngine(EngineCore, AsyncSearches):
         """
         await self._run(operations.load(self.policy, objs, consistent))
 
-    async def save(self, objs: Any, condition: Optional[Condition] = None, *, sync: Optional[str] = None) -> None:
+    async def save(self, objs: Any, condition: Optional[Condition] = None, *, sync: Optional[str] = None,
+                   check_version: bool = True, add_version_condition: Optional[bool] = None) -> None:
         """Save one object or an iterable of them (see :meth:`Engine.save <bloop.engine.Engine.save>`)."""
         _check_positional(condition, "save")
-        await self._run(operations.save(self.policy, objs, condition, sync))
+        check_version = _version_option(check_version, add_version_condition)
+        await self._run(operations.save(self.policy, objs, condition, sync, check_version))
 
-    async def delete(self, objs: Any, condition: Optional[Condition] = None, *,
-                     sync: Optional[str] = None) -> None:
-        """Delete one object or an iterable of them (``sync="old"`` reads back the deleted item)."""
+    async def delete(self, objs: Any, condition: Optional[Condition] = None, *, sync: Optional[str] = None,
+                     check_version: bool = True, add_version_condition: Optional[bool] = None) -> None:
+        """Delete one object or an iterable of them (see :meth:`Engine.delete <bloop.engine.Engine.delete>`)."""
         _check_positional(condition, "delete")
-        await self._run(operations.delete(self.policy, objs, condition, sync))
+        check_version = _version_option(check_version, add_version_condition)
+        await self._run(operations.delete(self.policy, objs, condition, sync, check_version))
 
     def transaction(self, mode: str = WRITE) -> "AsyncTransaction":
         """A transaction: ``async with engine.transaction() as tx: tx.save(a); tx.delete(b)``.

@@ -186,19 +186,33 @@ class Engine(EngineCore, SyncSearches):
         """
         self._run(operations.load(self.policy, objs, consistent))
 
-    def save(self, objs: Any, condition: Optional[Condition] = None, *, sync: Optional[str] = None) -> None:
+    def save(self, objs: Any, condition: Optional[Condition] = None, *, sync: Optional[str] = None,
+             check_version: bool = True, add_version_condition: Optional[bool] = None) -> None:
         """Save one object or an iterable of them.
 
         One object, a condition, ``sync`` or a version column: diff-based ``UpdateItem``
-        per object.  Several objects otherwise: ``BatchWriteItem`` of whole items.
+        per object.  Several objects otherwise: ``BatchWriteItem`` of whole items, except
+        for objects that bloop knows only in part (loaded with a projection or from an
+        index) or that hold update actions, which are updated.
+
+        :param check_version: False writes an object of a versioned model whatever version
+            DynamoDB holds (last writer wins); the version still grows.
+            ``add_version_condition`` is PynamoDB's spelling of the same.
         """
         _check_positional(condition, "save")
-        self._run(operations.save(self.policy, objs, condition, sync))
+        check_version = _version_option(check_version, add_version_condition)
+        self._run(operations.save(self.policy, objs, condition, sync, check_version))
 
-    def delete(self, objs: Any, condition: Optional[Condition] = None, *, sync: Optional[str] = None) -> None:
-        """Delete one object or an iterable of them (``sync="old"`` reads back the deleted item)."""
+    def delete(self, objs: Any, condition: Optional[Condition] = None, *, sync: Optional[str] = None,
+               check_version: bool = True, add_version_condition: Optional[bool] = None) -> None:
+        """Delete one object or an iterable of them (``sync="old"`` reads back the deleted item).
+
+        :param check_version: False deletes an object of a versioned model whatever version
+            DynamoDB holds (``add_version_condition`` is PynamoDB's spelling).
+        """
         _check_positional(condition, "delete")
-        self._run(operations.delete(self.policy, objs, condition, sync))
+        check_version = _version_option(check_version, add_version_condition)
+        self._run(operations.delete(self.policy, objs, condition, sync, check_version))
 
     def transaction(self, mode: str = "w") -> SyncTransaction:
         """A transaction: ``with engine.transaction() as tx: tx.save(a); tx.delete(b)``.
@@ -220,6 +234,15 @@ class Engine(EngineCore, SyncSearches):
 
     def _iterate(self, prepared: Any) -> Any:
         return super()._iterate(signals.announce_loads(self, prepared))
+
+
+def _version_option(check_version: bool, add_version_condition: Optional[bool]) -> bool:
+    """``check_version``, or PynamoDB's ``add_version_condition`` (the same switch)."""
+    if add_version_condition is not None:
+        if check_version is not True and bool(check_version) != bool(add_version_condition):
+            raise InvalidType("check_version and add_version_condition disagree: pass only check_version")
+        return bool(add_version_condition)
+    return bool(check_version)
 
 
 def _check_positional(condition: Any, verb: str) -> None:

@@ -26,9 +26,9 @@ from .exceptions import (
     InvalidValue, ObjectsNotFound,
 )
 from .expressions import Renderer
-from .tracking import changes, dump_column, forget, record, snapshot
+from .tracking import SNAPSHOT, changes, dump_column, forget, puttable, record, snapshot
 
-__all__ = ["Call", "Sleep", "call", "save", "delete", "load", "Policy"]
+__all__ = ["Call", "Sleep", "call", "save", "delete", "load", "Policy", "KEY_ONLY_ATTRIBUTE"]
 
 
 class Call:
@@ -173,9 +173,21 @@ def _check_sync(sync: Optional[str], allowed: Tuple[str, ...]) -> Optional[str]:
 # ---------------------------------------------------------------------------------------
 # single-item writes
 
+#: An UpdateItem needs an ``UpdateExpression`` when a condition or ``ReturnValues`` comes
+#: with it (in a transaction always), even when an object has nothing but its key to
+#: write; emulators mishandle one without.  Such an update removes this attribute, which
+#: no item holds: DynamoDB then creates the item if it is missing and otherwise leaves it
+#: as it is.
+KEY_ONLY_ATTRIBUTE = "_bloop_key_only"
+
+
 def update_request(policy: Policy, entry: Keyed, condition: Optional[Condition],
-                   return_values: Optional[str]) -> Tuple[Dict[str, Any], list]:
-    """The UpdateItem for one object: its changes since the last sync, and the condition."""
+                   return_values: Optional[str], check_version: bool = True) -> Tuple[Dict[str, Any], list]:
+    """The UpdateItem for one object: its changes since the last sync, and the condition.
+
+    :param check_version: for a model with a version column, write only if DynamoDB holds
+        the version the object carries (False: last writer wins; the version still grows).
+    """
     obj = entry.obj
     meta = type(obj).Meta
     key_ids = {id(k) for k in meta.keys}
@@ -187,17 +199,22 @@ def update_request(policy: Policy, entry: Keyed, condition: Optional[Condition],
         # an expression to apply).
         entries = [(c, "set", wire) for c in columns
                    for wire in (dump_column(c, obj.__dict__.get(c.name)),) if wire is not None]
-    condition = _versioned(obj, condition)
     version = meta.version
     if version is not None:
         # Optimistic locking: write the next version, on condition that DynamoDB still
-        # holds the one this object was loaded (or last saved) with, or none for a new object.
-        snap = snapshot(obj) or {}
+        # holds the one this object carries (none for a new object).
+        if check_version:
+            condition = _versioned(obj, condition)
         entries = [e for e in entries if e[0] is not version]
-        entries.append((version, "set", dump_column(version, (snap.get(version.name) or 0) + 1)))
+        entries.append((version, "set", dump_column(version, (_carried(obj) or 0) + 1)))
     renderer = Renderer()
     request: Dict[str, Any] = {"TableName": entry.table, "Key": entry.key}
     request.update(renderer.render(update=entries, condition=condition))
+    if "UpdateExpression" not in request:
+        names = request.setdefault("ExpressionAttributeNames", {})
+        ref = f"#n{len(names)}"
+        names[ref] = KEY_ONLY_ATTRIBUTE
+        request["UpdateExpression"] = f"REMOVE {ref}"
     sent = dict(entry.key)
     for operand, _, wire in entries:
         if wire is not None and operand.column is operand:
@@ -214,21 +231,19 @@ def update_request(policy: Policy, entry: Keyed, condition: Optional[Condition],
     return request, entries
 
 
-def _create_only(entry: Keyed) -> Dict[str, Any]:
-    """PutItem of just the key, only if no item has that key."""
-    hash_key = type(entry.obj).Meta.hash_key
-    return {"TableName": entry.table, "Item": entry.key,
-            "ConditionExpression": "attribute_not_exists(#n0)",
-            "ExpressionAttributeNames": {"#n0": hash_key.dynamo_name}}
+def _carried(obj: Any) -> Any:
+    """The version ``obj`` carries: the one it was loaded or last saved with, or one it was
+    given (an object rebuilt from a request with ``version=5`` is written on version 5,
+    as PynamoDB and DynamoDBMapper do)."""
+    return obj.__dict__.get(type(obj).Meta.version.name)
 
 
 def _versioned(obj: Any, condition: Optional[Condition]) -> Optional[Condition]:
-    """``condition`` and, for a model with a version column, the version check."""
+    """``condition`` and the version check: DynamoDB holds the version ``obj`` carries, or
+    no item for an object that carries none."""
     version = type(obj).Meta.version
-    if version is None:
-        return condition
-    snap = snapshot(obj) or {}
-    expected = snap.get(version.name)
+    snapshot(obj)  # a loaded object's snapshot is made before anything else changes
+    expected = _carried(obj)
     check = version.is_(None) if expected is None else version == expected
     return check if condition is None else condition & check
 
@@ -244,15 +259,31 @@ def written(obj: Any, updates: list) -> None:
     record(obj, updates, type(obj).Meta.keys)
 
 
+def synced_old(obj: Any, attributes: Dict[str, dict]) -> None:
+    """After a save with ``sync="old"``: the object shows the item as it was before the
+    save (nothing but its key if there was none), while its snapshot and its version stay
+    what DynamoDB holds now, so a later save writes what the object shows."""
+    meta = type(obj).Meta
+    values = obj.__dict__
+    now = dict(snapshot(obj, create=True))
+    kept = {c.name: values.get(c.name) for c in meta.keys}
+    if meta.version is not None:
+        kept[meta.version.name] = values.get(meta.version.name)
+    load_into(obj, attributes)
+    values.update(kept)
+    values[SNAPSHOT] = now
+
+
 def delete_request(entry: Keyed, condition: Optional[Condition],
-                   return_values: Optional[str]) -> Dict[str, Any]:
+                   return_values: Optional[str], check_version: bool = True) -> Dict[str, Any]:
     """The DeleteItem for one object, with the version check when its model has one.
 
-    An object whose version is unknown (never loaded or saved) is deleted without one.
+    An object that carries no version (never loaded, saved or given one) is deleted
+    without one.
     """
     obj = entry.obj
     version = type(obj).Meta.version
-    if version is not None and (snapshot(obj) or {}).get(version.name) is not None:
+    if version is not None and check_version and _carried(obj) is not None:
         condition = _versioned(obj, condition)
     request: Dict[str, Any] = {"TableName": entry.table, "Key": entry.key}
     request.update(Renderer().render(condition=condition))
@@ -271,8 +302,46 @@ def _failed(error: ConstraintViolation, obj: Any) -> ConstraintViolation:
     return error
 
 
-def save(policy: Policy, objs: Any, condition: Any = None, sync: Optional[str] = None) -> Op:
-    """``engine.save``: diff-based updates, or one batch of whole-item puts."""
+def _one_each(policy: Policy, verb: str, steps: List[Tuple[Keyed, str, Dict[str, Any], Any]]) -> Op:
+    """Send one request per object, in order; ``steps`` are ``(entry, operation, request,
+    done)`` and ``done(entry, response)`` runs after each success.
+
+    A failure stops the call: its error names the object (``.obj``) and, when there were
+    several, the objects done before it (``.done``) and those not sent (``.not_sent``).
+    """
+    finished: List[Any] = []
+    for position, (entry, operation, request, done) in enumerate(steps):
+        try:
+            response = yield from call(operation, request)
+        except BloopException as error:
+            if isinstance(error, ConstraintViolation):
+                _failed(error, entry.obj)
+            else:
+                error.obj = entry.obj  # type: ignore[attr-defined]
+            raise _named(error, verb, entry.obj, finished, [s[0].obj for s in steps[position + 1:]])
+        done(entry, response)
+        finished.append(entry.obj)
+
+
+def _named(error: BloopException, verb: str, obj: Any, done: List[Any], not_sent: List[Any]) -> BloopException:
+    """``error`` with what a several-object call did and did not do, in its attributes
+    and its message."""
+    error.done = done  # type: ignore[attr-defined]
+    error.not_sent = not_sent  # type: ignore[attr-defined]
+    total = len(done) + 1 + len(not_sent)
+    if total > 1:
+        past = {"save": "saved", "delete": "deleted"}.get(verb, f"{verb}d")
+        what = (f"{verb}: {obj!r} failed after {len(done)} of {total} objects were {past}; "
+                f"{len(not_sent)} {'was' if len(not_sent) == 1 else 'were'} not sent")
+        message = error.args[0] if error.args else ""
+        error.args = (f"{what}: {message}",) + error.args[1:]
+    return error
+
+
+def save(policy: Policy, objs: Any, condition: Any = None, sync: Optional[str] = None,
+         check_version: bool = True) -> Op:
+    """``engine.save``: diff-based updates, and whole-item puts in batches for several
+    objects that need no update (see :func:`~bloop.tracking.puttable`)."""
     objs = as_objects(objs)
     condition = _check_condition(condition)
     return_values = _check_sync(sync, ("new", "old"))
@@ -281,27 +350,35 @@ def save(policy: Policy, objs: Any, condition: Any = None, sync: Optional[str] =
         return
     if len(entries) == 1 or condition is not None or return_values or \
             any(type(e.obj).Meta.version is not None for e in entries):
-        prepared = [(e, *update_request(policy, e, condition, return_values)) for e in entries]
-        for entry, request, updates in prepared:
-            operation = "update_item"
-            if "UpdateExpression" not in request and "ConditionExpression" not in request and not return_values:
-                # Only a key to write: make sure the item exists without touching it if it
-                # does (an UpdateItem with no expression does the same on DynamoDB, but
-                # emulators mishandle it).
-                operation, request = "put_item", _create_only(entry)
-            try:
-                response = yield from call(operation, request)
-            except ConstraintViolation as error:
-                if operation == "put_item":
-                    response = {}  # the item exists already: nothing else to write
-                else:
-                    raise _failed(error, entry.obj)
-            written(entry.obj, updates)
-            if return_values:
-                load_into(entry.obj, response.get("Attributes", {}))
-            signals.saved(policy, entry.obj)
+        singles, whole = entries, []
+    else:
+        singles, whole = [], []
+        for e in entries:
+            (whole if puttable(e.obj, type(e.obj).Meta.columns) else singles).append(e)
+
+    def saved(entry: Keyed, response: Dict[str, Any], updates: list = []) -> None:
+        written(entry.obj, updates)
+        if return_values == "ALL_OLD":
+            synced_old(entry.obj, response.get("Attributes") or {})
+        elif return_values:
+            load_into(entry.obj, response.get("Attributes", {}))
+        signals.saved(policy, entry.obj)
+
+    # every request is built before the first is sent: bad input anywhere sends nothing
+    steps = []
+    for e in singles:
+        request, updates = update_request(policy, e, condition, return_values, check_version)
+        steps.append((e, "update_item", request,
+                      lambda entry, response, updates=updates: saved(entry, response, updates)))
+    items = [(e, {"PutRequest": {"Item": to_item(e.obj)}}) for e in whole]
+    try:
+        yield from _one_each(policy, "save", steps)
+    except BloopException as error:
+        if items:
+            error.not_sent.extend(e.obj for e, _ in items)  # type: ignore[attr-defined]
+        raise
+    if not items:
         return
-    items = [(e, {"PutRequest": {"Item": to_item(e.obj)}}) for e in entries]
 
     def done(entry: Keyed, request: Dict[str, Any]) -> None:
         record_put(entry.obj, request["PutRequest"]["Item"])
@@ -310,7 +387,8 @@ def save(policy: Policy, objs: Any, condition: Any = None, sync: Optional[str] =
     yield from batch_write(policy, items, "save", done)
 
 
-def delete(policy: Policy, objs: Any, condition: Any = None, sync: Optional[str] = None) -> Op:
+def delete(policy: Policy, objs: Any, condition: Any = None, sync: Optional[str] = None,
+           check_version: bool = True) -> Op:
     """``engine.delete``: DeleteItem per object, or one batch of deletes."""
     objs = as_objects(objs)
     condition = _check_condition(condition)
@@ -320,17 +398,17 @@ def delete(policy: Policy, objs: Any, condition: Any = None, sync: Optional[str]
         return
     if len(entries) == 1 or condition is not None or return_values or \
             any(type(e.obj).Meta.version is not None for e in entries):
-        prepared = [(e, delete_request(e, condition, return_values)) for e in entries]
-        for entry, request in prepared:
-            try:
-                response = yield from call("delete_item", request)
-            except ConstraintViolation as error:
-                raise _failed(error, entry.obj)
+
+        def deleted(entry: Keyed, response: Dict[str, Any]) -> None:
             forget(entry.obj)
             if return_values and response.get("Attributes"):
                 load_into(entry.obj, response["Attributes"])
                 forget(entry.obj)
             signals.deleted(policy, entry.obj)
+
+        steps = [(e, "delete_item", delete_request(e, condition, return_values, check_version), deleted)
+                 for e in entries]
+        yield from _one_each(policy, "delete", steps)
         return
     items = [(e, {"DeleteRequest": {"Key": e.key}}) for e in entries]
 

@@ -27,13 +27,14 @@ mutable column gets its snapshot when it is loaded.
 from __future__ import annotations
 
 import threading
-from typing import Any, Dict, Iterable, List, Literal, Optional, Tuple, overload
+from typing import Any, Dict, Iterable, List, Literal, Optional, Sequence, Tuple, overload
 
 from .actions import Action
 from .containers import loaded_view
 from .exceptions import InvalidValue
 
-__all__ = ["SNAPSHOT", "MAKING", "Loaded", "tracks", "snapshot", "changes", "record", "forget", "wire_equal"]
+__all__ = ["SNAPSHOT", "MAKING", "Loaded", "tracks", "snapshot", "changes", "record", "forget", "wire_equal",
+           "puttable"]
 
 #: where the snapshot (or a :class:`Loaded` marker) lives in the instance ``__dict__``
 SNAPSHOT = "_bloop_snapshot"
@@ -113,6 +114,31 @@ def snapshot(obj: Any, create: bool = False) -> Optional[Dict[str, Any]]:
     elif snap is None and create:
         snap = values[SNAPSHOT] = {}
     return snap
+
+
+def puttable(obj: Any, columns: Sequence[Any]) -> bool:
+    """Whether ``obj`` may be written as a whole item (a put) without erasing anything
+    it does not know: it is new (bloop knows nothing of its item, so the put is the
+    documented whole-item write), or bloop knows DynamoDB's value of every column; and
+    it holds no update action, which only an update can apply.
+
+    An object loaded with a projection, from an index that does not project every
+    column, or whose value a computed action made unknown, is not: it is updated.
+    """
+    values = obj.__dict__
+    snap = values.get(SNAPSHOT)
+    if snap is not None:
+        if snap.__class__ is Loaded:
+            if len(snap.columns) < len(columns):
+                return False
+        else:
+            for column in columns:
+                if column.name not in snap:
+                    return False
+    for value in values.values():
+        if isinstance(value, Action):
+            return False
+    return True
 
 
 Entry = Tuple[Any, str, Optional[dict]]

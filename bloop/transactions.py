@@ -32,7 +32,9 @@ from .exceptions import (
     TransactionTokenExpired,
 )
 from .expressions import Renderer
-from .operations import Keyed, Op, Policy, as_objects, call, delete_request, keyed, update_request, written
+from .operations import (
+    KEY_ONLY_ATTRIBUTE, Keyed, Op, Policy, as_objects, call, delete_request, keyed, update_request, written,
+)
 from .tracking import forget
 
 __all__ = ["Transaction", "PreparedTransaction", "SyncTransaction", "Cancellation", "active", "KEY_ONLY_ATTRIBUTE"]
@@ -40,10 +42,6 @@ __all__ = ["Transaction", "PreparedTransaction", "SyncTransaction", "Cancellatio
 WRITE = "w"
 READ = "r"
 
-#: ``Update`` in a transaction needs an ``UpdateExpression`` even when an object has
-#: nothing but its key to write.  Such an update removes this attribute, which no item
-#: holds: DynamoDB then creates the item if it is missing and otherwise leaves it as it is.
-KEY_ONLY_ATTRIBUTE = "_bloop_key_only"
 
 # The fields each kind of transaction item accepts (TransactWriteItems in the API reference).
 _CONDITIONED = ("TableName", "Key", "ConditionExpression", "ExpressionAttributeNames",
@@ -388,12 +386,7 @@ def _write_item(policy: Policy, item: _Item, entry: Keyed) -> Tuple[Dict[str, An
     """One TransactWriteItems entry, the updates a save records, and its bytes toward 4 MB."""
     if item.action == "save":
         request, updates = update_request(policy, entry, item.condition, None)
-        body = {k: v for k, v in request.items() if k in _UPDATE_FIELDS}
-        if "UpdateExpression" not in body:
-            names = body.setdefault("ExpressionAttributeNames", {})
-            ref = f"#n{len(names)}"
-            names[ref] = KEY_ONLY_ATTRIBUTE
-            body["UpdateExpression"] = f"REMOVE {ref}"
+        body = {k: v for k, v in request.items() if k in _UPDATE_FIELDS}  # (an UpdateExpression always)
         sent = dict(entry.key)
         for column, _, wire in updates:
             if wire is not None:

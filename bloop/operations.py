@@ -348,11 +348,12 @@ def save(policy: Policy, objs: Any, condition: Any = None, sync: Optional[str] =
     entries = keyed(policy, objs)
     if not entries:
         return
+    singles: List[Keyed] = []
+    whole: List[Keyed] = []
     if len(entries) == 1 or condition is not None or return_values or \
             any(type(e.obj).Meta.version is not None for e in entries):
-        singles, whole = entries, []
+        singles = entries
     else:
-        singles, whole = [], []
         for e in entries:
             (whole if puttable(e.obj, type(e.obj).Meta.columns) else singles).append(e)
 

@@ -13,7 +13,8 @@ import decimal
 import functools
 import hashlib
 import json
-from typing import Any, Dict, Iterable, Iterator, List, NamedTuple, Optional, Tuple
+import re
+from typing import Any, Dict, Iterator, List, NamedTuple, Optional, Tuple
 
 from . import limits
 from .codec import load_all, paused_gc
@@ -320,7 +321,7 @@ class Prepared:
                                     f"which is a {backing} key")
         if hash_condition is not None and not isinstance(hash_condition.value, Operand):
             column = hash_condition.operand
-            if token.start[column.dynamo_name] != column.typedef._dump(hash_condition.value):
+            if not _same_value(token.start[column.dynamo_name], column.typedef._dump(hash_condition.value)):
                 raise InvalidSearch(f"{where}: the token's position is outside this query's key condition "
                                     f"({column.name} differs)")
 
@@ -535,6 +536,8 @@ TOKEN_VERSION = 2
 MAX_TOKEN_LENGTH = 64 * 1024
 _TOKEN_FIELDS = {"v", "search", "key", "left", "end"}
 _KEY_KINDS = {"S", "N", "B64"}
+#: a number as DynamoDB writes one (Decimal() would also take "1_0", " 1" and "NaN")
+_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?")
 
 
 def encode_token(search: str, start: Optional[Dict[str, Any]], left: Optional[int], end: bool) -> str:
@@ -587,7 +590,7 @@ def _decode_key(token: str, key: Any) -> Optional[Dict[str, Any]]:
         return None
     if not isinstance(key, dict) or not 1 <= len(key) <= 4:
         raise _bad(token, "its position is not an object of one to four key attributes")
-    start = {}
+    start: Dict[str, Dict[str, Any]] = {}
     for name, wire in key.items():
         if not name or not _utf8(name) or len(name.encode()) > limits.MAX_KEY_ATTRIBUTE_NAME:
             raise _bad(token, f"its position has a key name DynamoDB cannot have: {name!r:.40}")
@@ -597,11 +600,7 @@ def _decode_key(token: str, key: Any) -> Optional[Dict[str, Any]]:
         if kind not in _KEY_KINDS or not isinstance(inner, str) or not inner or not _utf8(inner):
             raise _bad(token, f"its position's {name!r:.40} is not a non-empty S, N or B64 string")
         if kind == "N":
-            try:
-                number = decimal.Decimal(inner)
-            except decimal.DecimalException:
-                number = decimal.Decimal("NaN")
-            if not number.is_finite():
+            if len(inner) > 100 or not _NUMBER.fullmatch(inner):
                 raise _bad(token, f"its position's {name!r:.40} is not a number")
             start[name] = {"N": inner}
         elif kind == "B64":
@@ -615,6 +614,15 @@ def _decode_key(token: str, key: Any) -> Optional[Dict[str, Any]]:
         else:
             start[name] = {"S": inner}
     return start
+
+
+def _same_value(one: Dict[str, Any], other: Optional[Dict[str, Any]]) -> bool:
+    """Two key values are the same (numbers by value: DynamoDB returns "1.5" for a "1.50")."""
+    if other is None or one.keys() != other.keys():
+        return False
+    (kind, a), = one.items()
+    b = other[kind]
+    return decimal.Decimal(a) == decimal.Decimal(b) if kind == "N" else a == b
 
 
 def _utf8(text: str) -> bool:

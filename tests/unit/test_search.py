@@ -1,4 +1,5 @@
 """bloop.search: immutable queries and scans, validated and rendered into exact requests."""
+import decimal
 import json
 import pickle
 
@@ -11,7 +12,7 @@ from bloop import (
 )
 from bloop.conditions import size
 from bloop.exceptions import InvalidSearch
-from bloop.search import Prepared, Query, Scan, Search, SyncSearches
+from bloop.search import Prepared, Query, Scan, Search, SyncSearches, decode_token
 from bloop.tracking import snapshot
 from tests.unit.helpers import dynamodb_client, validate_request
 
@@ -620,6 +621,18 @@ def test_binary_and_number_keys_round_trip():
     assert prepared(scan(Blob.by_other).start_from(token))["ExclusiveStartKey"] == dict(wire, other={"N": "3"})
 
 
+def test_a_number_hash_key_is_compared_by_value():
+    # DynamoDB returns numbers normalised: the item of ``n == Decimal("1.50")`` holds "1.5"
+    search = query(Blob.by_other, key=Blob.other == decimal.Decimal("1.50"))
+    item = {"id": {"B": b"x"}, "n": {"N": "2"}, "other": {"N": "1.5"}}
+    token = token_after(search, 1, [{"Items": [item, item]}])
+    assert prepared(search.start_from(token))["ExclusiveStartKey"] == item
+    data = json.loads(token)
+    data["key"]["other"] = {"N": "1.6"}
+    with pytest.raises(InvalidSearch, match="outside this query's key condition"):
+        search.start_from(json.dumps(data)).prepare()
+
+
 # ---------------------------------------------------------------------------------------
 # malformed tokens: InvalidSearch, never an empty result or a bare Python error
 
@@ -686,6 +699,13 @@ def test_malformed_token_refused(token):
     assert len(str(excinfo.value)) < 500  # the token is not echoed whole
 
 
+@pytest.mark.parametrize("number", ["1_0", " 1", "NaN", "Infinity", "1.", ".5", "0x10", "1e", "9" * 101])
+def test_a_number_in_a_token_is_as_dynamodb_writes_one(number):
+    with pytest.raises(InvalidSearch, match="not a number"):
+        decode_token(json.dumps(dict(GOOD, key={"n": {"N": number}})))
+    assert decode_token(json.dumps(dict(GOOD, key={"n": {"N": "-12.5E+3"}}))).start == {"n": {"N": "-12.5E+3"}}
+
+
 @pytest.mark.parametrize("token", [None, b'{"v": 2}', 3, {"v": 2}, ["token"]])
 def test_a_token_is_a_string(token):
     with pytest.raises(InvalidSearch):
@@ -707,8 +727,9 @@ KEY_VALUES = st.dictionaries(
 TOKEN_FIELDS = st.fixed_dictionaries({
     "v": st.just(2) | ANY_JSON,
     "search": st.just(GOOD.get("search")) | ANY_JSON,
-    "key": st.just(GOOD.get("key")) | st.dictionaries(st.sampled_from(["forum", "created", "t", ""]), KEY_VALUES | ANY_JSON,
-                                                  max_size=3) | ANY_JSON,
+    "key": (st.just(GOOD.get("key"))
+            | st.dictionaries(st.sampled_from(["forum", "created", "t", ""]), KEY_VALUES | ANY_JSON, max_size=3)
+            | ANY_JSON),
     "left": st.none() | st.integers() | ANY_JSON,
     "end": st.booleans() | ANY_JSON,
 }, optional={"extra": ANY_JSON})

@@ -9,17 +9,23 @@ from __future__ import annotations
 
 import base64
 import binascii
+import decimal
+import functools
+import hashlib
 import json
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+import re
+from typing import Any, Dict, Iterator, List, NamedTuple, Optional, Tuple
 
+from . import limits
 from .codec import load_all, paused_gc
-from .conditions import Comparison, Condition, iter_conditions
+from .conditions import Comparison, Condition, Operand, iter_conditions
 from .exceptions import InvalidSearch
 from .expressions import Renderer
 from .models import Column, GlobalSecondaryIndex, Index
 from .operations import Call, Op, call, drive
 
-__all__ = ["Search", "Query", "Scan", "Prepared", "Cursor", "CursorView", "SearchIterator", "SyncSearches", "count"]
+__all__ = ["Search", "Query", "Scan", "Prepared", "Cursor", "CursorView", "SearchIterator", "SyncSearches", "count",
+           "Token", "encode_token", "decode_token"]
 
 _RANGE_OPERATORS = {"==", "<", "<=", ">", ">=", "between", "begins_with"}
 
@@ -55,10 +61,8 @@ class Search:
         self._forward = bool(forward)
         self._limit = _positive(limit, "limit")
         self._page_size = _positive(page_size, "page_size")
-        #: where to begin (an ExclusiveStartKey), from start_from()
-        self._start: Optional[Dict[str, Any]] = None
-        #: a token said this search had nothing left
-        self._exhausted = False
+        #: where to begin and what is left of a limit, from start_from()
+        self._token: Optional[Token] = None
         #: (segment, total segments) of a parallel scan
         self._segment: Optional[Tuple[int, int]] = None
 
@@ -142,14 +146,23 @@ class Search:
 
     # resuming and splitting -----------------------------------------------------------------
     def start_from(self, token: str) -> "Search":
-        """A search that yields exactly what is left after the position ``token`` names.
+        """This search, continued after the position ``token`` names.
 
-        The token comes from the ``token`` attribute of an iterator of this search (or
-        of a search with the same model, index, key, filter and projection).
+        The token is the ``token`` of an iterator of the same search (same model, index,
+        key condition, filter, projection, order and segment; limit, page size and
+        consistency may differ).  The new search yields the objects after that position,
+        at most its own limit (counted from the position) and, when the token's iterator
+        stopped before its limit, at most what was left of that limit.  A token taken
+        after its limit was reached therefore starts the next page::
+
+            page = iter(base.limit(25))
+            ...                                           # 25 objects
+            next_page = base.start_from(page.token).limit(25)
+
+        :raises InvalidSearch: the token is malformed (here), or belongs to another
+            search (when the search is prepared, before anything is sent).
         """
-        start, remaining, done = decode_token(token)
-        limit = self._limit if remaining is None else remaining
-        return self._replace(_start=start, _limit=limit or None, _exhausted=done or remaining == 0)
+        return self._replace(_token=decode_token(token))
 
     def segments(self, n: int) -> List["Search"]:
         """Split a scan into ``n`` independent, picklable parallel-scan segments.
@@ -216,14 +229,19 @@ class Prepared:
         self.model = model
         self.mode = search.mode
         self.operation = search.mode
-        self.limit = search._limit
+        token = search._token
+        limit = search._limit
+        if token is not None and token.left is not None:  # a token cannot lift a limit, nor its own
+            limit = token.left if limit is None else min(limit, token.left)
+        self.limit = limit
         self.filtered = search._filter is not None
         hash_key = index.hash_key if index is not None else meta.hash_key
         range_key = index.range_key if index is not None else meta.range_key
         where = f"{search.mode} on {model.__name__}" + (f".{index.name}" if index is not None else "")
 
+        hash_condition = None
         if search.mode == "query":
-            _check_key(search._key, hash_key, range_key, where)
+            hash_condition = _check_key(search._key, hash_key, range_key, where)
             if search._filter is not None:
                 for leaf in iter_conditions(search._filter):
                     column = leaf.operand.column
@@ -237,6 +255,8 @@ class Prepared:
             raise InvalidSearch(f"{where}: a scan has no order; forward(False) is for queries")
         if search._consistent and isinstance(index, GlobalSecondaryIndex):
             raise InvalidSearch(f"{where}: DynamoDB has no consistent reads on a global secondary index")
+        if search._filter is not None and isinstance(index, GlobalSecondaryIndex):
+            _check_filter_projected(search._filter, index, where)
 
         self.projected, select, expression = _projection(search._projection, model, index, where)
         base: Dict[str, Any] = {"TableName": table_name}
@@ -246,10 +266,11 @@ class Prepared:
             base["ConsistentRead"] = True
         if search._segment is not None:
             base["Segment"], base["TotalSegments"] = search._segment
-        if search._start is not None:
-            base["ExclusiveStartKey"] = search._start
-        self.start = search._start
-        self.exhausted = search._exhausted
+        #: the ExclusiveStartKey of the first page, and whether a token said nothing is left
+        self.start = token.start if token is not None else None
+        self.exhausted = token.end if token is not None else False
+        if self.start is not None:
+            base["ExclusiveStartKey"] = self.start
         key_columns = list(meta.keys) + ([k for k in index.keys if not any(k is m for m in meta.keys)]
                                          if index is not None else [])
         #: the attributes that make an ExclusiveStartKey for this table or index
@@ -268,6 +289,41 @@ class Prepared:
         if page_size is not None:
             request["Limit"] = page_size
         self.request = request
+        if token is not None:
+            self._check_token(token, key_columns, hash_condition, where)
+
+    @functools.cached_property
+    def fingerprint(self) -> str:
+        """What a token checks that it continues: the model, the index and the rendered key
+        condition, filter, projection, order and segment (not the table name, limit, page
+        size or consistency, which a continued search may change)."""
+        what = {name: self.request[name] for name in _FINGERPRINTED if name in self.request}
+        what["bloop"] = [self.mode, self.model.__name__, self.model.Meta.table_name]
+        text = json.dumps(_canonical(what), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+    def _check_token(self, token: "Token", key_columns: List[Any], hash_condition: Any, where: str) -> None:
+        if token.search != self.fingerprint:
+            raise InvalidSearch(
+                f"{where}: the token is from another search (another model, index, key condition, filter, "
+                "projection, order or segment): a token continues only the search it was taken from")
+        if token.start is None:
+            return
+        expected = {c.dynamo_name: c for c in key_columns}
+        if set(token.start) != set(expected):
+            raise InvalidSearch(f"{where}: the token's position names {sorted(token.start)}, "
+                                f"not this search's keys {sorted(expected)}")
+        for name, wire in token.start.items():
+            (kind, _), = wire.items()
+            backing = expected[name].typedef.backing_type
+            if kind != backing:
+                raise InvalidSearch(f"{where}: the token's position holds a {kind} for {expected[name].name}, "
+                                    f"which is a {backing} key")
+        if hash_condition is not None and not isinstance(hash_condition.value, Operand):
+            column = hash_condition.operand
+            if not _same_value(token.start[column.dynamo_name], column.typedef._dump(hash_condition.value)):
+                raise InvalidSearch(f"{where}: the token's position is outside this query's key condition "
+                                    f"({column.name} differs)")
 
     def page_request(self, start: Optional[Dict[str, Any]]) -> Dict[str, Any]:
         request = dict(self.request)
@@ -290,7 +346,8 @@ class Prepared:
         return load_all(self.model, response.get("Items", ()), self.projected)
 
 
-def _check_key(key: Optional[Condition], hash_key: Any, range_key: Any, where: str) -> None:
+def _check_key(key: Optional[Condition], hash_key: Any, range_key: Any, where: str) -> Any:
+    """Refuse a key condition DynamoDB would refuse; returns its hash key comparison."""
     hint = (f"a query needs a key condition: {hash_key.model.__name__}.{hash_key.name} == value"
             + (f", optionally & a condition on {range_key.name}" if range_key is not None else ""))
     if key is None:
@@ -311,6 +368,31 @@ def _check_key(key: Optional[Condition], hash_key: Any, range_key: Any, where: s
     if ranges and ranges[0].operator not in _RANGE_OPERATORS:
         raise InvalidSearch(
             f"{where}: the range key condition must be ==, <, <=, >, >=, between or begins_with")
+    return hashes[0]
+
+
+def _filter_columns(condition: Condition) -> Iterator[Any]:
+    """Every column a condition reads: on the left of each comparison, and on the right."""
+    for leaf in iter_conditions(condition):
+        yield leaf.operand.column
+        values = leaf.value if isinstance(leaf.value, (tuple, list)) else (leaf.value,)
+        for value in values:
+            if isinstance(value, Operand):
+                yield value.column
+
+
+def _check_filter_projected(condition: Condition, index: Any, where: str) -> None:
+    """A global index holds only what it projects, and DynamoDB filters the index's items:
+    a filter on any other column would see it missing and silently match nothing (or,
+    negated, everything).  A local index reads such columns from the table."""
+    if index.projection_mode == "all":
+        return
+    for column in _filter_columns(condition):
+        if not any(column is c for c in index.projected):
+            raise InvalidSearch(
+                f"{where}: the filter uses {column.name}, which is not projected into the index {index.name} "
+                f"(it has {', '.join(c.name for c in index.projected)}); DynamoDB would filter items that "
+                "lack it and match nothing. Project it into the index, or search the table")
 
 
 def _projection(projection: Any, model: Any, index: Any, where: str) -> Tuple[List[Any], Optional[str], Any]:
@@ -409,42 +491,154 @@ class Cursor:
         resume, item = self._resume, self._taken
         if item is not None:
             resume = {name: item[name] for name in self.prepared.key_names if name in item}
-        return encode_token(resume, self.remaining, self.finished)
+        end = self.exhausted and self._position >= len(self._objects)
+        # a used-up limit is not kept: the token then starts the next page
+        return encode_token(self.prepared.fingerprint, resume, self.remaining or None, end)
 
 
-def _encode_value(wire: Dict[str, Any]) -> Dict[str, Any]:
-    (kind, inner), = wire.items()
-    if kind == "B":
-        return {"B64": base64.b64encode(inner).decode()}
-    return {kind: inner}
+#: the request parameters a token is tied to (see :attr:`Prepared.fingerprint`)
+_FINGERPRINTED = ("IndexName", "KeyConditionExpression", "FilterExpression", "ProjectionExpression", "Select",
+                  "ScanIndexForward", "ExpressionAttributeNames", "ExpressionAttributeValues", "Segment",
+                  "TotalSegments")
+_SETS = ("SS", "NS", "BS")
 
 
-def _decode_value(wire: Dict[str, Any]) -> Dict[str, Any]:
-    (kind, inner), = wire.items()
-    if kind == "B64":
-        return {"B": base64.b64decode(inner)}
-    return {kind: inner}
+def _canonical(value: Any) -> Any:
+    """JSON-ready, and the same in every process: bytes as base64, set elements sorted
+    (a Python set's order changes with ``PYTHONHASHSEED``)."""
+    if isinstance(value, dict):
+        return {k: sorted(_canonical(v)) if k in _SETS and isinstance(v, list) else _canonical(v)
+                for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_canonical(v) for v in value]
+    if isinstance(value, (bytes, bytearray)):
+        return "b64:" + base64.b64encode(value).decode()
+    return value
 
 
-def encode_token(start: Optional[Dict[str, Any]], remaining: Optional[int], done: bool) -> str:
-    key = None if start is None else {name: _encode_value(wire) for name, wire in start.items()}
-    return json.dumps({"v": 1, "key": key, "remaining": remaining, "done": done},
+class Token(NamedTuple):
+    """A decoded token: which search it continues, and where."""
+
+    #: the :attr:`Prepared.fingerprint` of the search it was taken from
+    search: str
+    #: the ExclusiveStartKey to continue after, or None for the beginning
+    start: Optional[Dict[str, Any]]
+    #: what was left of the iterator's limit when it stopped before reaching it
+    left: Optional[int]
+    #: nothing follows the position
+    end: bool
+
+
+TOKEN_VERSION = 2
+#: no token bloop makes is longer: a position holds at most four key attributes (a table's
+#: and an index's hash and range keys, at most 2,048 + 1,024 bytes each, with names of at
+#: most 255 bytes), written as JSON with \u escapes (six characters a byte at worst)
+MAX_TOKEN_LENGTH = 64 * 1024
+_TOKEN_FIELDS = {"v", "search", "key", "left", "end"}
+_KEY_KINDS = {"S", "N", "B64"}
+#: a number as DynamoDB writes one (Decimal() would also take "1_0", " 1" and "NaN")
+_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?")
+
+
+def encode_token(search: str, start: Optional[Dict[str, Any]], left: Optional[int], end: bool) -> str:
+    """The JSON text of a token; binary key values are written in base64."""
+    key = None
+    if start is not None:
+        key = {}
+        for name, wire in start.items():
+            (kind, inner), = wire.items()
+            key[name] = {"B64": base64.b64encode(inner).decode()} if kind == "B" else {kind: inner}
+    return json.dumps({"v": TOKEN_VERSION, "search": search, "key": key, "left": left, "end": end},
                       separators=(",", ":"), sort_keys=True)
 
 
-def decode_token(token: str) -> Tuple[Optional[Dict[str, Any]], Optional[int], bool]:
+def decode_token(token: Any) -> Token:
+    """Read a token strictly: anything but what :func:`encode_token` makes is refused.
+
+    :raises InvalidSearch: with what is wrong; the search is not changed.
+    """
+    if not isinstance(token, str):
+        raise InvalidSearch(f"a search token is the str of an iterator's token, not {type(token).__name__}")
+    if len(token) > MAX_TOKEN_LENGTH:
+        raise _bad(token, f"{len(token):,} characters, longer than any token bloop makes ({MAX_TOKEN_LENGTH:,})")
     try:
-        data = json.loads(token)
-        if data.get("v") != 1:
-            raise ValueError("unknown token version")
-        key = data["key"]
-        start = None if key is None else {name: _decode_value(wire) for name, wire in key.items()}
-        remaining = data["remaining"]
-        if remaining is not None and (not isinstance(remaining, int) or remaining < 0):
-            raise ValueError("bad remaining count")
-        return start, remaining, bool(data["done"])
-    except (TypeError, ValueError, KeyError, AttributeError, binascii.Error) as error:
-        raise InvalidSearch(f"not a search token: {token!r:.80} ({error})") from None
+        data = json.loads(token, parse_constant=_refuse_constant)
+    except (ValueError, RecursionError) as error:  # JSONDecodeError, a 4,300-digit int, deep nesting
+        raise _bad(token, f"not JSON: {type(error).__name__}: {error}") from None
+    if not isinstance(data, dict):
+        raise _bad(token, "not a JSON object")
+    version = data.get("v")
+    if type(version) is not int or version != TOKEN_VERSION:
+        if type(version) is int and version == 1:
+            raise _bad(token, "made by an earlier bloop (format 1), which could not tell a used-up limit "
+                              "from the end of the search; start the search again")
+        raise _bad(token, f"unknown format {version!r}")
+    if set(data) != _TOKEN_FIELDS:
+        raise _bad(token, f"its fields are {sorted(data)}, not {sorted(_TOKEN_FIELDS)}")
+    search, left, end = data["search"], data["left"], data["end"]
+    if not isinstance(search, str) or len(search) != 32 or search.strip("0123456789abcdef"):
+        raise _bad(token, "its search is not a fingerprint")
+    if left is not None and (type(left) is not int or left < 1):
+        raise _bad(token, f"what is left of its limit is {left!r}, not a positive int or null")
+    if type(end) is not bool:
+        raise _bad(token, f"its end is {end!r}, not true or false")
+    return Token(search, _decode_key(token, data["key"]), left, end)
+
+
+def _decode_key(token: str, key: Any) -> Optional[Dict[str, Any]]:
+    if key is None:
+        return None
+    if not isinstance(key, dict) or not 1 <= len(key) <= 4:
+        raise _bad(token, "its position is not an object of one to four key attributes")
+    start: Dict[str, Dict[str, Any]] = {}
+    for name, wire in key.items():
+        if not name or not _utf8(name) or len(name.encode()) > limits.MAX_KEY_ATTRIBUTE_NAME:
+            raise _bad(token, f"its position has a key name DynamoDB cannot have: {name!r:.40}")
+        if not isinstance(wire, dict) or len(wire) != 1:
+            raise _bad(token, f"its position's {name!r:.40} is not one typed value")
+        (kind, inner), = wire.items()
+        if kind not in _KEY_KINDS or not isinstance(inner, str) or not inner or not _utf8(inner):
+            raise _bad(token, f"its position's {name!r:.40} is not a non-empty S, N or B64 string")
+        if kind == "N":
+            if len(inner) > 100 or not _NUMBER.fullmatch(inner):
+                raise _bad(token, f"its position's {name!r:.40} is not a number")
+            start[name] = {"N": inner}
+        elif kind == "B64":
+            try:
+                value = base64.b64decode(inner, validate=True)
+            except (binascii.Error, ValueError):
+                value = b""
+            if not value:
+                raise _bad(token, f"its position's {name!r:.40} is not base64 of a non-empty binary")
+            start[name] = {"B": value}
+        else:
+            start[name] = {"S": inner}
+    return start
+
+
+def _same_value(one: Dict[str, Any], other: Optional[Dict[str, Any]]) -> bool:
+    """Two key values are the same (numbers by value: DynamoDB returns "1.5" for a "1.50")."""
+    if other is None or one.keys() != other.keys():
+        return False
+    (kind, a), = one.items()
+    b = other[kind]
+    return decimal.Decimal(a) == decimal.Decimal(b) if kind == "N" else a == b
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate, from a \ud800 escape
+        return False
+    return True
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _bad(token: str, why: str) -> InvalidSearch:
+    return InvalidSearch(f"not a search token ({why}): {token!r:.80}")
 
 
 def _fetch(cursor: Cursor, call: Any) -> None:

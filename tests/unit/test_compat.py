@@ -286,7 +286,7 @@ def stream_record(key, number=1):
 def test_a_record_reads_like_bloop_3s_dict():
     record = bloop.stream.from_stream(Item, stream_record("a"))
     assert record["new"] is record.new and record["old"] is record.old and record["key"] is record.key
-    assert set(record.keys()) == {"key", "old", "new", "meta"}
+    assert set(record.keys()) == set(record) == {"key", "old", "new", "meta"} and "new" in record
     assert record["meta"] == {"created_at": record.created_at, "sequence_number": record.sequence_number,
                               "event": {"id": "e1", "type": "modify", "version": "1.1"}}
     assert "{old.age} became {new.age}".format(**record) == "1 became 2"

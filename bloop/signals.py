@@ -53,6 +53,7 @@ __all__ = [
     "object_deleted", "object_modified", "announce_calls", "announce_loads",
 ]
 
+
 class Signal(NamedSignal):
     """A blinker signal that also gives the sender as the keyword bloop 3 sent it as
     (``legacy``), to the receivers that name that parameter."""
@@ -61,7 +62,7 @@ class Signal(NamedSignal):
         super().__init__(name, doc)
         self.legacy = legacy
 
-    def send(self, sender: Any = None, /, **kwargs: Any) -> List[Tuple[Any, Any]]:  # type: ignore[override]
+    def send(self, sender: Any = None, /, **kwargs: Any) -> List[Tuple[Any, Any]]:
         legacy = self.legacy
         if legacy is None or legacy in kwargs or "_async_wrapper" in kwargs:
             return super().send(sender, **kwargs)

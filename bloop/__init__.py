@@ -29,3 +29,32 @@ __all__ = [
     "JSON", "UUID", "Binary", "Boolean", "DateTime", "DynamicList", "DynamicMap", "Enum", "Float",
     "Integer", "List", "Map", "Number", "Set", "String", "Timestamp", "Type",
 ]
+
+
+# bloop 3's top-level names (see docs/migrating.rst): those with the same meaning today
+# are found where they live now; those that are gone say what to write instead.
+_SIGNALS = ("before_create_table", "model_bound", "model_created", "object_deleted", "object_loaded",
+            "object_modified", "object_saved")
+_GONE = {
+    "missing": "bloop 3's missing is gone: a Column default is applied to every new object; leave the "
+               "column out of the default (set it when you make the object) where bloop 3's default "
+               "returned missing",
+    "model_validated": "bloop 3's model_validated signal is gone: connect to signals.model_bound",
+    "RecordsExpired": "RecordsExpired is gone: a Stream recovers from records past the retention itself",
+    "ShardIteratorExpired": "ShardIteratorExpired is gone: a Stream recovers from an expired iterator itself",
+    "QueryIterator": "QueryIterator is gone: engine.query(...) returns a reusable bloop.search.Query",
+    "ScanIterator": "ScanIterator is gone: engine.scan(...) returns a reusable bloop.search.Scan",
+}
+
+
+def __getattr__(name: str) -> object:
+    if name == "MissingObjects":
+        return ObjectsNotFound
+    if name in _SIGNALS:
+        return getattr(signals, name)
+    if name == "Stream":
+        from .stream import Stream
+        return Stream
+    if name in _GONE:
+        raise ImportError(_GONE[name], name=name)
+    raise AttributeError(f"module 'bloop' has no attribute {name!r}")

@@ -6,6 +6,7 @@
     user.history = actions.append([e])    # SET #n2 = list_append(#n2, :v2)
     user.nickname = actions.remove()      # REMOVE #n3
     user.score = User.score + 10          # SET #n4 = #n4 + :v4 (also actions.plus(10))
+    user.left = 5 - User.left             # SET #n5 = :v5 - #n5 (also actions.subtract_from(5))
 
 Actions also work inside maps and lists, on the path they are placed at::
 
@@ -22,7 +23,7 @@ from typing import Any, Optional
 from .exceptions import InvalidCondition
 
 __all__ = ["Action", "set", "remove", "add", "delete", "append", "prepend", "if_not_exists",
-           "plus", "minus"]
+           "plus", "minus", "subtract_from"]
 
 
 class Action:
@@ -48,7 +49,7 @@ class Action:
                 f"{where}: arithmetic must read what it is assigned to ({where} = {where} + n)")
         backing = typedef.backing_type
         if backing:  # a dynamic value ("") can hold anything: DynamoDB checks it
-            if self.kind in ("plus", "minus") and backing != "N":
+            if self.kind in ("plus", "minus", "subtract_from") and backing != "N":
                 raise InvalidCondition(f"{where}: arithmetic works on numbers")
             if self.kind == "add" and backing not in ("N", "SS", "NS", "BS"):
                 raise InvalidCondition(f"{where}: add() works on numbers and sets")
@@ -113,3 +114,8 @@ def plus(value: Any) -> Action:
 def minus(value: Any) -> Action:
     """SET the number to itself minus ``value`` (``Model.count - value`` does the same)."""
     return Action("minus", value)
+
+
+def subtract_from(value: Any) -> Action:
+    """SET the number to ``value`` minus itself (``value - Model.count`` does the same)."""
+    return Action("subtract_from", value)

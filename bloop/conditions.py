@@ -9,12 +9,15 @@ from :class:`Condition`, the empty condition::
     for name in names:
         cond |= Model.name == name
 
+``None`` combines as the empty condition too (``None & c`` is ``c``), so a loop may
+start from ``None`` as PynamoDB's do.
+
 A condition is never true or false in Python: ``bool(cond)`` raises TypeError,
 because ``if Model.age > 3:`` is always a mistake.
 """
 from __future__ import annotations
 
-from typing import Any, Iterable, Tuple
+from typing import Any, Iterable, Optional, Tuple
 
 from .exceptions import InvalidCondition
 
@@ -81,6 +84,14 @@ class Operand:
         from .actions import Action
         return Action("minus", value, source=self)
 
+    # ``1 + Model.count`` is ``Model.count + 1``; ``5 - Model.count`` sets the count to 5
+    # minus itself (PynamoDB users write both).
+    __radd__ = __add__
+
+    def __rsub__(self, value: Any) -> Any:
+        from .actions import Action
+        return Action("subtract_from", value, source=self)
+
     def begins_with(self, prefix: Any) -> "Condition":
         return BeginsWith(self, prefix)
 
@@ -90,20 +101,38 @@ class Operand:
     def contains(self, value: Any) -> "Condition":
         return Contains(self, value)
 
-    def in_(self, values: Iterable[Any]) -> "Condition":
+    def in_(self, *values: Any) -> "Condition":
+        """``in_([1, 2, 3])`` or ``in_(1, 2, 3)``: the value is one of these."""
+        if len(values) == 1:
+            return In(self, values[0])
+        if not values:
+            raise InvalidCondition("in_() needs at least one value")
         return In(self, values)
 
     def is_(self, value: Any) -> "Condition":
-        """``is_(None)``: the attribute does not exist."""
-        if value is not None:
-            raise InvalidCondition("is_() takes None (attribute_not_exists); use == for values")
-        return Exists(self, False)
+        """``==``: ``is_(None)`` is attribute_not_exists (bloop 3 spelled ``==`` so)."""
+        return self.__eq__(value)
 
     def is_not(self, value: Any) -> "Condition":
-        """``is_not(None)``: the attribute exists."""
-        if value is not None:
-            raise InvalidCondition("is_not() takes None (attribute_exists); use != for values")
+        """``!=``: ``is_not(None)`` is attribute_exists (bloop 3 spelled ``!=`` so)."""
+        return self.__ne__(value)
+
+    # PynamoDB's spellings of the same conditions
+    def exists(self) -> "Condition":
+        """attribute_exists: ``Model.col.exists()`` is ``Model.col.is_not(None)``."""
         return Exists(self, True)
+
+    def does_not_exist(self) -> "Condition":
+        """attribute_not_exists: ``Model.col.does_not_exist()`` is ``Model.col.is_(None)``."""
+        return Exists(self, False)
+
+    def startswith(self, prefix: Any) -> "Condition":
+        """``begins_with``."""
+        return BeginsWith(self, prefix)
+
+    def is_in(self, *values: Any) -> "Condition":
+        """``in_``: ``Model.col.is_in(1, 2, 3)``."""
+        return self.in_(*values)
 
     def is_type(self, type_code: Any) -> "Condition":
         """``attribute_type``: a DynamoDB type code ("S", "N", "L", ...) or a bloop Type."""
@@ -162,10 +191,10 @@ class Condition:
 
     kind = "empty"
 
-    def __and__(self, other: "Condition") -> "Condition":
+    def __and__(self, other: Optional["Condition"]) -> "Condition":
         return _combine(And, self, other)
 
-    def __or__(self, other: "Condition") -> "Condition":
+    def __or__(self, other: Optional["Condition"]) -> "Condition":
         return _combine(Or, self, other)
 
     def __invert__(self) -> "Condition":
@@ -196,8 +225,10 @@ def _check(value: Any) -> Condition:
     return value
 
 
-def _combine(cls: type, left: Condition, right: Condition) -> Condition:
-    left, right = _check(left), _check(right)
+def _combine(cls: type, left: Optional[Condition], right: Optional[Condition]) -> Condition:
+    # None is "no condition" here as everywhere a condition is optional: ``None & c`` is c
+    left = _EMPTY if left is None else _check(left)
+    right = _EMPTY if right is None else _check(right)
     if left.kind == "empty":
         return right
     if right.kind == "empty":
@@ -209,6 +240,9 @@ def _combine(cls: type, left: Condition, right: Condition) -> Condition:
         else:
             parts.append(part)
     return cls(parts)
+
+
+_EMPTY = Condition()
 
 
 class And(Condition):

@@ -191,6 +191,11 @@ class ObjectsNotFound(BloopException):
         super().__init__(message)
         self.missing = list(missing)
 
+    @property
+    def objects(self) -> list:
+        """``missing``, by bloop 3's name (``MissingObjects.objects``)."""
+        return self.missing
+
 
 class BatchIncomplete(BloopException):
     """A batch could not be completed; everything not listed here was done.
@@ -203,3 +208,23 @@ class BatchIncomplete(BloopException):
         super().__init__(message)
         self.unprocessed = list(unprocessed)
         self.operation = operation
+
+
+#: bloop 3's names: those that mean the same thing today, and those that are gone
+_RENAMED = {"MissingObjects": "ObjectsNotFound"}
+_GONE = {
+    "RecordsExpired": "RecordsExpired is gone: a Stream recovers from records past the 24-hour retention "
+                      "itself (it carries on from the oldest that remain)",
+    "ShardIteratorExpired": "ShardIteratorExpired is gone: a Stream recovers from an expired shard iterator "
+                            "itself (it gets one after the last record taken)",
+    "InvalidTemplate": "InvalidTemplate is gone: a bad table_name_template raises InvalidModel",
+    "UnknownType": "UnknownType is gone: a column type that is not a bloop Type raises InvalidModel",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _RENAMED:
+        return globals()[_RENAMED[name]]
+    if name in _GONE:
+        raise ImportError(f"bloop.exceptions.{_GONE[name]}", name=name)
+    raise AttributeError(f"module 'bloop.exceptions' has no attribute {name!r}")

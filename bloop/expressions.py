@@ -150,6 +150,8 @@ class Renderer:
             elif kind == "plus" or kind == "minus":
                 sign = "+" if kind == "plus" else "-"
                 clauses["SET"].append(f"{path}={path} {sign} {self.value(wire)}")
+            elif kind == "subtract_from":
+                clauses["SET"].append(f"{path}={self.value(wire)} - {path}")
             elif kind == "if_not_exists":
                 clauses["SET"].append(f"{path}=if_not_exists({path}, {self.value(wire)})")
             else:

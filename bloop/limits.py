@@ -45,6 +45,8 @@ MAX_TRANSACTION_ITEMS = 100
 MAX_TRANSACTION_SIZE = 4 * 1024 * 1024
 # "TransactWriteItems" (API reference): ClientRequestToken is valid for 10 minutes.
 TRANSACTION_TOKEN_LIFETIME = 10 * 60  # seconds
+# Same page: ClientRequestToken is 1 to 36 characters.
+MAX_TRANSACTION_TOKEN = 36
 
 # "Service, account, and table quotas in Amazon DynamoDB" / "Secondary indexes".
 MAX_GSIS = 20

@@ -28,6 +28,12 @@ signal                      sender                        keyword arguments
 Receivers run synchronously, in the thread (or task) that did the work, before
 the engine call returns; an exception in a receiver propagates to that call.
 
+bloop 3 sent the sender again as a keyword (``engine=`` for the engine's signals,
+``model=`` for ``model_created``, ``obj=`` for ``object_modified``), and its
+receivers were written ``def on_saved(_, *, engine, obj, **kwargs)``.  A receiver
+that names that parameter (other than as the one that takes the sender) is still
+given it; every other receiver gets exactly the keyword arguments above.
+
 The sends live in the I/O-free core (:mod:`bloop.operations`,
 :mod:`bloop.transactions`) wherever they can, so a synchronous and an
 asynchronous engine send the same signals.  The engine is found as
@@ -36,32 +42,99 @@ asynchronous engine send the same signals.  The engine is found as
 from __future__ import annotations
 
 import copy
-from typing import Any
+import inspect
+import weakref
+from typing import Any, Dict, List, Optional, Tuple
 
-from blinker import Namespace
+from blinker import NamedSignal
 
 __all__ = [
     "model_created", "model_bound", "before_create_table", "object_loaded", "object_saved",
     "object_deleted", "object_modified", "announce_calls", "announce_loads",
 ]
 
-# A namespace of bloop's own, so blinker's global ``signal("...")`` names of other
-# libraries never collide with these.
-_signals = Namespace()
 
-model_created = _signals.signal("model_created", doc="""\
+class Signal(NamedSignal):
+    """A blinker signal that also gives the sender as the keyword bloop 3 sent it as
+    (``legacy``), to the receivers that name that parameter."""
+
+    def __init__(self, name: str, doc: Optional[str] = None, legacy: Optional[str] = None) -> None:
+        super().__init__(name, doc)
+        self.legacy = legacy
+
+    def send(self, sender: Any = None, /, **kwargs: Any) -> List[Tuple[Any, Any]]:
+        legacy = self.legacy
+        if legacy is None or legacy in kwargs or "_async_wrapper" in kwargs:
+            return super().send(sender, **kwargs)
+        if getattr(self, "is_muted", False):
+            return []
+        results = []
+        for receiver in self.receivers_for(sender):
+            if inspect.iscoroutinefunction(receiver):
+                raise RuntimeError("Cannot send to a coroutine function.")
+            if _names(receiver, legacy):
+                results.append((receiver, receiver(sender, **kwargs, **{legacy: sender})))
+            else:
+                results.append((receiver, receiver(sender, **kwargs)))
+        return results
+
+
+#: receiver (or a method's function) -> the keyword names it declares besides the sender's
+_declared: "weakref.WeakKeyDictionary[Any, Tuple[str, ...]]" = weakref.WeakKeyDictionary()
+_declared_methods: "weakref.WeakKeyDictionary[Any, Tuple[str, ...]]" = weakref.WeakKeyDictionary()
+
+
+def _names(receiver: Any, name: str) -> bool:
+    """Whether ``receiver`` declares a parameter ``name`` that does not take the sender."""
+    function = getattr(receiver, "__func__", None)
+    cache, key = (_declared_methods, function) if function is not None else (_declared, receiver)
+    try:
+        names = cache.get(key)
+    except TypeError:  # not hashable or not weakly referable: look each time
+        return name in _keywords(receiver)
+    if names is None:
+        names = _keywords(receiver)
+        try:
+            cache[key] = names
+        except TypeError:
+            pass
+    return name in names
+
+
+def _keywords(receiver: Any) -> Tuple[str, ...]:
+    try:
+        parameters = list(inspect.signature(receiver).parameters.values())
+    except (TypeError, ValueError):  # no signature to read (a builtin): give nothing more
+        return ()
+    kinds = inspect.Parameter
+    if parameters and parameters[0].kind in (kinds.POSITIONAL_ONLY, kinds.POSITIONAL_OR_KEYWORD):
+        parameters = parameters[1:]  # this one takes the sender
+    return tuple(p.name for p in parameters if p.kind in (kinds.POSITIONAL_OR_KEYWORD, kinds.KEYWORD_ONLY))
+
+
+class _Namespace:
+    """bloop's own signals, outside blinker's global ``signal("...")`` names, so those of
+    other libraries never collide with these."""
+
+    def signal(self, name: str, doc: Optional[str] = None, legacy: Optional[str] = None) -> Signal:
+        return Signal(name, doc, legacy)
+
+
+_signals = _Namespace()
+
+model_created = _signals.signal("model_created", legacy="model", doc="""\
 A model class was created (abstract models included).
 
 :param sender: the model class.""")
 
-model_bound = _signals.signal("model_bound", doc="""\
+model_bound = _signals.signal("model_bound", legacy="engine", doc="""\
 An engine bound a model to its table (after creating or validating the table).
 
 :param sender: the engine.
 :param model: the model class.
 :param table_name: the table's name for this engine.""")
 
-before_create_table = _signals.signal("before_create_table", doc="""\
+before_create_table = _signals.signal("before_create_table", legacy="engine", doc="""\
 An engine is about to create a model's table.
 
 :param sender: the engine.
@@ -69,26 +142,26 @@ An engine is about to create a model's table.
 :param table_name: the table's name.
 :param request: the ``CreateTable`` request dict that is about to be sent.""")
 
-object_loaded = _signals.signal("object_loaded", doc="""\
+object_loaded = _signals.signal("object_loaded", legacy="engine", doc="""\
 An object was filled from DynamoDB: by ``engine.load``, a read transaction, or as
 a query or scan result.
 
 :param sender: the engine.
 :param obj: the object.""")
 
-object_saved = _signals.signal("object_saved", doc="""\
+object_saved = _signals.signal("object_saved", legacy="engine", doc="""\
 An object was written to DynamoDB by ``engine.save`` or a write transaction.
 
 :param sender: the engine.
 :param obj: the object.""")
 
-object_deleted = _signals.signal("object_deleted", doc="""\
+object_deleted = _signals.signal("object_deleted", legacy="engine", doc="""\
 An object was deleted from DynamoDB by ``engine.delete`` or a write transaction.
 
 :param sender: the engine.
 :param obj: the object.""")
 
-object_modified = _signals.signal("object_modified", doc="""\
+object_modified = _signals.signal("object_modified", legacy="obj", doc="""\
 A column of an object was set or deleted (``obj.col = value`` or ``del obj.col``).
 Not sent for the keyword arguments of the constructor, nor when bloop fills an
 object from DynamoDB.
@@ -96,6 +169,21 @@ object from DynamoDB.
 :param sender: the object.
 :param column: the :class:`~bloop.models.Column`.
 :param value: the new value (None after ``del``).""")
+
+
+#: bloop 3's signals that bloop 4 does not send, and what to connect to instead
+_GONE: Dict[str, str] = {
+    "model_validated": "model_validated is gone: connect to model_bound, sent after the table was created "
+                       "or checked against the model",
+    "table_validated": "table_validated is gone: connect to model_bound, sent after the table was created "
+                       "or checked against the model",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _GONE:
+        raise AttributeError(f"bloop.signals.{_GONE[name]}")
+    raise AttributeError(f"module 'bloop.signals' has no attribute {name!r}")
 
 
 def engine_of(policy: Any) -> Any:

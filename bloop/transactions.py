@@ -21,6 +21,7 @@ item.
 from __future__ import annotations
 
 import contextvars
+import inspect
 import uuid
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -119,17 +120,22 @@ class Transaction:
 
     :param policy: the engine's :class:`~bloop.operations.Policy`.
     :param mode: ``"w"`` to save, delete and check; ``"r"`` to load.
+    :param token: the ``ClientRequestToken`` of a write transaction (1 to 36 characters),
+        for a token of your own (an order id, say) that keeps a retry idempotent across
+        processes; by default each prepare makes a new one.
 
     Each method returns the transaction, so calls can be chained.  Objects are
     rendered when the transaction is prepared (at commit), so changes made to an
     object after ``tx.save(obj)`` and before the commit are included.
     """
 
-    def __init__(self, policy: Policy, mode: str = WRITE) -> None:
+    def __init__(self, policy: Policy, mode: str = WRITE, *, token: Optional[str] = None) -> None:
         if mode not in (WRITE, READ):
             raise InvalidTransaction(f"a transaction's mode is 'w' (write) or 'r' (read), not {mode!r}")
         self.policy = policy
         self.mode = mode
+        #: the caller's ``ClientRequestToken``, or None for a new one per prepare
+        self.token = _token(token, mode)
         self.items: List[_Item] = []
         #: the last :class:`PreparedTransaction` (what a commit sends and a retry re-sends)
         self.prepared: Optional[PreparedTransaction] = None
@@ -171,16 +177,19 @@ class Transaction:
         return self
 
     # preparing and committing ----------------------------------------------------------
-    def prepare(self) -> "PreparedTransaction":
-        """Validate and render the items now, with a new idempotency token.
+    def prepare(self, token: Optional[str] = None) -> "PreparedTransaction":
+        """Validate and render the items now, with a new idempotency token (or ``token``,
+        or the transaction's own).  ``tx.prepare().commit()`` sends it (bloop 3's spelling).
 
         :raises LimitExceeded: too many items, or too many bytes.
         :raises DuplicateKeys: two actions on one item.
+        :raises InvalidTransaction: a token DynamoDB would refuse, or one for a read.
         """
         if self._root is not None:
             raise InvalidTransaction("this transaction joined an outer one: the outermost transaction "
                                      "prepares and commits when its block exits")
-        self.prepared = PreparedTransaction(self.policy, self.mode, self.items)
+        token = _token(token, self.mode) or self.token
+        self.prepared = PreparedTransaction(self.policy, self.mode, self.items, token=token)
         self._prepared_at = self._changes
         return self.prepared
 
@@ -190,7 +199,7 @@ class Transaction:
         if self.prepared is None or self._prepared_at != self._changes or self._root is not None:
             self.prepare()
         assert self.prepared is not None
-        return self.prepared.commit()
+        return self.prepared.commit_op()
 
     # joining ---------------------------------------------------------------------------
     def _enter(self) -> None:
@@ -242,8 +251,8 @@ class SyncTransaction(Transaction):
     are committed by the outermost block.
     """
 
-    def __init__(self, engine: Any, mode: str = WRITE) -> None:
-        super().__init__(engine.policy, mode)
+    def __init__(self, engine: Any, mode: str = WRITE, *, token: Optional[str] = None) -> None:
+        super().__init__(engine.policy, mode, token=token)
         self.engine = engine
 
     def commit(self) -> "PreparedTransaction":
@@ -279,14 +288,15 @@ class PreparedTransaction:
     Committing again sends the same request: for a write transaction with the same
     token, which DynamoDB honours for 10 minutes after the first commit (a retry
     that reaches it after a success changes nothing); for a read transaction, it
-    reads again.
+    reads again.  :meth:`commit` sends through the engine the transaction was made
+    by; :meth:`commit_op` is the I/O-free generator any driver can run.
     """
 
-    def __init__(self, policy: Policy, mode: str, items: List[_Item]) -> None:
+    def __init__(self, policy: Policy, mode: str, items: List[_Item], *, token: Optional[str] = None) -> None:
         self.policy = policy
         self.mode = mode
         self.items = list(items)
-        self.token: Optional[str] = None
+        self.token: Optional[str] = _token(token, mode)
         self.first_commit: Optional[float] = None
         if len(self.items) > limits.MAX_TRANSACTION_ITEMS:
             raise LimitExceeded(f"a transaction holds at most {limits.MAX_TRANSACTION_ITEMS} items; "
@@ -313,10 +323,37 @@ class PreparedTransaction:
         if size > limits.MAX_TRANSACTION_SIZE:
             raise LimitExceeded(f"the items of a transaction may total {limits.MAX_TRANSACTION_SIZE} bytes; "
                                 f"these are {size}")
-        self.token = str(uuid.uuid4())
+        if self.token is None:
+            self.token = str(uuid.uuid4())
         self.request = {"TransactItems": transact_items, "ClientRequestToken": self.token}
 
-    def commit(self) -> Op:
+    def commit(self) -> Any:
+        """Send the transaction through its engine: ``tx.prepare().commit()``.
+
+        With the synchronous engine this sends and returns the prepared transaction;
+        with :class:`~bloop.aio.AsyncEngine` it returns an awaitable that does
+        (``await tx.prepare().commit()``).  Committing again retries with the same token.
+
+        :raises InvalidTransaction: the transaction was not made by an engine (drive
+            :meth:`commit_op` yourself).
+        :raises TransactionCanceled: DynamoDB canceled it (``.cancellations`` says why, per object).
+        :raises ObjectsNotFound: a read transaction found no item for some objects.
+        :raises TransactionTokenExpired: a retry came too late to be idempotent.
+        """
+        engine = self.policy.engine
+        if engine is None:
+            raise InvalidTransaction("this prepared transaction has no engine to send it: make it with "
+                                     "engine.transaction(), or drive commit_op() yourself")
+        sent = engine._run(self.commit_op())
+        if inspect.isawaitable(sent):
+            return self._awaited(sent)
+        return self
+
+    async def _awaited(self, sent: Any) -> "PreparedTransaction":
+        await sent
+        return self
+
+    def commit_op(self) -> Op:
         """Send the transaction (an I/O-free generator: drive it like an operation)."""
         if not self.items:
             return
@@ -380,6 +417,19 @@ class PreparedTransaction:
 
     def __repr__(self) -> str:
         return f"<PreparedTransaction mode={self.mode!r} items={len(self.items)} token={self.token}>"
+
+
+def _token(token: Any, mode: str) -> Optional[str]:
+    """A caller's ``ClientRequestToken``, checked as DynamoDB would (None: make one)."""
+    if token is None:
+        return None
+    if mode == READ:
+        raise InvalidTransaction("a read transaction has no ClientRequestToken: DynamoDB takes a token "
+                                 "only for writes")
+    if not isinstance(token, str) or not 1 <= len(token) <= limits.MAX_TRANSACTION_TOKEN:
+        raise InvalidTransaction(f"a transaction token is a str of 1 to {limits.MAX_TRANSACTION_TOKEN} "
+                                 f"characters, not {token!r:.60}")
+    return token
 
 
 def _write_item(policy: Policy, item: _Item, entry: Keyed) -> Tuple[Dict[str, Any], list, int]:

@@ -151,6 +151,24 @@ class Coordinator:
         read or shards changed), False when every shard is caught up."""
         yield from self._open()
         readers = [s for s in self.shards if not s.buffer and s.iterator and not s.exhausted]
+        moved = yield from self._read(readers)
+        followed = yield from self._follow_lineage()
+        return moved or followed
+
+    def heartbeat(self) -> Op:
+        """Read once from every shard that has yielded no record yet, so that its place is
+        not lost: such a shard is positioned only by its shard iterator, which expires
+        after 15 minutes, and a new one at ``"latest"`` would skip what came in between.
+        The records read are kept for the next :meth:`take`.  Iterating the stream does
+        the same for every shard; call this (bloop 3's ``stream.heartbeat()``) at least
+        every 14 minutes while not iterating."""
+        yield from self._open()
+        readers = [s for s in self.shards
+                   if s.sequence is None and not s.buffer and s.iterator and not s.exhausted]
+        yield from self._read(readers)
+
+    def _read(self, readers: List[Shard]) -> Op:
+        """One ``GetRecords`` for each of ``readers``, concurrently; True when anything moved."""
         moved = False
         if readers:
             outcomes = yield [Call("get_records", {"ShardIterator": s.iterator}) for s in readers]
@@ -173,8 +191,7 @@ class Coordinator:
                 shard.iterator = outcome.get("NextShardIterator")
                 if not shard.iterator:
                     shard.exhausted = True
-        followed = yield from self._follow_lineage()
-        return moved or followed
+        return moved
 
     def take(self) -> Optional[Record]:
         """The next record fetched (the oldest at the head of any shard), or None."""
@@ -245,6 +262,10 @@ class Coordinator:
 
 
 def _start(position: Any) -> str:
+    if isinstance(position, dict) and "stream_arn" in position:
+        raise InvalidStream("this is a bloop 3 stream token (a dict); bloop 4's tokens are the strings of "
+                            "stream.token, and a bloop 3 token cannot be resumed: start from 'trim_horizon' "
+                            "or a datetime")
     if isinstance(position, datetime.datetime):
         if position.tzinfo is None or position.utcoffset() is None:
             raise InvalidStream("a stream position datetime must be timezone-aware")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Iterator, Optional, Tuple
 
 from ..codec import from_item, load_into
 from ..exceptions import InvalidStream
@@ -56,6 +56,25 @@ class Record:
         self.shard_id = shard_id
         self.expired = expired
         self.raw = raw
+
+    # bloop 3's records were dicts: record["new"], "{old} became {new}".format(**record)
+    _KEYS = ("key", "old", "new", "meta")
+
+    def keys(self) -> Tuple[str, ...]:
+        return self._KEYS
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._KEYS)
+
+    def __getitem__(self, name: str) -> Any:
+        if name in ("key", "old", "new"):
+            return getattr(self, name)
+        if name == "meta":
+            return {"created_at": self.created_at, "sequence_number": self.sequence_number,
+                    "event": {"id": self.event_id, "type": self.event_name.lower(),
+                              "version": self.raw.get("eventVersion")}}
+        raise KeyError(f"{name!r}: a record has the attributes event_name, key, old, new, created_at, "
+                       "sequence_number, event_id, shard_id, expired and raw")
 
     def __repr__(self) -> str:
         return f"<Record {self.event_name} {self.key!r} seq={self.sequence_number}>"

@@ -1,7 +1,7 @@
 """The synchronous engine's stream: ``engine.stream(Model, position)``."""
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Any, Iterator, Optional
 
 from ..exceptions import InvalidStream
 from .coordinator import Coordinator
@@ -61,6 +61,23 @@ class Stream:
     def token(self) -> str:
         """The position after the last record yielded: a JSON string for :meth:`move_to`."""
         return self.coordinator.token
+
+    def __next__(self) -> Optional[Record]:
+        """bloop 3's ``next(stream)``: the next record, or None when there is none yet
+        (one pass over the shards).  Never raises StopIteration."""
+        coordinator = self.coordinator
+        record = coordinator.take()
+        if record is None:
+            self.engine._run(coordinator.poll())
+            record = coordinator.take()
+        return record
+
+    def heartbeat(self) -> None:
+        """Keep the place of shards that have yielded nothing yet (see
+        :meth:`Coordinator.heartbeat <bloop.stream.coordinator.Coordinator.heartbeat>`):
+        call it at least every 14 minutes while not iterating.  The records it reads
+        are yielded next."""
+        self.engine._run(self.coordinator.heartbeat())
 
     def __iter__(self) -> Iterator[Record]:
         coordinator = self.coordinator

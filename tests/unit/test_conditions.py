@@ -120,6 +120,8 @@ def test_combining_with_a_non_condition_is_refused():
         (Item.age == 1) | "x"
     with pytest.raises(InvalidCondition):
         Not("x")
+    with pytest.raises(InvalidCondition):
+        Not(None)
 
 
 def test_paths():
@@ -161,11 +163,10 @@ def test_size():
         size(Item.tags)["x"]
 
 
-def test_is_and_is_not_take_only_none():
-    with pytest.raises(InvalidCondition):
-        Item.age.is_(3)
-    with pytest.raises(InvalidCondition):
-        Item.age.is_not("x")
+def test_is_and_is_not_are_equality_and_inequality():
+    # bloop 3's spelling: is_(None) is attribute_not_exists, is_(3) is == 3
+    assert type(Item.age.is_(None)) is Exists and type(Item.age.is_not(None)) is Exists
+    assert Item.age.is_(3).operator == "==" and Item.age.is_not("x").operator == "!="
 
 
 def test_is_type_codes():

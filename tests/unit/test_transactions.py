@@ -305,7 +305,7 @@ def test_a_retry_after_the_token_expired_is_refused():
     with pytest.raises(TransactionTokenExpired, match="600s"):
         next(op)  # refused before anything is sent
     # preparing again makes a new token
-    (call,) = drive(tx.prepare().commit(), {})
+    (call,) = drive(tx.prepare().commit_op(), {})
     assert call.request["ClientRequestToken"] != prepared.token
 
 

@@ -36,7 +36,7 @@ from typing import Any, AsyncIterator, Awaitable, Callable, Dict, List, Optional
 from . import operations, signals
 from .codec import paused_gc
 from .conditions import Condition
-from .engine import EngineCore, _check_positional, _version_option
+from .engine import EngineCore, _check_consistent, _check_positional, _version_option
 from .exceptions import BloopException, InvalidStream
 from .operations import Call, Op, Sleep
 from .search import Cursor, CursorView, Prepared, Search, check_one, count
@@ -249,8 +249,8 @@ class AsyncTransaction(Transaction):
     task), and the idempotency token a retry re-sends.
     """
 
-    def __init__(self, engine: "AsyncEngine", mode: str = WRITE) -> None:
-        super().__init__(engine.policy, mode)
+    def __init__(self, engine: "AsyncEngine", mode: str = WRITE, *, token: Optional[str] = None) -> None:
+        super().__init__(engine.policy, mode, token=token)
         self.engine = engine
 
     async def commit(self) -> PreparedTransaction:
@@ -298,6 +298,14 @@ class AsyncStream:
         self.model = model
         self.coordinator = Coordinator(model, engine._table_name(model))
         self._position = position  # where to go on first use; _NOWHERE once there
+
+    async def heartbeat(self) -> None:
+        """Keep the place of shards that have yielded nothing yet (as
+        :meth:`Stream.heartbeat <bloop.stream.Stream.heartbeat>`); the records it reads are
+        yielded next."""
+        if self._position is not _NOWHERE:
+            await self.move_to(self._position)
+        await self.engine._run(self.coordinator.heartbeat())
 
     async def move_to(self, position: Any) -> "AsyncStream":
         """Go to ``"trim_horizon"``, ``"latest"``, an aware datetime, or a :attr:`token`."""
@@ -420,6 +428,7 @@ class AsyncEngine(EngineCore, AsyncSearches):
 
         :raises ObjectsNotFound: ``.missing`` lists the objects with no item (the rest are loaded).
         """
+        _check_consistent(consistent)
         await self._run(operations.load(self.policy, objs, consistent))
 
     async def save(self, objs: Any, condition: Optional[Condition] = None, *, sync: Optional[str] = None,
@@ -436,14 +445,14 @@ class AsyncEngine(EngineCore, AsyncSearches):
         check_version = _version_option(check_version, add_version_condition)
         await self._run(operations.delete(self.policy, objs, condition, sync, check_version))
 
-    def transaction(self, mode: str = WRITE) -> "AsyncTransaction":
+    def transaction(self, mode: str = WRITE, *, token: Optional[str] = None) -> "AsyncTransaction":
         """A transaction: ``async with engine.transaction() as tx: tx.save(a); tx.delete(b)``.
 
         As :meth:`Engine.transaction <bloop.engine.Engine.transaction>`: commits when the
         block exits without an exception, joins an open transaction of this engine in the
         same task, and ``mode="r"`` is for ``tx.load(...)``.
         """
-        return AsyncTransaction(self, mode)
+        return AsyncTransaction(self, mode, token=token)
 
     def stream(self, model: Any, position: Any) -> AsyncStream:
         """The model's table stream from ``"trim_horizon"``, ``"latest"``, an aware datetime

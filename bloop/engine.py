@@ -184,6 +184,7 @@ class Engine(EngineCore, SyncSearches):
 
         :raises ObjectsNotFound: ``.missing`` lists the objects with no item (the rest are loaded).
         """
+        _check_consistent(consistent)
         self._run(operations.load(self.policy, objs, consistent))
 
     def save(self, objs: Any, condition: Optional[Condition] = None, *, sync: Optional[str] = None,
@@ -214,14 +215,14 @@ class Engine(EngineCore, SyncSearches):
         check_version = _version_option(check_version, add_version_condition)
         self._run(operations.delete(self.policy, objs, condition, sync, check_version))
 
-    def transaction(self, mode: str = "w") -> SyncTransaction:
+    def transaction(self, mode: str = "w", *, token: Optional[str] = None) -> SyncTransaction:
         """A transaction: ``with engine.transaction() as tx: tx.save(a); tx.delete(b)``.
 
         Commits when the block exits without an exception (nothing is sent if it
         raises); nested inside another of this engine, it joins that one.  ``mode="r"``
         for ``tx.load(...)``.  See :mod:`bloop.transactions`.
         """
-        return SyncTransaction(self, mode)
+        return SyncTransaction(self, mode, token=token)
 
     def stream(self, model: Any, position: Any) -> Stream:
         """The model's table stream from ``"trim_horizon"``, ``"latest"``, an aware datetime
@@ -243,6 +244,13 @@ def _version_option(check_version: bool, add_version_condition: Optional[bool]) 
             raise InvalidType("check_version and add_version_condition disagree: pass only check_version")
         return bool(add_version_condition)
     return bool(check_version)
+
+
+def _check_consistent(consistent: Any) -> None:
+    """``engine.load(a, b)`` would take ``b`` for ``consistent`` and never load it."""
+    if not isinstance(consistent, (bool, int)):
+        raise InvalidType(f"engine.load(objs, consistent): consistent must be True or False, not {consistent!r}. "
+                          "To load several objects, pass them in one list: engine.load([a, b])")
 
 
 def _check_positional(condition: Any, verb: str) -> None:

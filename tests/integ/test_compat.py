@@ -130,3 +130,18 @@ def test_next_and_heartbeat_on_a_stream(backend, backend_name, client, prefix):
         records.append(record)
     assert records and records[-1]["new"].name == "x" and records[-1].new.id == "w"
     assert next(stream) is None
+
+
+@pytest.mark.usefixtures("transactions_backend")
+def test_the_engine_transaction_takes_a_caller_chosen_token(tallies, client, requests):
+    with tallies.transaction(token="order-43") as tx:
+        tx.save(Tally(id="t", name="T"))
+    (name, request), = [call for call in requests.calls if call[0] == "TransactWriteItems"]
+    assert request["ClientRequestToken"] == "order-43"
+
+
+def test_load_of_two_objects_without_a_list_is_refused(tallies, requests):
+    # bloop 3 and PynamoDB habits: the second object would be taken for ``consistent``
+    with pytest.raises(bloop.InvalidType, match=r"engine\.load\(\[a, b\]\)"):
+        tallies.load(Tally(id="a"), Tally(id="b"))
+    assert requests.calls == []

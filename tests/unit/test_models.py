@@ -508,3 +508,23 @@ def test_a_subclass_rekeys_by_hiding_or_redeclaring_the_inherited_key():
     assert "id" not in Hidden.Meta.columns_by_name
     assert Redeclared.Meta.keys == [Redeclared.id, Redeclared.sk]
     assert not Redeclared.when.range_key and Keyed.when.range_key
+
+
+@pytest.mark.parametrize("template", [
+    "{env}-{table_name}", "{table_name}-{}", "{0}{table_name}", "{table_name.upper}", "{table_name[0]}x",
+    "{table_name", "{table_name}}", "no field", "",
+])
+def test_table_name_template_with_another_field_refused_by_the_engine(template):
+    from bloop.aio import AsyncEngine
+    for make in (Engine, AsyncEngine):
+        with pytest.raises(InvalidModel) as excinfo:
+            make(dynamodb_client(), table_name_template=template)
+        assert "{table_name}" in str(excinfo.value) and repr(template) in str(excinfo.value)
+
+
+@pytest.mark.parametrize("template, name", [
+    ("{table_name}", "users"), ("prod-{table_name}", "prod-users"), ("{table_name}.{table_name}", "users.users"),
+    ("{table_name!s}_v2", "users_v2"),
+])
+def test_table_name_templates_accepted(template, name):
+    assert Engine(dynamodb_client(), table_name_template=template)._table_name(User) == name

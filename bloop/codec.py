@@ -183,7 +183,7 @@ def _number_identity(text: str) -> Any:
     try:
         return int(text)
     except ValueError:
-        return decimal.Decimal(text).normalize()
+        return types.load_decimal(text).normalize()
 
 
 def check_item(meta: Any, item: Dict[str, dict]) -> None:

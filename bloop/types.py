@@ -101,11 +101,34 @@ def dump_float(value: float) -> str:
     return check_number(decimal.Decimal(repr(value)))
 
 
+def load_decimal(value: Any) -> decimal.Decimal:
+    """A wire number as an exact Decimal; anything that is not a number is InvalidValue
+    (Decimal itself would raise ``decimal.InvalidOperation``, an ArithmeticError)."""
+    try:
+        return decimal.Decimal(value)
+    except (decimal.InvalidOperation, TypeError, ValueError):
+        raise InvalidValue(f"{value!r:.80} is not a number") from None
+
+
 def load_int(value: str) -> int:
+    """A wire number as an int: 2, 2.0 and 2E0 load as 2; 2.5 is refused rather than
+    truncated (a later save would write the truncated value back)."""
     try:
         return int(value)
     except ValueError:
-        return int(decimal.Decimal(value))
+        pass
+    number = load_decimal(value)
+    if not number.is_finite() or number != number.to_integral_value():
+        raise InvalidValue(f"{value!r:.80} is not a whole number: an Integer would lose its fraction "
+                           "(declare the column a Number or Float to keep it)")
+    return int(number)
+
+
+def load_float(value: str) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise InvalidValue(f"{value!r:.80} is not a number") from None
 
 
 class Type(Generic[T]):
@@ -186,7 +209,7 @@ class Number(Type[decimal.Decimal]):
         raise _wrong("a number", value)
 
     def dynamo_load(self, value, *, context=None):
-        return decimal.Decimal(value)
+        return load_decimal(value)
 
 
 if TYPE_CHECKING:  # for type checkers, each number type has its own Python type
@@ -223,7 +246,7 @@ class Float(_FloatBase):
         return dump_float(float(value))
 
     def dynamo_load(self, value, *, context=None):
-        return float(value)
+        return load_float(value)
 
 
 class Binary(Type[bytes]):
@@ -312,9 +335,17 @@ class Timestamp(Type[datetime.datetime]):
 
     def dynamo_load(self, value, *, context=None):
         if "." in value or "E" in value or "e" in value:
-            micros = int(decimal.Decimal(value).scaleb(6))
+            number = load_decimal(value)
+            if not number.is_finite():
+                raise InvalidValue(f"{value!r:.80} is not a number of seconds")
+            micros = int(number.scaleb(6))
             return _EPOCH + datetime.timedelta(microseconds=micros)
-        return _EPOCH + datetime.timedelta(seconds=int(value))
+        try:
+            seconds = int(value)
+        except ValueError:
+            load_decimal(value)  # "not a number" unless it is one, such as NaN
+            raise InvalidValue(f"{value!r:.80} is not a number of seconds") from None
+        return _EPOCH + datetime.timedelta(seconds=seconds)
 
 
 class Enum(Type[E]):
@@ -547,7 +578,7 @@ def _load_number(value: str) -> Any:
     try:
         return int(value)
     except ValueError:
-        return decimal.Decimal(value)
+        return load_decimal(value)
 
 
 def load_dynamic(wire: dict, context: Any = None) -> Any:

@@ -114,6 +114,38 @@ def test_integer_and_number_loads():
     assert type(Float()._load({"N": "3"})) is float
 
 
+@pytest.mark.parametrize("wire, value", [
+    ("2.0", 2), ("20E-1", 2), ("1E+2", 100), ("-0", 0), ("-0.0", 0), ("1234567890123456789012345678901234567.0E1", 12345678901234567890123456789012345670),
+])
+def test_integer_loads_whole_numbers_in_any_form(wire, value):
+    loaded = Integer()._load({"N": wire})
+    assert loaded == value and type(loaded) is int
+
+
+@pytest.mark.parametrize("typedef, wire", [
+    (Integer(), {"N": "2.5"}), (Integer(), {"N": "-0.1"}), (Integer(), {"N": "1E-1"}),
+    (Integer(), {"N": "NaN"}), (Integer(), {"N": "Infinity"}),
+    (Set(Integer), {"NS": ["1", "2.5"]}), (List(Integer), {"L": [{"N": "3.75"}]}),
+])
+def test_integer_refuses_a_fraction_rather_than_truncating_it(typedef, wire):
+    # a stored 2.5 loaded as 2 would be saved back as 2
+    with pytest.raises(InvalidValue, match="whole number"):
+        typedef._load(wire)
+
+
+@pytest.mark.parametrize("typedef, wire", [
+    (Integer(), {"N": "abc"}), (Number(), {"N": "abc"}), (Float(), {"N": "abc"}), (Timestamp(), {"N": "abc"}),
+    (Timestamp(), {"N": "1.x"}), (Number(), {"N": ""}), (Set(Number), {"NS": ["1", "x"]}),
+    (Set(Integer), {"NS": ["?"]}), (DynamicMap(), {"M": {"k": {"N": "abc"}}}), (DynamicList(), {"L": [{"N": "1..2"}]}),
+    (DynamicMap(), {"M": {"k": {"NS": ["1", "abc"]}}}),
+])
+def test_a_malformed_number_is_invalid_value(typedef, wire):
+    with pytest.raises(InvalidValue, match="not a number") as excinfo:
+        typedef._load(wire)
+    assert isinstance(excinfo.value, ValueError)
+    assert not isinstance(excinfo.value, decimal.InvalidOperation)
+
+
 def test_number_accepts_int_and_float():
     assert Number()._dump(3) == {"N": "3"}
     assert Number()._dump(1.1) == {"N": "1.1"}

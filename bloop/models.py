@@ -19,7 +19,7 @@ from .conditions import Operand
 from .exceptions import InvalidModel, UnknownColumn
 from .tracking import SNAPSHOT, Loaded, snapshot
 from .actions import Action
-from .types import T, Type, instance
+from .types import T, Type, instance, is_text
 
 __all__ = ["Column", "GlobalSecondaryIndex", "LocalSecondaryIndex", "BaseModel"]
 
@@ -317,6 +317,9 @@ def _setup_model(cls: type) -> None:
                 f"and {column.name} share the DynamoDB name {column.dynamo_name!r}")
         if not column.dynamo_name:
             raise InvalidModel(f"{cls.__name__}.{column.name}: dynamo_name must not be empty")
+        if not is_text(column.dynamo_name):
+            raise InvalidModel(f"{cls.__name__}.{column.name}: the attribute name {column.dynamo_name!r} holds a "
+                               "lone surrogate; DynamoDB stores names as UTF-8, which cannot encode it")
         meta.columns_by_dynamo_name[column.dynamo_name] = column
     by_dynamo_name: Dict[str, Index] = {}
     for index in indexes:

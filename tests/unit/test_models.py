@@ -528,3 +528,10 @@ def test_table_name_template_with_another_field_refused_by_the_engine(template):
 ])
 def test_table_name_templates_accepted(template, name):
     assert Engine(dynamodb_client(), table_name_template=template)._table_name(User) == name
+
+
+def test_a_dynamo_name_must_be_text():
+    with pytest.raises(InvalidModel, match="lone surrogate"):
+        declare(a=key(), b=Column(String, dynamo_name="b\ud800"))
+    with pytest.raises(InvalidModel, match="lone surrogate"):
+        declare(**{"a": key(), "\udc00": Column(String)})

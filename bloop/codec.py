@@ -10,8 +10,11 @@ plain functions generated for that model's columns and types (see
 :func:`compile_codec`), with the common built-in types converted inline and
 every other value handed to its type's ``_dump``/``_load``.  They give exactly
 the results and errors of the generic walk over the columns kept beside them
-(``_to_item_generic`` and friends): a value off the fast path, and any error,
-is handed to the generic code, which then raises the error it always raised.
+(``_to_item_generic`` and friends): a column whose value is off the fast path,
+or fails, is handed to the generic code, which converts it or raises the error
+it always raised.  A value with a user's type anywhere inside is converted by
+its type alone, never inline and never twice: a user's ``dynamo_dump`` and
+``dynamo_load`` run once per value.
 """
 from __future__ import annotations
 

@@ -375,9 +375,9 @@ def _load_into_generic(obj: Any, item: Dict[str, dict], projected: Optional[Iter
         snap[column.name] = None
         values.pop(column.name, None)
     for column in meta.columns:  # every column the item holds, projected or not
-        wire = item.get(column.dynamo_name, _MISSING)
-        if wire is _MISSING:
+        if column.dynamo_name not in item:
             continue
+        wire = item[column.dynamo_name]
         value = _load_column(column, wire)
         values[column.name] = value
         snap[column.name] = wire if column.typedef.mutable else value

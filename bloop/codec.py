@@ -10,8 +10,11 @@ plain functions generated for that model's columns and types (see
 :func:`compile_codec`), with the common built-in types converted inline and
 every other value handed to its type's ``_dump``/``_load``.  They give exactly
 the results and errors of the generic walk over the columns kept beside them
-(``_to_item_generic`` and friends): a value off the fast path, and any error,
-is handed to the generic code, which then raises the error it always raised.
+(``_to_item_generic`` and friends): a column whose value is off the fast path,
+or fails, is handed to the generic code, which converts it or raises the error
+it always raised.  A value with a user's type anywhere inside is converted by
+its type alone, never inline and never twice: a user's ``dynamo_dump`` and
+``dynamo_load`` run once per value.
 """
 from __future__ import annotations
 
@@ -183,24 +186,46 @@ def _number_identity(text: str) -> Any:
     try:
         return int(text)
     except ValueError:
-        return decimal.Decimal(text).normalize()
+        return types.load_decimal(text).normalize()
 
 
 def check_item(meta: Any, item: Dict[str, dict]) -> None:
     """Key presence, key values and the item size limit."""
     _check_keys(meta, item)
-    size = item_size(item)
+    size = _sized(meta, item)
     if size > limits.MAX_ITEM_SIZE:
         raise LimitExceeded(
             f"{meta.model.__name__} item is {size} bytes; DynamoDB allows {limits.MAX_ITEM_SIZE}")
 
 
 def item_size(item: Dict[str, dict]) -> int:
-    """DynamoDB's size of an item: attribute names plus values (see "Item size")."""
+    """DynamoDB's size of an item: attribute names plus values (see "Item size").
+
+    :raises InvalidValue: a string in it is not text DynamoDB can store (a lone surrogate).
+    """
+    try:
+        return _item_size(item)
+    except UnicodeEncodeError as error:
+        name, inner = _text_failure(item, error)
+        raise type(inner)(f"attribute {name!r}: {inner}") from error
+
+
+def _item_size(item: Dict[str, dict]) -> int:
     total = 0
     for name, wire in item.items():
         total += (len(name) if name.isascii() else len(name.encode())) + _value_size(wire)
     return total
+
+
+def _text_failure(item: Dict[str, dict], error: UnicodeEncodeError) -> Tuple[str, InvalidValue]:
+    """The attribute of ``item`` whose size could not be counted, and the error to raise."""
+    inner = types.text_error(error.object, error.start)
+    for name, wire in item.items():
+        try:
+            _item_size({name: wire})
+        except UnicodeEncodeError:
+            return name, inner
+    return "?", inner  # pragma: no cover - one of the attributes raised it
 
 
 # ---------------------------------------------------------------------------------------
@@ -317,27 +342,45 @@ def _number_size(text: str) -> int:
     return 1 + (digits + 1) // 2
 
 
+#: what a type's load raises for a value it cannot load (a user type's other errors pass as they are)
+_LOAD_ERRORS = (InvalidValue, ValueError, TypeError, KeyError, ArithmeticError)
+
+
+def _load_column(column: Any, wire: dict) -> Any:
+    """One column's value from its wire value, naming the model and column in any error."""
+    try:
+        return column.typedef._load(wire)
+    except _LOAD_ERRORS as error:
+        raise _load_error(column, wire, error) from error
+
+
+def _load_error(column: Any, wire: dict, error: BaseException) -> InvalidValue:
+    return InvalidValue(f"{column.model.__name__}.{column.name}: cannot load {wire!r:.80}: {error}")
+
+
+def _load_failed(column: Any, wire: dict, error: BaseException) -> None:
+    """A column with a user's type failed to load: its error, named as the generic code
+    names it (the user's code is not called again)."""
+    if isinstance(error, _LOAD_ERRORS):
+        raise _load_error(column, wire, error) from error
+    raise error
+
+
 def _load_into_generic(obj: Any, item: Dict[str, dict], projected: Optional[Iterable[Any]] = None) -> Any:
     meta = type(obj).Meta
-    by_dynamo = meta.columns_by_dynamo_name
     values = obj.__dict__
     snap: Dict[str, Any] = {}
     columns = meta.columns if projected is None else list(projected)
     for column in columns:
         snap[column.name] = None
         values.pop(column.name, None)
-    for dynamo_name, wire in item.items():
-        column = by_dynamo.get(dynamo_name)
-        if column is None:
+    for column in meta.columns:  # every column the item holds, projected or not
+        if column.dynamo_name not in item:
             continue
-        typedef = column.typedef
-        try:
-            value = typedef._load(wire)
-        except (InvalidValue, ValueError, TypeError, KeyError) as error:
-            raise InvalidValue(f"{meta.model.__name__}.{column.name}: cannot load {wire!r:.80}: {error}") \
-                from error
+        wire = item[column.dynamo_name]
+        value = _load_column(column, wire)
         values[column.name] = value
-        snap[column.name] = wire if typedef.mutable else value
+        snap[column.name] = wire if column.typedef.mutable else value
     loaded = (meta.__dict__.get(_CODEC) or compile_codec(meta)).loaded(columns)
     values[SNAPSHOT] = snap if loaded is None else loaded
     return obj
@@ -411,6 +454,85 @@ def _only_str(values: Any) -> bool:
     return True
 
 
+def _only_text(values: Any) -> bool:
+    """Exact strs DynamoDB can store (no lone surrogate), for the unchecked dump."""
+    for value in values:
+        if value.__class__ is not str or not (value.isascii() or types.is_text(value)):
+            return False
+    return True
+
+
+def _utf8_len(value: str) -> int:
+    """The UTF-8 size of a key string, or more than any key may have if it cannot be encoded
+    (the generic code then raises the error)."""
+    try:
+        return len(value.encode())
+    except UnicodeEncodeError:
+        return limits.MAX_ITEM_SIZE + 1
+
+
+#: bloop's own types: their conversions call no user code, so a value off a compiled fast
+#: path can be converted again by the generic code
+_BUILT_IN = frozenset(cls for cls in vars(types).values()
+                      if isinstance(cls, type) and issubclass(cls, types.Type) and cls.__module__ == types.__name__)
+
+
+def _pure(typedef: Any) -> bool:
+    """``typedef`` and every type inside it are bloop's own (no user conversion code)."""
+    if type(typedef) not in _BUILT_IN:
+        return False
+    inner = getattr(typedef, "inner", None)
+    if inner is not None and not _pure(inner):
+        return False
+    fields = getattr(typedef, "fields", None)
+    return fields is None or all(_pure(field) for field in fields.values())
+
+
+def _lazy(typedef: Any) -> bool:
+    """Objects loaded with this column may share a Loaded marker (see bloop.tracking): its
+    values are immutable or tracked containers, and a snapshot made from them later calls
+    no user code (a user's type is dumped once per save, not again for the snapshot)."""
+    return tracks(typedef) and (not typedef.mutable or _pure(typedef))
+
+
+def _reload(column: Any, wire: dict, error: BaseException) -> Any:
+    """A value of bloop's own types that a compiled expression could not load (off its fast
+    path, or bad): the generic code loads it or raises the generic error."""
+    return _load_column(column, wire)
+
+
+def _named(column: Any, error: InvalidValue) -> InvalidValue:
+    """``error`` naming the model and column, as :func:`bloop.tracking.dump_column` does."""
+    return type(error)(f"{column.model.__name__}.{column.name}: {error}")
+
+
+def _redump(column: Any, value: Any, error: BaseException) -> None:
+    """A value of bloop's own types the compiled code could not dump (or size): the generic
+    code raises the generic error for it."""
+    dump_column(column, value)
+    raise error  # pragma: no cover - the generic code refuses what the compiled code refused
+
+
+def _dump_failed(column: Any, value: Any, error: BaseException) -> None:
+    """A column with a user's type failed to dump: its error, naming the column (the user's
+    code is not called again)."""
+    if isinstance(error, UnicodeEncodeError):
+        raise _named(column, types.text_error(error.object, error.start)) from error
+    if isinstance(error, InvalidValue):
+        raise _named(column, error) from error
+    raise error
+
+
+def _sized(meta: Any, item: Dict[str, dict]) -> int:
+    """:func:`item_size` of a model's item, naming the column whose value holds text
+    DynamoDB cannot store."""
+    try:
+        return _item_size(item)
+    except UnicodeEncodeError as error:
+        name, inner = _text_failure(item, error)
+        raise _named(meta.columns_by_dynamo_name[name], inner) from error
+
+
 def _exact(typedef: Any, *classes: type) -> bool:
     """``typedef`` is exactly one of bloop's own types, so its conversions are known here."""
     return type(typedef) in classes
@@ -425,13 +547,14 @@ class _Compiler:
         self.ns: Dict[str, Any] = {
             "_MISSING": _MISSING, "_NULL": _NULL, "_only_str": _only_str, "_B": _INT_BOUND, "_SNAPSHOT": SNAPSHOT,
             "_dump_column": dump_column, "_value_size": _value_size, "_number_size": _number_size,
-            "_InvalidValue": InvalidValue, "_LimitExceeded": LimitExceeded,
+            "_LimitExceeded": LimitExceeded,
             "_Decimal": decimal.Decimal, "_timedelta": datetime.timedelta, "_EPOCH": _EPOCH, "_UTC": _UTC,
             "_fromiso": datetime.datetime.fromisoformat, "_fromtimestamp": datetime.datetime.fromtimestamp,
             "_datetime": datetime.datetime,
             "_UUID": uuid.UUID, "_json_loads": json.loads,
-            "_generic_to_item": _to_item_generic, "_generic_into": _load_into_generic,
-            "_generic_key": _dump_key_generic, "_check_keys": _check_keys, "_item_size": item_size,
+            "_generic_key": _dump_key_generic, "_reload": _reload, "_load_failed": _load_failed,
+            "_redump": _redump, "_dump_failed": _dump_failed, "_sized": _sized, "_is_text": types.is_text,
+            "_only_text": _only_text, "_utf8_len": _utf8_len, "_check_keys": _check_keys, "_item_size": item_size,
             "_model": self.model, "_meta": meta, "_MAX_ITEM": limits.MAX_ITEM_SIZE,
             "_TSet": TrackedSet, "_TList": TrackedList, "_TDict": TrackedDict,
         }
@@ -439,6 +562,9 @@ class _Compiler:
         self.map_loaders: Dict[int, str] = {}
         self.counter = 0
         self.nested = False
+        #: generating the unchecked dump: strings on a fast path are checked for text
+        #: DynamoDB can store there (the checked dump finds a lone surrogate sizing them)
+        self.unsized = False
 
     def name(self, prefix: str, value: Any) -> str:
         self.counter += 1
@@ -450,6 +576,8 @@ class _Compiler:
     def scalar_fast(self, typedef: Any, v: str) -> Optional[Tuple[str, str]]:
         """(condition, wire expression) for values of ``typedef`` that need no checks."""
         if _exact(typedef, types.String):
+            if self.unsized:
+                return f"{v}.__class__ is str and ({v}.isascii() or _is_text({v}))", f'{{"S": {v}}}'
             return f"{v}.__class__ is str", f'{{"S": {v}}}'
         if _exact(typedef, types.Integer, types.Number):
             return f"{v}.__class__ is int and -_B < {v} < _B", f'{{"N": str({v})}}'
@@ -468,10 +596,14 @@ class _Compiler:
 
     def dump_stmts(self, typedef: Any, v: str, target: str, depth: int) -> List[str]:
         """Statements that set ``target`` to ``typedef._dump(v)`` (``v`` is not None) unless
-        that is None.  An InvalidValue raised here sends the whole object to the generic code."""
+        that is None.  A value with a user's type anywhere inside is dumped by its type alone,
+        so the user's code runs once per value; for bloop's own types, an error raised here
+        has the generic code raise the generic error for the column."""
         slow = self.name("dump", typedef._dump)
         w = f"w{depth}"
         generic = [f"{w} = {slow}({v})", f"if {w} is not None:", f"    {target} = {w}"]
+        if not _pure(typedef):
+            return generic
         fast = self.scalar_fast(typedef, v)
         if fast is not None:
             condition, wire = fast
@@ -479,7 +611,7 @@ class _Compiler:
         if depth < 8 and _exact(typedef, types.Set) and _exact(typedef.inner, types.String):
             # a set of exact strs has no duplicates, so it needs no check but its element types
             return [f"if ({v}.__class__ is set or {v}.__class__ is _TSet or {v}.__class__ is frozenset) "
-                    f"and {v} and _only_str({v}):",
+                    f"and {v} and {'_only_text' if self.unsized else '_only_str'}({v}):",
                     f'    {target} = {{"SS": list({v})}}', "else:"] + _indent(generic)
         if depth < 8 and _exact(typedef, types.List):
             x = f"x{depth}"
@@ -555,10 +687,12 @@ class _Compiler:
             add = ["generic_size = True"]
         else:
             add = [f"size += {name_size} + {size}"]
-        fast = self.scalar_fast(typedef, "v")
+        fast = self.scalar_fast(typedef, "v") if _pure(typedef) else None
         slow = self.name("dump", typedef._dump)
         generic = ["w0 = {slow}(v)".format(slow=slow), "if w0 is not None:", f"    item[{dn}] = w0"] + \
             _indent(add)
+        if not _pure(typedef):
+            return generic
         if fast is not None and _exact(typedef, types.String):
             return ["if v.__class__ is str:", f'    item[{dn}] = {{"S": v}}',
                     f"    size += {name_size} + (len(v) if v.isascii() else len(v.encode()))",
@@ -605,8 +739,12 @@ class _Compiler:
 
     # load --------------------------------------------------------------------------------
     def load_expr(self, typedef: Any, var: str, depth: int = 0) -> str:
-        """An expression equal to ``typedef._load(var)`` when it succeeds (it may raise where
-        the generic code would not; the compiled loaders then fall back to the generic code)."""
+        """An expression equal to ``typedef._load(var)`` when it succeeds.  For bloop's own types
+        it may raise where the generic code would not (the compiled loaders then load that
+        column with the generic code); a value with a user's type anywhere inside is loaded by
+        its type alone, so the user's code runs once per value."""
+        if not _pure(typedef):
+            return f"{self.name('load', typedef._load)}({var})"
         if _exact(typedef, types.String):
             return f"{var}['S']"
         if _exact(typedef, types.Integer):
@@ -660,6 +798,17 @@ class _Compiler:
         self.helpers.append("\n".join(lines))
         return name
 
+    def load_stmts(self, i: int, column: Any, target: str) -> List[str]:
+        """``target = <column i's value from its wire w>``.  A value of bloop's own types that
+        the expression cannot load (off its fast path) is loaded by the generic code, which
+        also raises the generic error; a user's type's error is named, not retried."""
+        if _pure(column.typedef):
+            fallback = f"{target} = _reload(_c{i}, w, e)"
+        else:
+            fallback = f"_load_failed(_c{i}, w, e)"
+        return ["try:", f"    {target} = {self.load_expr(column.typedef, 'w')}",
+                "except Exception as e:", f"    {fallback}"]
+
     # the model's functions ---------------------------------------------------------------
     def build(self) -> Codec:
         meta = self.meta
@@ -677,17 +826,20 @@ class _Compiler:
             if sized:
                 src.append("    size = 0")
                 src.append("    generic_size = False")
-            src.append("    try:")
-            for column in columns:
-                src.append(f"        v = get({column.name!r})")
-                src.append("        if v is not None:")
+            self.unsized = not sized
+            for i, column in enumerate(columns):
+                failed = "_redump" if _pure(column.typedef) else "_dump_failed"
+                src.append(f"    v = get({column.name!r})")
+                src.append("    if v is not None:")
+                src.append("        try:")
                 src += _indent(self.column_stmts(column, sized), 12)
-            src.append("    except _InvalidValue:")
-            src.append("        return _generic_to_item(obj, False)  # raises the generic error, naming the column")
+                src.append("        except Exception as e:")
+                src.append(f"            {failed}(_c{i}, v, e)  # raises, naming the column")
+            self.unsized = False
             if sized:
                 src += self.key_checks()
                 src.append("    if generic_size:")
-                src.append("        size = _item_size(item)")
+                src.append("        size = _sized(_meta, item)")
                 src.append("    if size > _MAX_ITEM:")
                 src.append("        raise _LimitExceeded(f'{_model.__name__} item is {size} bytes; DynamoDB allows "
                            "{_MAX_ITEM}')")
@@ -696,8 +848,10 @@ class _Compiler:
         # new(item), into(obj, item): every column projected.  Objects of a model whose
         # columns all load immutable values or tracked containers share one Loaded marker;
         # the others get a snapshot of their own.
-        lazy = all(tracks(column.typedef) for column in columns)
+        lazy = all(_lazy(column.typedef) for column in columns)
         self.ns["_LOADED"] = Loaded(columns) if lazy else None
+        for i, column in enumerate(columns):
+            self.ns[f"_c{i}"] = column
         for variant in ("new", "into"):
             if variant == "new":
                 src.append("def new(item):")
@@ -706,28 +860,22 @@ class _Compiler:
                 src.append("def into(obj, item):")
             src.append("    values = obj.__dict__")
             src.append("    get = item.get")
-            src.append("    try:")
             for i, column in enumerate(columns):
                 name = repr(column.name)
                 t = column.typedef
-                src.append(f"        w = get({column.dynamo_name!r}, _MISSING)")
+                src.append(f"    w = get({column.dynamo_name!r}, _MISSING)")
                 if variant == "into" or not lazy:
-                    src.append("        if w is _MISSING:")
-                    src.append("            pass" if lazy else f"            s{i} = None")
+                    src.append("    if w is _MISSING:")
+                    src.append("        pass" if lazy else f"        s{i} = None")
                     if variant == "into":
-                        src.append(f"            values.pop({name}, None)")
-                    src.append("        else:")
+                        src.append(f"        values.pop({name}, None)")
+                    src.append("    else:")
                 else:
-                    src.append("        if w is not _MISSING:")
-                if lazy:
-                    src.append(f"            values[{name}] = {self.load_expr(t, 'w')}")
-                elif t.mutable:
-                    src.append(f"            values[{name}] = {self.load_expr(t, 'w')}")
-                    src.append(f"            s{i} = w")
-                else:
-                    src.append(f"            values[{name}] = s{i} = {self.load_expr(t, 'w')}")
-            src.append("    except Exception:")
-            src.append("        return _generic_into(obj, item, None)  # raises the generic error")
+                    src.append("    if w is not _MISSING:")
+                target = f"values[{name}]" if lazy or t.mutable else f"values[{name}] = s{i}"
+                src += _indent(self.load_stmts(i, column, target), 8)
+                if not lazy and t.mutable:
+                    src.append(f"        s{i} = w")
             if lazy:
                 src.append("    values[_SNAPSHOT] = _LOADED")
             else:
@@ -739,12 +887,12 @@ class _Compiler:
         # are reset), with their snapshot in snap unless that is None
         src.append("def fill(values, snap, item):")
         src.append("    get = item.get")
-        for column in columns:
+        for i, column in enumerate(columns):
             name = repr(column.name)
             t = column.typedef
             src.append(f"    w = get({column.dynamo_name!r}, _MISSING)")
             src.append("    if w is not _MISSING:")
-            src.append(f"        values[{name}] = v = {self.load_expr(t, 'w')}")
+            src += _indent(self.load_stmts(i, column, f"values[{name}] = v"), 8)
             src.append("        if snap is not None:")
             src.append(f"            snap[{name}] = {'w' if t.mutable else 'v'}")
 
@@ -755,10 +903,7 @@ class _Compiler:
         src.append("        if snap is not None:")
         src.append("            snap[column.name] = None")
         src.append("        values.pop(column.name, None)")
-        src.append("    try:")
-        src.append("        fill(values, snap, item)")
-        src.append("    except Exception:")
-        src.append("        return _generic_into(obj, item, projected)  # raises the generic error")
+        src.append("    fill(values, snap, item)")
         src.append("    values[_SNAPSHOT] = snap if loaded is None else loaded")
         src.append("    return obj")
 
@@ -770,7 +915,7 @@ class _Compiler:
             try:
                 return markers[names]
             except KeyError:
-                marker = Loaded(projected) if all(tracks(c.typedef) for c in projected) else None
+                marker = Loaded(projected) if all(_lazy(c.typedef) for c in projected) else None
                 return markers.setdefault(names, marker)
 
         self.ns["loaded"] = loaded_with
@@ -798,7 +943,7 @@ class _Compiler:
             limit = limits.MAX_RANGE_KEY_SIZE if column.range_key else limits.MAX_HASH_KEY_SIZE
             src.append(f"    v = values.get({column.name!r})")
             if _exact(t, types.String):
-                src.append(f"    if v.__class__ is str and v and (len(v) if v.isascii() else len(v.encode())) "
+                src.append(f"    if v.__class__ is str and v and (len(v) if v.isascii() else _utf8_len(v)) "
                            f"<= {limit}:")
                 src.append(f'        key[{dn}] = {{"S": v}}')
             elif _exact(t, types.Integer, types.Number):

@@ -9,6 +9,7 @@ do the I/O.  An async engine drives the same operations with ``await``.
 from __future__ import annotations
 
 import random
+import string
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Dict, List, Optional
@@ -29,6 +30,22 @@ __all__ = ["Engine", "EngineCore"]
 _TABLE_NAME_CHARS = set(limits.TABLE_NAME_CHARS)
 
 
+def _check_template(template: str) -> None:
+    """A format string whose only field is ``{table_name}`` (at least once): any other
+    field would fail, with a KeyError, only when the first model is bound."""
+    try:
+        fields = [field for _, field, _, _ in string.Formatter().parse(template) if field is not None]
+    except ValueError as error:
+        raise InvalidModel(f"table_name_template {template!r} is not a format string: {error}; "
+                           "it must contain '{table_name}' and no other field") from None
+    others = [field for field in fields if field != "table_name"]
+    if others or not fields:
+        found = f" (it has {', '.join('{' + f + '}' for f in others)})" if others else ""
+        raise InvalidModel(f"table_name_template {template!r} must contain '{{table_name}}' and no other "
+                           f"field{found}; for other parts of the name, format them in first "
+                           "(f\"{env}-{{table_name}}\") or pass a callable model -> name")
+
+
 class EngineCore:
     """What every engine shares and that does no I/O: the settings, the table names,
     which models a ``bind`` covers, and building searches.
@@ -40,8 +57,7 @@ class EngineCore:
     def __init__(self, *, table_name_template: Any, batch_deadline: float, clock: Callable[[], float],
                  rng: Optional[random.Random], max_concurrency: int) -> None:
         if isinstance(table_name_template, str):
-            if "{table_name}" not in table_name_template:
-                raise InvalidModel("table_name_template must contain '{table_name}'")
+            _check_template(table_name_template)
         elif not callable(table_name_template):
             raise InvalidModel("table_name_template must be a format string or a callable")
         if not isinstance(max_concurrency, int) or max_concurrency < 1:

@@ -18,7 +18,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from . import limits
 from .conditions import Condition, Operand, Size
-from .exceptions import InvalidCondition, LimitExceeded
+from .exceptions import InvalidCondition, InvalidValue, LimitExceeded
 
 __all__ = ["Renderer", "render"]
 
@@ -65,7 +65,10 @@ class Renderer:
             return self.path(value)
         if value is None:
             raise InvalidCondition(f"{what}: None can only be compared with == or != (attribute existence)")
-        wire = typedef._dump(value)
+        try:
+            wire = typedef._dump(value)
+        except InvalidValue as error:  # name the column (bloop.types does not know it)
+            raise type(error)(f"{what}: {error}") from error
         if wire is None:
             raise InvalidCondition(f"{what}: {value!r} is empty and cannot be sent to DynamoDB")
         return self.value(wire)
@@ -92,7 +95,10 @@ class Renderer:
         operand = node.operand
         path = self.path(operand)
         what = f"condition on {_describe(operand)}"
-        typedef = operand.typedef
+        try:
+            typedef = operand.typedef
+        except InvalidValue as error:  # a path key the column's type refuses
+            raise type(error)(f"{what}: {error}") from error
         if kind == "comparison":
             return f"{path} {_COMPARATORS[node.operator]} {self._dump(typedef, node.value, what)}"
         if kind == "exists":

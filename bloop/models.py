@@ -19,7 +19,7 @@ from .conditions import Operand
 from .exceptions import InvalidModel, UnknownColumn
 from .tracking import SNAPSHOT, Loaded, snapshot
 from .actions import Action
-from .types import T, Type, instance
+from .types import T, Type, instance, is_text
 
 __all__ = ["Column", "GlobalSecondaryIndex", "LocalSecondaryIndex", "BaseModel"]
 
@@ -279,16 +279,20 @@ def _setup_model(cls: type) -> None:
         meta.table_name = cls.__name__
 
     # Columns and indexes: inherited ones (from mixins and parent models) are copied so
-    # each model owns its own, bound to it; the class body may override by name.
+    # each model owns its own, bound to it.  Python's precedence decides what a name is:
+    # the class body, then the bases in method resolution order, so anything else of the
+    # same name there (a method, a property, ``name = None``) hides an inherited column.
     inherited: Dict[str, Any] = {}
+    origin: Dict[str, type] = {}
     for base in reversed(cls.__mro__[1:]):
         for name, attr in base.__dict__.items():
             if isinstance(attr, (Column, Index)):
                 inherited[name] = attr
+                origin[name] = base
             else:
                 inherited.pop(name, None)
     body = [name for name, attr in cls.__dict__.items() if isinstance(attr, (Column, Index))]
-    for name in body:
+    for name in cls.__dict__:
         inherited.pop(name, None)
     for name, attr in inherited.items():
         copy = attr._copy()
@@ -313,7 +317,17 @@ def _setup_model(cls: type) -> None:
                 f"and {column.name} share the DynamoDB name {column.dynamo_name!r}")
         if not column.dynamo_name:
             raise InvalidModel(f"{cls.__name__}.{column.name}: dynamo_name must not be empty")
+        if not is_text(column.dynamo_name):
+            raise InvalidModel(f"{cls.__name__}.{column.name}: the attribute name {column.dynamo_name!r} holds a "
+                               "lone surrogate; DynamoDB stores names as UTF-8, which cannot encode it")
         meta.columns_by_dynamo_name[column.dynamo_name] = column
+    by_dynamo_name: Dict[str, Index] = {}
+    for index in indexes:
+        other = by_dynamo_name.setdefault(index.dynamo_name, index)
+        if other is not index:
+            raise InvalidModel(
+                f"{cls.__name__}: indexes {other.name} and {index.name} share the DynamoDB name "
+                f"{index.dynamo_name!r}")
     hash_keys = [c for c in all_columns if c.hash_key]
     range_keys = [c for c in all_columns if c.range_key]
     meta.indexes = indexes
@@ -329,6 +343,7 @@ def _setup_model(cls: type) -> None:
 
     if meta.abstract:
         return
+    _validate_keys(cls, hash_keys, range_keys, {n: origin[n] for n in inherited})
     _validate(cls, meta, hash_keys, range_keys, versions)
     for index in meta.indexes:
         index._resolve(cls, meta)
@@ -351,6 +366,24 @@ def _validate_names(cls: type, meta: Any) -> None:
         if not (3 <= len(name) <= 255) or not set(name) <= set(limits.TABLE_NAME_CHARS):
             raise InvalidModel(f"{cls.__name__}.{index.name}: index name {name!r} must be 3 to 255 "
                                "characters of a-z, A-Z, 0-9, '_', '-' and '.'")
+
+
+def _validate_keys(cls: type, hash_keys: list, range_keys: list, inherited: Dict[str, type]) -> None:
+    """A key declared in the class body beside one inherited: say how to change a model's key.
+
+    (bloop 3 made such a model with both columns in ``Meta.keys``; every request then named a
+    key attribute the table does not have.)
+    """
+    for which, keys in (("hash", hash_keys), ("range", range_keys)):
+        old = [c for c in keys if c.name in inherited]
+        new = [c for c in keys if c.name not in inherited]
+        if old and new:
+            was, now = old[0], new[0]
+            raise InvalidModel(
+                f"{cls.__name__} declares the {which} key {now.name} but inherits the {which} key "
+                f"{was.name} from {inherited[was.name].__name__}; a model has one {which} key. To change "
+                f"it, hide the inherited one ({was.name} = None in the class body) or redeclare it as a "
+                f"plain column ({was.name} = Column(...) without {which}_key=True)")
 
 
 def _validate(cls: type, meta: Any, hash_keys: list, range_keys: list, versions: list) -> None:

@@ -196,9 +196,12 @@ def update_request(policy: Policy, entry: Keyed, condition: Optional[Condition],
     if not entries:
         # Nothing changed since the last sync: re-assert every known value, so that a
         # save always leaves the item holding the object's values (and UpdateItem has
-        # an expression to apply).
+        # an expression to apply).  A mutable value was just dumped by changes() and found
+        # equal to its snapshot's wire, which is sent rather than dumping it again.
+        snap = snapshot(obj) or {}
         entries = [(c, "set", wire) for c in columns
-                   for wire in (dump_column(c, obj.__dict__.get(c.name)),) if wire is not None]
+                   for wire in (snap[c.name] if c.typedef.mutable and c.name in snap
+                                else dump_column(c, obj.__dict__.get(c.name)),) if wire is not None]
     version = meta.version
     if version is not None:
         # Optimistic locking: write the next version, on condition that DynamoDB still

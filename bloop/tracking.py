@@ -248,6 +248,9 @@ def _nested(operand: Any, value: Any, old: Optional[dict], known: bool, out: Lis
     out.append((operand, "remove" if wire is None else "set", wire))
 
 
+_NOT_DUMPED = object()
+
+
 def changes(obj: Any, columns: Iterable[Any]) -> List[Entry]:
     """The update entries that bring DynamoDB in line with ``obj`` for ``columns``."""
     snap: Dict[str, Any] = snapshot(obj) or {}
@@ -267,7 +270,7 @@ def changes(obj: Any, columns: Iterable[Any]) -> List[Entry]:
             if (known and snap[name] is not None) or (not known and name in values):
                 out.append((column, "remove", None))
             continue
-        wire = None
+        wire: Any = _NOT_DUMPED
         if known:
             old = snap[name]
             if column.typedef.mutable:
@@ -276,7 +279,7 @@ def changes(obj: Any, columns: Iterable[Any]) -> List[Entry]:
                     continue
             elif old is not None and old.__class__ is value.__class__ and old == value:
                 continue
-        if wire is None:
+        if wire is _NOT_DUMPED:  # dumped once per save: a type's code may count, or be slow
             wire = dump_column(column, value)
         if wire is None:  # an empty set: DynamoDB has no empty sets, so the attribute goes
             if not known or snap[name] is not None:

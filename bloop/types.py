@@ -58,6 +58,34 @@ def instance(typedef: Any) -> "Type":
     return typedef
 
 
+def is_text(value: str) -> bool:
+    """``value`` can be stored: DynamoDB's strings are UTF-8, which has no lone surrogates
+    (such as ``"\\ud800"``, which Python's ``str`` allows)."""
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def text_error(value: str, position: int) -> InvalidValue:
+    """The error for a string holding a lone surrogate at ``position``."""
+    return InvalidValue(
+        f"{value!r:.80} holds a lone surrogate ({value[position]!r} at index {position}); DynamoDB "
+        "stores text as UTF-8, which cannot encode it")
+
+
+def check_text(value: str) -> str:
+    """``value``, or :class:`~bloop.exceptions.InvalidValue` if DynamoDB cannot store it
+    (see :func:`is_text`).  ASCII, the common case, is one fast check."""
+    if not value.isascii():
+        try:
+            value.encode()
+        except UnicodeEncodeError as error:
+            raise text_error(value, error.start) from None
+    return value
+
+
 def _wrong(expected: str, value: Any) -> InvalidType:
     return InvalidType(f"expected {expected}, got {type(value).__name__} {value!r:.80}")
 
@@ -101,11 +129,34 @@ def dump_float(value: float) -> str:
     return check_number(decimal.Decimal(repr(value)))
 
 
+def load_decimal(value: Any) -> decimal.Decimal:
+    """A wire number as an exact Decimal; anything that is not a number is InvalidValue
+    (Decimal itself would raise ``decimal.InvalidOperation``, an ArithmeticError)."""
+    try:
+        return decimal.Decimal(value)
+    except (decimal.InvalidOperation, TypeError, ValueError):
+        raise InvalidValue(f"{value!r:.80} is not a number") from None
+
+
 def load_int(value: str) -> int:
+    """A wire number as an int: 2, 2.0 and 2E0 load as 2; 2.5 is refused rather than
+    truncated (a later save would write the truncated value back)."""
     try:
         return int(value)
     except ValueError:
-        return int(decimal.Decimal(value))
+        pass
+    number = load_decimal(value)
+    if not number.is_finite() or number != number.to_integral_value():
+        raise InvalidValue(f"{value!r:.80} is not a whole number: an Integer would lose its fraction "
+                           "(declare the column a Number or Float to keep it)")
+    return int(number)
+
+
+def load_float(value: str) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise InvalidValue(f"{value!r:.80} is not a number") from None
 
 
 class Type(Generic[T]):
@@ -136,6 +187,8 @@ class Type(Generic[T]):
         inner = self.dynamo_dump(value, context=context)
         if inner is None:
             return None
+        if inner.__class__ is str and not inner.isascii():
+            check_text(inner)  # any type's string, bloop's or a user's
         return {self.backing_type: inner}
 
     def _load(self, wire: Optional[dict], context: Any = None) -> Any:
@@ -186,7 +239,7 @@ class Number(Type[decimal.Decimal]):
         raise _wrong("a number", value)
 
     def dynamo_load(self, value, *, context=None):
-        return decimal.Decimal(value)
+        return load_decimal(value)
 
 
 if TYPE_CHECKING:  # for type checkers, each number type has its own Python type
@@ -223,7 +276,7 @@ class Float(_FloatBase):
         return dump_float(float(value))
 
     def dynamo_load(self, value, *, context=None):
-        return float(value)
+        return load_float(value)
 
 
 class Binary(Type[bytes]):
@@ -312,9 +365,17 @@ class Timestamp(Type[datetime.datetime]):
 
     def dynamo_load(self, value, *, context=None):
         if "." in value or "E" in value or "e" in value:
-            micros = int(decimal.Decimal(value).scaleb(6))
+            number = load_decimal(value)
+            if not number.is_finite():
+                raise InvalidValue(f"{value!r:.80} is not a number of seconds")
+            micros = int(number.scaleb(6))
             return _EPOCH + datetime.timedelta(microseconds=micros)
-        return _EPOCH + datetime.timedelta(seconds=int(value))
+        try:
+            seconds = int(value)
+        except ValueError:
+            load_decimal(value)  # "not a number" unless it is one, such as NaN
+            raise InvalidValue(f"{value!r:.80} is not a number of seconds") from None
+        return _EPOCH + datetime.timedelta(seconds=seconds)
 
 
 class Enum(Type[E]):
@@ -387,6 +448,10 @@ class Set(Type[typing.Set[E]]):
         if self.backing_type == "NS":
             seen = {decimal.Decimal(v) for v in out}
         else:
+            if self.backing_type == "SS":
+                for text in out:
+                    if text.__class__ is str and not text.isascii():
+                        check_text(text)
             seen = set(out)
         if len(seen) != len(out):
             raise InvalidValue(f"set {value!r:.80} has duplicate elements once normalised")
@@ -441,6 +506,9 @@ class Map(Type[Dict[str, Any]]):
     mutable = True
 
     def __init__(self, **fields: Any) -> None:
+        for name in fields:
+            if not is_text(name):
+                raise InvalidModel(f"Map field {name!r} holds a lone surrogate; DynamoDB stores names as UTF-8")
         self.fields: Dict[str, Type] = {name: instance(t) for name, t in fields.items()}
 
     def dynamo_dump(self, value, *, context=None):
@@ -486,7 +554,7 @@ def dump_dynamic(value: Any, context: Any = None) -> Optional[dict]:
         return _NULL
     cls = value.__class__
     if cls is str:
-        return {"S": value}
+        return {"S": value if value.isascii() else check_text(value)}
     if cls is bool:
         return {"BOOL": value}
     if cls is int:
@@ -500,8 +568,7 @@ def dump_dynamic(value: Any, context: Any = None) -> Optional[dict]:
     if isinstance(value, dict):
         out = {}
         for key, item in value.items():
-            if not isinstance(key, str):
-                raise InvalidType(f"map keys must be str, got {key!r}")
+            _check_key(key)
             wire = dump_dynamic(item, context)
             if wire is not None:  # an empty set has no DynamoDB form: leave it out
                 out[key] = wire
@@ -519,6 +586,14 @@ def dump_dynamic(value: Any, context: Any = None) -> Optional[dict]:
     if isinstance(value, (str, int, float)):  # subclasses such as IntEnum
         return dump_dynamic(_plain(value), context)
     raise InvalidType(f"cannot store {type(value).__name__} {value!r:.80} in a dynamic column")
+
+
+def _check_key(key: Any) -> None:
+    """A key of a dynamic map: a str DynamoDB can store."""
+    if key.__class__ is not str and not isinstance(key, str):
+        raise InvalidType(f"map keys must be str, got {key!r}")
+    if not key.isascii():
+        check_text(key)
 
 
 #: the element type of a dynamic set, by its kind
@@ -547,7 +622,7 @@ def _load_number(value: str) -> Any:
     try:
         return int(value)
     except ValueError:
-        return decimal.Decimal(value)
+        return load_decimal(value)
 
 
 def load_dynamic(wire: dict, context: Any = None) -> Any:
@@ -582,6 +657,8 @@ class _Dynamic(Type[Any]):
         return None if wire is None else load_dynamic(wire, context)
 
     def _element(self, key):
+        if isinstance(key, str):
+            check_text(key)
         return self
 
 
@@ -619,8 +696,7 @@ class DynamicMap(Type[Dict[str, Any]]):
             raise _wrong("a dict", value)
         out = {}
         for key, item in value.items():
-            if not isinstance(key, str):
-                raise InvalidType(f"map keys must be str, got {key!r}")
+            _check_key(key)
             wire = dump_dynamic(item, context)
             if wire is not None:
                 out[key] = wire
@@ -630,4 +706,6 @@ class DynamicMap(Type[Dict[str, Any]]):
         return TrackedDict({key: load_dynamic(item, context) for key, item in value.items()})
 
     def _element(self, key):
+        if isinstance(key, str):
+            check_text(key)
         return _DYNAMIC

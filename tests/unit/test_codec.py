@@ -106,6 +106,46 @@ def test_from_item_bad_wire_value():
     assert "Account.id" in str(excinfo.value)
 
 
+class Counted(BaseModel):
+    id = Column(String, hash_key=True)
+    count = Column(Integer)
+    counts = Column(Set(Integer))
+    amount = Column(Number)
+    ratio = Column(Float)
+    when = Column(bloop.Timestamp)
+    data = Column(DynamicMap)
+
+
+@pytest.mark.parametrize("load", [
+    lambda item: bloop.from_item(Counted, item),
+    lambda item: load_into(Counted(id="x"), item),
+    lambda item: load_into(Counted(id="x"), item, [Counted.id, Counted.count, Counted.counts]),
+    lambda item: bloop.codec.load_all(Counted, [item]),
+    lambda item: bloop.codec._from_item_generic(Counted, item),
+], ids=["from_item", "load_into", "projected", "load_all", "generic"])
+@pytest.mark.parametrize("column, wire", [("count", {"N": "2.5"}), ("counts", {"NS": ["1", "2.5"]})])
+def test_integer_column_refuses_a_stored_fraction(load, column, wire):
+    with pytest.raises(InvalidValue) as excinfo:
+        load({"id": {"S": "x"}, column: wire})
+    assert f"Counted.{column}" in str(excinfo.value) and "whole number" in str(excinfo.value)
+
+
+@pytest.mark.parametrize("column, wire", [
+    ("count", {"N": "abc"}), ("counts", {"NS": ["abc"]}), ("amount", {"N": "abc"}), ("ratio", {"N": "abc"}),
+    ("when", {"N": "abc"}), ("data", {"M": {"n": {"N": "abc"}}}),
+])
+def test_from_item_with_a_malformed_number_names_the_column(column, wire):
+    for load in (bloop.from_item, bloop.codec._from_item_generic):
+        with pytest.raises(InvalidValue) as excinfo:
+            load(Counted, {"id": {"S": "x"}, column: wire})
+        assert f"Counted.{column}: cannot load" in str(excinfo.value) and "not a number" in str(excinfo.value)
+
+
+def test_key_identity_of_a_malformed_number_is_invalid_value():
+    with pytest.raises(InvalidValue, match="not a number"):
+        key_identity("t", {"id": {"N": "abc"}})
+
+
 def test_works_on_unbound_and_engine_models():
     engine = bloop.Engine(dynamodb_client())
 

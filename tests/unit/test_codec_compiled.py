@@ -114,6 +114,10 @@ DUMP_CASES = [
     # key and item checks
     dict(id=""), dict(id=None), dict(sort=None), dict(id="\u00e9" * 1024), dict(id="\u00e9" * 1025),
     dict(id="x" * 2049), dict(email=""), dict(email="x" * 2049), dict(s="x" * 409_000),
+    # text DynamoDB cannot store (a lone surrogate), wherever a string goes
+    dict(s="\ud800"), dict(s="caf\u00e9 \udfff"), dict(id="\ud800"), dict(email="a\udc00"), dict(ss={"a", "\ud800"}),
+    dict(ls=["ok", "\ud800"]), dict(m={"color": "\ud800"}), dict(lm=[{"a": "\ud800"}]), dict(dm={"\ud800": 1}),
+    dict(dm={"k": ["\ud800"]}), dict(dl=[{"\ud800": None}]), dict(upper="\ud800"), dict(s="\ud800", i="x"),
 ]
 
 
@@ -123,6 +127,16 @@ def test_dump_matches_the_generic_code(changes):
     same_dump(obj)
     same_dump(obj, validate=False)
     assert outcome(dump_key, obj) == outcome(_dump_key_generic, obj)
+
+
+def test_lone_surrogates_are_refused_naming_the_column():
+    for changes, column in ((dict(s="\ud800"), "s"), (dict(id="\ud800"), "id"), (dict(dm={"\ud800": 1}), "dm"),
+                            (dict(ss={"\udfff"}), "ss"), (dict(lm=[{"a": "x\ud800"}]), "lm")):
+        for validate in (True, False):
+            result = same_dump(full(**changes), validate)
+            assert result[:2] == ("error", bloop.InvalidValue)
+            assert result[2].startswith(f"Everything.{column}: ") and "lone surrogate" in result[2]
+    assert outcome(dump_key, full(id="\ud800"))[2].startswith("Everything.id: ")
 
 
 def test_dump_nesting_and_size_errors_match():
@@ -197,6 +211,10 @@ LOAD_CASES = [
     {"e": {"S": "green"}}, {"j": {"S": "{"}}, {"dt": {"S": "yesterday"}}, {"ts": {"S": "1"}},
     {"ss": {"L": []}}, {"li": {"L": [{"S": "1"}]}}, {"m": {"M": {"size": {"S": "1"}}}}, {"flag": "yes"},
     {"point": {"S": "1"}}, {"dl": {"L": [{"Q": 1}]}},
+    # numbers: a fraction in an Integer, malformed numbers anywhere
+    {"i": {"N": "2.5"}}, {"sort": {"N": "0.5"}}, {"ns": {"NS": ["1", "2.5"]}}, {"li": {"L": [{"N": "1.5"}]}},
+    {"m": {"M": {"size": {"N": "3.5"}}}}, {"n": {"N": "abc"}}, {"ds": {"NS": ["1", "x"]}}, {"ts": {"N": "1.x"}},
+    {"fs": {"NS": ["?"]}}, {"dm": {"M": {"a": {"N": "--1"}}}}, {"dl": {"L": [{"NS": ["1", ""]}]}},
 ]
 
 

@@ -364,3 +364,174 @@ def test_engine_model_is_an_abstract_base():
     assert issubclass(Bound, BaseModel)
     assert Bound.Meta.abstract is False
     assert Engine(dynamodb_client()).model is not engine.model
+
+
+# ---------------------------------------------------------------------------------------
+# Python's precedence decides what a name is (issue 11, section 7)
+
+class Audited:
+    """A mixin of columns (bloop 3's "hide a mixin column" scenario)."""
+    created = Column(Timestamp)
+    created_by = Column(String)
+    note = Column(String)
+    tag = Column(String)
+
+
+def test_class_body_hides_a_mixin_column_with_none_a_method_or_a_property():
+    class Doc(Audited, BaseModel):
+        id = Column(String, hash_key=True)
+        created_by = None  # not recorded for this model
+
+        def note(self):  # a method of the same name
+            return "a method"
+
+        @property
+        def tag(self):
+            return "a property"
+
+    assert [c.name for c in Doc.Meta.columns] == ["created", "id"]
+    assert set(Doc.Meta.columns_by_name) == {"created", "id"}
+    assert "created_by" not in Doc.Meta.columns_by_dynamo_name
+    assert Doc.created_by is None
+    doc = Doc(id="d")
+    assert doc.note() == "a method" and doc.tag == "a property"
+    with pytest.raises(UnknownColumn):
+        Doc(id="d", created_by="x")
+    # the hidden names are neither written nor read
+    loaded = bloop.from_item(Doc, {"id": {"S": "d"}, "created_by": {"S": "x"}, "note": {"S": "y"}})
+    assert bloop.to_item(loaded) == {"id": {"S": "d"}}
+    assert loaded.note() == "a method"
+    # the mixin and other models keep the column
+    assert isinstance(Audited.created_by, Column)
+
+    class Other(Audited, BaseModel):
+        id = Column(String, hash_key=True)
+
+    assert [c.name for c in Other.Meta.columns] == ["created", "created_by", "note", "tag", "id"]
+
+
+def test_a_subclass_of_a_concrete_model_hides_an_inherited_column():
+    class Parent(BaseModel):
+        id = Column(String, hash_key=True)
+        secret = Column(String)
+        by_secret = GlobalSecondaryIndex(projection="keys", hash_key="secret")
+        by_id = GlobalSecondaryIndex(projection="keys", hash_key="id")
+
+    class Child(Parent):
+        secret = None
+        by_secret = None  # an index is hidden the same way
+
+    assert [c.name for c in Child.Meta.columns] == ["id"]
+    assert [i.name for i in Child.Meta.indexes] == ["by_id"]
+    assert [c.name for c in Parent.Meta.columns] == ["id", "secret"]
+    # hiding a column an inherited index needs, and keeping the index, is refused
+    with pytest.raises(InvalidModel, match="secret"):
+        class Broken(Parent):
+            secret = None
+
+
+def test_bases_follow_the_method_resolution_order():
+    class Hides:
+        note = None
+
+    class HiddenFirst(Hides, Audited, BaseModel):
+        id = Column(String, hash_key=True)
+
+    class ColumnFirst(Audited, Hides, BaseModel):
+        id = Column(String, hash_key=True)
+
+    assert "note" not in HiddenFirst.Meta.columns_by_name and HiddenFirst.note is None
+    assert "note" in ColumnFirst.Meta.columns_by_name and isinstance(ColumnFirst.note, Column)
+
+
+def test_two_indexes_with_one_dynamo_name_refused():
+    with pytest.raises(InvalidModel, match="by_a and by_b.*'shared'"):
+        class Twice(BaseModel):
+            id = Column(String, hash_key=True)
+            a = Column(String)
+            b = Column(String)
+            by_a = GlobalSecondaryIndex(hash_key="a", dynamo_name="shared")
+            by_b = GlobalSecondaryIndex(hash_key="b", dynamo_name="shared")
+
+    class Indexed:
+        a = Column(String)
+        by_a = GlobalSecondaryIndex(hash_key="a")
+
+    with pytest.raises(InvalidModel, match="by_a and other"):
+        class Inherited(Indexed, BaseModel):
+            id = Column(String, hash_key=True)
+            r = Column(String, range_key=True)
+            other = LocalSecondaryIndex(range_key="a", dynamo_name="by_a")
+
+    # an index may share its name with a column: DynamoDB keeps them apart
+    class Same(BaseModel):
+        id = Column(String, hash_key=True)
+        a = Column(String)
+        by_a = GlobalSecondaryIndex(hash_key="a", dynamo_name="a_a")
+        a_a = Column(String)
+
+    assert Same.by_a.dynamo_name == "a_a"
+
+
+class Keyed(BaseModel):
+    id = Column(String, hash_key=True)
+    when = Column(String, range_key=True)
+    data = Column(String)
+
+
+@pytest.mark.parametrize("body, which", [
+    (dict(pk=Column(String, hash_key=True)), "hash"),
+    (dict(sk=Column(String, range_key=True)), "range"),
+])
+def test_a_subclass_declaring_other_keys_fails_loudly(body, which):
+    # bloop 3 made such a model with both key columns in Meta.keys, and every request
+    # then named a key DynamoDB's table does not have
+    with pytest.raises(InvalidModel) as excinfo:
+        type("Rekeyed", (Keyed,), dict(body))
+    message = str(excinfo.value)
+    inherited = "id" if which == "hash" else "when"
+    declared = next(iter(body))
+    assert f"{which} key {declared}" in message and f"inherits the {which} key {inherited} from Keyed" in message
+    assert f"{inherited} = None" in message and f"{inherited} = Column(" in message
+
+
+def test_a_subclass_rekeys_by_hiding_or_redeclaring_the_inherited_key():
+    class Hidden(Keyed):
+        id = None
+        pk = Column(String, hash_key=True)
+
+    class Redeclared(Keyed):
+        when = Column(String)  # a plain column now
+        sk = Column(Integer, range_key=True)
+
+    assert Hidden.Meta.keys == [Hidden.pk, Hidden.when]
+    assert "id" not in Hidden.Meta.columns_by_name
+    assert Redeclared.Meta.keys == [Redeclared.id, Redeclared.sk]
+    assert not Redeclared.when.range_key and Keyed.when.range_key
+
+
+@pytest.mark.parametrize("template", [
+    "{env}-{table_name}", "{table_name}-{}", "{0}{table_name}", "{table_name.upper}", "{table_name[0]}x",
+    "{table_name", "{table_name}}", "no field", "",
+])
+def test_table_name_template_with_another_field_refused_by_the_engine(template):
+    from bloop.aio import AsyncEngine
+    for make in (Engine, AsyncEngine):
+        with pytest.raises(InvalidModel) as excinfo:
+            make(dynamodb_client(), table_name_template=template)
+        assert "{table_name}" in str(excinfo.value) and repr(template) in str(excinfo.value)
+
+
+@pytest.mark.parametrize("template, name", [
+    ("{table_name}", "users"), ("prod-{table_name}", "prod-users"), ("{table_name}.{table_name}", "users.users"),
+    ("{table_name!s}_v2", "users_v2"),
+])
+def test_table_name_templates_accepted(template, name):
+    assert Engine(dynamodb_client(), table_name_template=template)._table_name(User) == name
+
+
+def test_a_dynamo_name_must_be_text():
+    with pytest.raises(InvalidModel, match="lone surrogate"):
+        declare(a=key(), b=Column(String, dynamo_name="b\ud800"))
+    with pytest.raises(InvalidModel, match="lone surrogate"):
+        declare(**{"a": key(), "\udc00": Column(String)})

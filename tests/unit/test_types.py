@@ -114,6 +114,39 @@ def test_integer_and_number_loads():
     assert type(Float()._load({"N": "3"})) is float
 
 
+@pytest.mark.parametrize("wire, value", [
+    ("2.0", 2), ("20E-1", 2), ("1E+2", 100), ("-0", 0), ("-0.0", 0),
+    ("1234567890123456789012345678901234567.0E1", 12345678901234567890123456789012345670),
+])
+def test_integer_loads_whole_numbers_in_any_form(wire, value):
+    loaded = Integer()._load({"N": wire})
+    assert loaded == value and type(loaded) is int
+
+
+@pytest.mark.parametrize("typedef, wire", [
+    (Integer(), {"N": "2.5"}), (Integer(), {"N": "-0.1"}), (Integer(), {"N": "1E-1"}),
+    (Integer(), {"N": "NaN"}), (Integer(), {"N": "Infinity"}),
+    (Set(Integer), {"NS": ["1", "2.5"]}), (List(Integer), {"L": [{"N": "3.75"}]}),
+])
+def test_integer_refuses_a_fraction_rather_than_truncating_it(typedef, wire):
+    # a stored 2.5 loaded as 2 would be saved back as 2
+    with pytest.raises(InvalidValue, match="whole number"):
+        typedef._load(wire)
+
+
+@pytest.mark.parametrize("typedef, wire", [
+    (Integer(), {"N": "abc"}), (Number(), {"N": "abc"}), (Float(), {"N": "abc"}), (Timestamp(), {"N": "abc"}),
+    (Timestamp(), {"N": "1.x"}), (Number(), {"N": ""}), (Set(Number), {"NS": ["1", "x"]}),
+    (Set(Integer), {"NS": ["?"]}), (DynamicMap(), {"M": {"k": {"N": "abc"}}}), (DynamicList(), {"L": [{"N": "1..2"}]}),
+    (DynamicMap(), {"M": {"k": {"NS": ["1", "abc"]}}}),
+])
+def test_a_malformed_number_is_invalid_value(typedef, wire):
+    with pytest.raises(InvalidValue, match="not a number") as excinfo:
+        typedef._load(wire)
+    assert isinstance(excinfo.value, ValueError)
+    assert not isinstance(excinfo.value, decimal.InvalidOperation)
+
+
 def test_number_accepts_int_and_float():
     assert Number()._dump(3) == {"N": "3"}
     assert Number()._dump(1.1) == {"N": "1.1"}
@@ -529,3 +562,88 @@ def test_datetime_property(value):
 def test_timestamp_property(value):
     loaded = roundtrip(Timestamp(), value)[1]
     assert loaded == value and loaded.tzinfo == UTC
+
+
+# ---------------------------------------------------------------------------------------
+# text DynamoDB cannot store: a lone surrogate (Python's str allows it, UTF-8 does not)
+
+class Lines(Type):
+    """A user type backed by a list of strings, which bloop does not look into on dump."""
+    backing_type = "L"
+
+    def dynamo_dump(self, value, *, context=None):
+        return [{"S": line} for line in value]
+
+    def dynamo_load(self, value, *, context=None):
+        return [line["S"] for line in value]
+
+
+class Raw(Type):
+    """A user type returning its string as it is."""
+    backing_type = "S"
+
+
+@pytest.mark.parametrize("typedef, value", [
+    (String(), "\ud800"), (String(), "caf\u00e9\udc00"), (Upper(), "\ud800"), (Raw(), "x\udfff"),
+    (Set(String), {"ok", "\ud800"}), (List(String), ["\ud800"]), (Map(a=String), {"a": "\ud800"}),
+    (DynamicMap(), {"\ud800": 1}), (DynamicMap(), {"k": "\ud800"}), (DynamicMap(), {"k": {"\udc00": [1]}}),
+    (DynamicList(), ["\ud800"]), (DynamicList(), [{"k": {"\ud800"}}]),
+])
+def test_a_lone_surrogate_is_refused_on_dump(typedef, value):
+    with pytest.raises(InvalidValue, match="lone surrogate"):
+        typedef._dump(value)
+
+
+def test_text_checks():
+    from bloop.types import check_text, is_text
+    assert is_text("caf\u00e9 \U0001f600") and not is_text("\ud800")
+    assert check_text("plain") == "plain"
+    with pytest.raises(InvalidValue, match=r"'\\udc00' at index 2"):
+        check_text("ab\udc00")
+    # a surrogate pair written as one character is fine; two halves side by side are not text
+    assert String()._dump("\U0001f600") == {"S": "\U0001f600"}
+    with pytest.raises(InvalidValue):
+        String()._dump("\ud83d\ude00")
+
+
+def test_map_field_names_and_paths_must_be_text():
+    with pytest.raises(InvalidModel, match="lone surrogate"):
+        Map(**{"\ud800": String})
+    with pytest.raises(InvalidValue, match="lone surrogate"):
+        DynamicMap()._element("\ud800")
+    with pytest.raises(InvalidValue, match="lone surrogate"):
+        DynamicList()._element(0)._element("\udfff")
+
+
+class Texts(bloop.BaseModel):
+    id = bloop.Column(String, hash_key=True)
+    name = bloop.Column(String)
+    doc = bloop.Column(DynamicMap)
+    lines = bloop.Column(Lines)
+
+
+@pytest.mark.parametrize("condition, where", [
+    (lambda: Texts.name == "\ud800", "Texts.name"),
+    (lambda: Texts.name.begins_with("a\udc00"), "Texts.name"),
+    (lambda: Texts.name.in_(["ok", "\ud800"]), "Texts.name"),
+    (lambda: Texts.doc["k"] == "\ud800", "Texts.doc"),
+    (lambda: Texts.doc["\ud800"] == 1, "Texts.doc"),
+])
+def test_a_lone_surrogate_in_a_condition_value_names_the_column(condition, where):
+    from bloop.expressions import Renderer
+    with pytest.raises(InvalidValue, match="lone surrogate") as excinfo:
+        Renderer().render(condition=condition())
+    assert str(excinfo.value).startswith(f"condition on {where}")
+
+
+def test_a_user_type_holding_a_lone_surrogate_is_refused_naming_the_column():
+    obj = Texts(id="a", lines=["ok", "\ud800"])
+    for to_item in (bloop.to_item, bloop.codec._to_item_generic):
+        with pytest.raises(InvalidValue, match="lone surrogate") as excinfo:
+            to_item(obj)
+        assert str(excinfo.value).startswith("Texts.lines: ")
+    # item_size names the attribute
+    with pytest.raises(InvalidValue, match="attribute 'lines'"):
+        bloop.codec.item_size({"id": {"S": "a"}, "lines": {"L": [{"S": "\ud800"}]}})
+    with pytest.raises(InvalidValue, match="attribute 'b'"):
+        bloop.codec.item_size({"id": {"S": "a"}, "b": {"M": {"\ud800": {"N": "1"}}}})

@@ -7,7 +7,8 @@ model; the stubbed engines run through botocore's Stubber.
 import pytest
 from botocore.stub import Stubber
 
-from bloop import Engine, actions, operations
+import bloop
+from bloop import BaseModel, Column, Engine, Integer, String, actions, operations
 from bloop.exceptions import (
     BatchIncomplete, ConstraintViolation, LimitExceeded, RequestRejected, ServiceError, TableNotFound, Throttled,
 )
@@ -18,6 +19,12 @@ from tests.unit.helpers import dynamodb_client
 from tests.unit.test_operations import (
     Clock, Driver, Event, MaxJitter, User, answer_load, put_ids, table_name, unprocessed, unsaved, users,
 )
+
+
+class Versioned(BaseModel):
+    id = Column(String, hash_key=True)
+    name = Column(String)
+    v = Column(Integer, version=True)
 
 
 def make_policy(deadline=1.0, max_concurrency=0):
@@ -114,7 +121,8 @@ def test_transaction_errors_name_the_tables():
     session = Session(client)
     request = {"TransactItems": [
         {"Put": {"TableName": "a", "Item": {"id": {"S": "1"}}}},
-        {"ConditionCheck": {"TableName": "b", "Key": {"id": {"S": "2"}}, "ConditionExpression": "attribute_exists(id)"}},
+        {"ConditionCheck": {"TableName": "b", "Key": {"id": {"S": "2"}},
+                            "ConditionExpression": "attribute_exists(id)"}},
         {"Delete": {"TableName": "a", "Key": {"id": {"S": "3"}}}}]}
     with Stubber(client) as stubber:
         client_error(stubber, "transact_write_items", "ValidationException")
@@ -188,7 +196,7 @@ def test_a_load_of_one_object_names_it_and_the_cause():
 
 def test_an_oversized_item_in_a_batch_names_its_object():
     policy, clock = make_policy()
-    small, big = User(id="small", name="x"), User(id="big", name="x" * 400_001)
+    small, big = User(id="small", name="x"), User(id="big", name="x" * 410_000)
     with pytest.raises(LimitExceeded) as excinfo:
         next(operations.save(policy, [small, big]))
     assert "User(id='big')" in str(excinfo.value)
@@ -223,6 +231,35 @@ def test_an_action_replaced_during_a_save_is_kept():
     Driver(operations.save(policy, user), clock, respond).run()
     assert user.age == 7
     assert [(c.name, kind, wire) for c, kind, wire in unsaved(user)] == [("age", "set", {"N": "7"})]
+
+
+def test_a_value_assigned_during_a_versioned_save_is_sent_by_the_next():
+    policy, clock = make_policy()
+    obj = Versioned(id="a")
+
+    def respond(call):
+        obj.name = "late"
+        return {}
+
+    obj.name = "first"
+    Driver(operations.save(policy, obj), clock, respond).run()
+    assert obj.v == 1
+    assert [(c.name, kind, wire) for c, kind, wire in unsaved(obj) if c.name != "v"] == [
+        ("name", "set", {"S": "late"})]
+
+
+def test_a_value_assigned_during_an_unchanged_save_is_sent_by_the_next():
+    policy, clock = make_policy()
+    user = bloop.from_item(User, {"id": {"S": "u1"}, "name": {"S": "old"}})
+
+    def respond(call):  # nothing had changed: the save re-asserts "old"; meanwhile "new"
+        user.name = "new"
+        return {}
+
+    driver = Driver(operations.save(policy, user), clock, respond)
+    driver.run()
+    assert driver.calls[0].request["ExpressionAttributeValues"] == {":v0": {"S": "old"}}
+    assert [(c.name, kind, wire) for c, kind, wire in unsaved(user)] == [("name", "set", {"S": "new"})]
 
 
 def test_a_value_assigned_during_a_batch_save_is_sent_by_the_next():
@@ -303,7 +340,7 @@ def test_deadline_names_written_unconfirmed_and_unsent():
     assert result.done == [objs[0]] + objs[2:25] + objs[50:75]
     assert result.__cause__ is error
     message = str(result)
-    assert "25 were never sent" in message and "throttled" in message and "48 were written" in message
+    assert "25 were never sent" in message and "throttled" in message and "49 were written" in message
 
 
 def test_retries_are_sent_in_steps_too():
@@ -350,4 +387,3 @@ def test_engines_tell_the_policy_their_concurrency():
     engine, _ = stubbed_engine()
     assert Engine(dynamodb_client(), max_concurrency=3).policy.max_concurrency == 3
     assert engine.policy.max_concurrency == 4
-

@@ -121,7 +121,7 @@ def translate_error(error: Exception, operation: str, table: str = "") -> BloopE
         details = response.get("Error", {})
         code = details.get("Code", "")
         message = f"{where}: {code}: {details.get('Message', '')}"
-        if code == "ResourceNotFoundException":
+        if code == "ResourceNotFoundException" and table:
             message += f"; {BIND_HINT.format(model='Model')}"
         cls: type = ServiceError
         if code == "ConditionalCheckFailedException":

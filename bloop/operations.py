@@ -250,7 +250,8 @@ def _versioned(obj: Any, condition: Optional[Condition]) -> Optional[Condition]:
 
 def written(obj: Any, updates: list) -> None:
     """After a successful UpdateItem: the object holds its new version, and the snapshot
-    records what was written."""
+    records what the request carried (``updates`` from :func:`~bloop.tracking.changes`
+    name the values they were made from; see :func:`~bloop.tracking.record`)."""
     version = type(obj).Meta.version
     if version is not None:
         for column, _, wire in updates:

@@ -122,13 +122,18 @@ def load_all(model: Any, items: Iterable[Dict[str, dict]], projected: Optional[I
     return [into(new_object(model), item, projected, loaded) for item in items]
 
 
-def record_put(obj: Any, item: Dict[str, dict]) -> None:
+def record_put(obj: Any, item: Dict[str, dict], sent: Optional[Dict[str, Any]] = None) -> None:
     """After ``item``, dumped from ``obj``, was written whole (a put): every column is
-    known.  The same as :func:`bloop.tracking.record_all` with the model's columns."""
+    known.  The same as :func:`bloop.tracking.record_all` with the model's columns.
+
+    :param sent: the object's values as ``item`` was made from them (a copy of its
+        ``__dict__``): the snapshot records those, not a value assigned while the
+        request was in flight (which the next save sends).
+    """
     meta = type(obj).Meta
     codec = meta.__dict__.get(_CODEC) or compile_codec(meta)
     values = obj.__dict__
-    values[SNAPSHOT] = codec.written(values, item)
+    values[SNAPSHOT] = codec.written(values if sent is None else sent, item)
 
 
 def dump_key(obj: Any, columns: Optional[Iterable[Any]] = None) -> Dict[str, dict]:

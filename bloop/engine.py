@@ -64,7 +64,8 @@ class EngineCore:
             raise InvalidType(f"max_concurrency must be a positive int, not {max_concurrency!r}")
         self.table_name_template = table_name_template
         self.max_concurrency = max_concurrency
-        self.policy = Policy(self._table_name, clock, rng or random.Random(), batch_deadline)
+        self.policy = Policy(self._table_name, clock, rng or random.Random(), batch_deadline,
+                             max_concurrency=max_concurrency)
         self.policy.engine = self  # the sender of the signals the I/O-free core sends
         self._bound: Dict[type, str] = {}
         #: an abstract base class for this engine's models: ``engine.bind()`` binds its subclasses

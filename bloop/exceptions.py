@@ -27,7 +27,7 @@ class below, with the botocore error chained as ``__cause__``::
     ├── TableMismatch                           an existing table differs from the model
     ├── TransactionTokenExpired                 a retry past the idempotency window
     ├── ObjectsNotFound                         load: .missing lists the objects
-    └── BatchIncomplete                         .unprocessed: objects not written/read
+    └── BatchIncomplete                         .unprocessed: objects not confirmed done
 """
 from __future__ import annotations
 
@@ -107,16 +107,50 @@ class UnknownColumn(BloopException, TypeError):
 class ServiceError(BloopException):
     """DynamoDB (or the endpoint standing in for it) refused or failed a request.
 
+    The message names the operation and the table, and the object when the request
+    was for one: ``UpdateItem on table 'users' for User(id='u1'): ValidationException: ...``.
+
     :ivar code: the service's error code, e.g. ``"ValidationException"``.
     :ivar operation: the API operation, e.g. ``"UpdateItem"``.
+    :ivar table: the table the request was for (the names joined by ``", "`` for a
+        batch or transaction on several), or ``""`` when it names none.
+    :ivar obj: the object the request was for, when it was for one.
     """
 
+    obj: Any = None
+
     def __init__(self, message: str, *, code: str = "", operation: str = "",
-                 response: Any = None) -> None:
+                 response: Any = None, table: str = "") -> None:
         super().__init__(message)
         self.code = code
         self.operation = operation
         self.response = response
+        self.table = table
+
+    def _about(self, obj: Any, name: str) -> None:
+        """Name ``obj`` (``name`` is its model and key) in this error, the request's only object."""
+        self.obj = obj
+        message = str(self.args[0]) if self.args else ""
+        where = self.operation + table_phrase(self.table)
+        if where and message.startswith(where) and not message.startswith(f"{where} for "):
+            message = f"{where} for {name}{message[len(where):]}"
+        if isinstance(self, TableNotFound):
+            message = message.replace(BIND_HINT.format(model="Model"), BIND_HINT.format(model=type(obj).__name__))
+        self.args = (message,)
+
+
+#: what a TableNotFound says to do (``{model}`` is the model's name when the object is known)
+BIND_HINT = "is its model bound? engine.bind({model}) creates the table"
+
+
+def table_phrase(table: str) -> str:
+    """`` on table 'users'`` (or `` on tables 'a', 'b'``) for a table attribute, ``""`` for none."""
+    if not table:
+        return ""
+    names = table.split(", ")
+    if len(names) == 1:
+        return f" on table {table!r}"
+    return " on tables " + ", ".join(repr(name) for name in names)
 
 
 class ConstraintViolation(ServiceError):
@@ -126,7 +160,6 @@ class ConstraintViolation(ServiceError):
     :ivar old: the item as it is in DynamoDB (wire format), when the service returned it.
     """
 
-    obj: Any = None
     old: Any = None
 
 
@@ -198,16 +231,32 @@ class ObjectsNotFound(BloopException):
 
 
 class BatchIncomplete(BloopException):
-    """A batch could not be completed; everything not listed here was done.
+    """A batch could not be completed; everything not listed in ``unprocessed`` (or,
+    for a load, ``missing``) was done.
 
-    :ivar unprocessed: the objects not written (or not read), in the order given.
+    ``unprocessed`` means *not confirmed*: an object DynamoDB left unprocessed was not
+    written (or read), but one in a request that failed outright may or may not have
+    been written (its answer was lost).  Sending them again is safe: a batch puts or
+    deletes whole items.
+
+    :ivar unprocessed: the objects not confirmed written (or read), in the order given;
+        the ``unsent`` ones among them.
+    :ivar unsent: the objects never sent, because ``batch_deadline`` passed before their
+        turn: certainly not written (or read).
+    :ivar missing: a load's objects that were read and have no item (as
+        :class:`ObjectsNotFound` lists them); empty for a save or delete.
+    :ivar done: the objects written, deleted or loaded, in the order given.
     :ivar operation: ``"save"``, ``"delete"`` or ``"load"``.
     """
 
-    def __init__(self, message: str, unprocessed: Iterable[Any], operation: str) -> None:
+    def __init__(self, message: str, unprocessed: Iterable[Any], operation: str, *,
+                 unsent: Iterable[Any] = (), missing: Iterable[Any] = (), done: Iterable[Any] = ()) -> None:
         super().__init__(message)
         self.unprocessed = list(unprocessed)
         self.operation = operation
+        self.unsent = list(unsent)
+        self.missing = list(missing)
+        self.done = list(done)
 
 
 #: bloop 3's names: those that mean the same thing today, and those that are gone

@@ -23,10 +23,10 @@ from .codec import dump_key, key_identity, load_into, paused_gc, record_put, to_
 from .conditions import Condition
 from .exceptions import (
     BatchIncomplete, BloopException, ConstraintViolation, DuplicateKeys, InvalidCondition,
-    InvalidValue, ObjectsNotFound,
+    InvalidValue, ObjectsNotFound, ServiceError,
 )
 from .expressions import Renderer
-from .tracking import SNAPSHOT, changes, dump_column, forget, puttable, record, snapshot
+from .tracking import SNAPSHOT, changes, dump_column, forget, puttable, record, restate, snapshot
 
 __all__ = ["Call", "Sleep", "call", "save", "delete", "load", "Policy", "KEY_ONLY_ATTRIBUTE"]
 
@@ -65,17 +65,20 @@ class Policy:
     :param table_name: ``model -> table name`` for this engine.
     :param clock: monotonic seconds (injectable for tests).
     :param random: a ``random.Random`` for backoff jitter.
-    :param batch_deadline: seconds to keep re-sending unprocessed items.
+    :param batch_deadline: seconds a batch may take: no request of it starts later.
+    :param max_concurrency: the requests a driver sends at once; a batch yields at most
+        this many per step, so that it can stop at its deadline (0: all at once).
     """
 
     def __init__(self, table_name: Any, clock: Any, random: Any, batch_deadline: float,
-                 backoff_base: float = 0.05, backoff_cap: float = 5.0) -> None:
+                 backoff_base: float = 0.05, backoff_cap: float = 5.0, max_concurrency: int = 0) -> None:
         self.table_name = table_name
         self.clock = clock
         self.random = random
         self.batch_deadline = batch_deadline
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
+        self.max_concurrency = max_concurrency
         #: the engine these operations run for: the sender of the signals they send
         self.engine: Any = None
 
@@ -85,12 +88,25 @@ class Policy:
         return ceiling / 2 + self.random.uniform(0, ceiling / 2)
 
 
-def call(operation: str, request: Dict[str, Any]) -> Op:
-    """Send one request; raise what it raised.  Use as ``yield from call(...)``."""
+def call(operation: str, request: Dict[str, Any], obj: Any = None) -> Op:
+    """Send one request; raise what it raised.  Use as ``yield from call(...)``.
+
+    :param obj: the object the request is for: a service error names it (``obj`` and
+        the message).
+    """
     outcome, = yield [Call(operation, request)]
     if isinstance(outcome, BaseException):
+        if obj is not None and isinstance(outcome, ServiceError):
+            outcome._about(obj, describe(obj))
         raise outcome
     return outcome
+
+
+def describe(obj: Any) -> str:
+    """An object by its model and key, for messages: ``User(id='u1')``."""
+    values = obj.__dict__
+    cls = type(obj)
+    return f"{cls.__name__}({', '.join(f'{c.name}={values.get(c.name)!r}' for c in cls.Meta.keys)})"
 
 
 # ---------------------------------------------------------------------------------------
@@ -196,19 +212,15 @@ def update_request(policy: Policy, entry: Keyed, condition: Optional[Condition],
     if not entries:
         # Nothing changed since the last sync: re-assert every known value, so that a
         # save always leaves the item holding the object's values (and UpdateItem has
-        # an expression to apply).  A mutable value was just dumped by changes() and found
-        # equal to its snapshot's wire, which is sent rather than dumping it again.
-        snap = snapshot(obj) or {}
-        entries = [(c, "set", wire) for c in columns
-                   for wire in (snap[c.name] if c.typedef.mutable and c.name in snap
-                                else dump_column(c, obj.__dict__.get(c.name)),) if wire is not None]
+        # an expression to apply).
+        entries = restate(obj, columns)
     version = meta.version
     if version is not None:
         # Optimistic locking: write the next version, on condition that DynamoDB still
         # holds the one this object carries (none for a new object).
         if check_version:
             condition = _versioned(obj, condition)
-        entries = [e for e in entries if e[0] is not version]
+        entries[:] = [e for e in entries if e[0] is not version]  # in place: entries.sent stays
         entries.append((version, "set", dump_column(version, (_carried(obj) or 0) + 1)))
     renderer = Renderer()
     request: Dict[str, Any] = {"TableName": entry.table, "Key": entry.key}
@@ -253,7 +265,8 @@ def _versioned(obj: Any, condition: Optional[Condition]) -> Optional[Condition]:
 
 def written(obj: Any, updates: list) -> None:
     """After a successful UpdateItem: the object holds its new version, and the snapshot
-    records what was written."""
+    records what the request carried (``updates`` from :func:`~bloop.tracking.changes`
+    name the values they were made from; see :func:`~bloop.tracking.record`)."""
     version = type(obj).Meta.version
     if version is not None:
         for column, _, wire in updates:
@@ -315,7 +328,7 @@ def _one_each(policy: Policy, verb: str, steps: List[Tuple[Keyed, str, Dict[str,
     finished: List[Any] = []
     for position, (entry, operation, request, done) in enumerate(steps):
         try:
-            response = yield from call(operation, request)
+            response = yield from call(operation, request, entry.obj)
         except BloopException as error:
             if isinstance(error, ConstraintViolation):
                 _failed(error, entry.obj)
@@ -334,7 +347,7 @@ def _named(error: BloopException, verb: str, obj: Any, done: List[Any], not_sent
     total = len(done) + 1 + len(not_sent)
     if total > 1:
         past = {"save": "saved", "delete": "deleted"}.get(verb, f"{verb}d")
-        what = (f"{verb}: {obj!r} failed after {len(done)} of {total} objects were {past}; "
+        what = (f"{verb}: {describe(obj)} failed after {len(done)} of {total} objects were {past}; "
                 f"{len(not_sent)} {'was' if len(not_sent) == 1 else 'were'} not sent")
         message = error.args[0] if error.args else ""
         error.args = (f"{what}: {message}",) + error.args[1:]
@@ -374,7 +387,8 @@ def save(policy: Policy, objs: Any, condition: Any = None, sync: Optional[str] =
         request, updates = update_request(policy, e, condition, return_values, check_version)
         steps.append((e, "update_item", request,
                       lambda entry, response, updates=updates: saved(entry, response, updates)))
-    items = [(e, {"PutRequest": {"Item": to_item(e.obj)}}) for e in whole]
+    sent: Dict[int, Dict[str, Any]] = {}  # each object's values as its item was made from them
+    items = [(e, _put_request(e, sent)) for e in whole]
     try:
         yield from _one_each(policy, "save", steps)
     except BloopException as error:
@@ -385,7 +399,7 @@ def save(policy: Policy, objs: Any, condition: Any = None, sync: Optional[str] =
         return
 
     def done(entry: Keyed, request: Dict[str, Any]) -> None:
-        record_put(entry.obj, request["PutRequest"]["Item"])
+        record_put(entry.obj, request["PutRequest"]["Item"], sent[entry.position])
         signals.saved(policy, entry.obj)
 
     yield from batch_write(policy, items, "save", done)
@@ -426,6 +440,18 @@ def delete(policy: Policy, objs: Any, condition: Any = None, sync: Optional[str]
 # ---------------------------------------------------------------------------------------
 # batches
 
+def _put_request(entry: Keyed, sent: Dict[int, Dict[str, Any]]) -> Dict[str, Any]:
+    """The PutRequest of one object of a batch save, naming the object in any error; its
+    values as the item is made from them go to ``sent[entry.position]`` (see :func:`record_put`)."""
+    obj = entry.obj
+    # copied before the item is made: a value assigned meanwhile is at worst sent again later
+    sent[entry.position] = dict(obj.__dict__)
+    try:
+        return {"PutRequest": {"Item": to_item(obj)}}
+    except InvalidValue as error:
+        raise type(error)(f"{describe(obj)}: {error}") from error
+
+
 def _chunks(items: Sequence[Any], size: int) -> List[Sequence[Any]]:
     return [items[i:i + size] for i in range(0, len(items), size)]
 
@@ -450,72 +476,150 @@ def _wait(policy: Policy, attempt: int, deadline: float) -> Op:
     return True
 
 
-def _incomplete(policy: Policy, operation: str, leftover: List[Keyed], total: int,
-                errors: List[BaseException]) -> None:
-    """Raise BatchIncomplete naming exactly the objects not done, in the order given."""
-    if not leftover:
+Item = Tuple[Keyed, Any]  # an object with what a batch request carries for it
+
+
+class Progress:
+    """Where a batch stopped: the items of requests that failed (and the errors), those
+    DynamoDB left unprocessed, and those never sent."""
+
+    __slots__ = ("failed", "errors", "left", "unsent")
+
+    def __init__(self) -> None:
+        self.failed: List[Item] = []
+        self.errors: List[BaseException] = []
+        self.left: List[Item] = []
+        self.unsent: List[Item] = []
+
+
+def _batches(policy: Policy, items: List[Item], size: int, request: Any, settle: Any) -> Op:
+    """Send ``items`` in chunks of ``size``, re-sending what DynamoDB leaves unprocessed
+    with backoff, all within the policy's ``batch_deadline``.
+
+    Each step yields at most ``policy.max_concurrency`` requests (what a driver sends at
+    once), and none starts after the deadline: the clock is read before each step.  The
+    first step always goes out.
+
+    :param request: ``chunk -> Call``.
+    :param settle: ``(chunk, response) -> the items to send again``.
+    :returns: a :class:`Progress`.
+    """
+    progress = Progress()
+    deadline = policy.clock() + policy.batch_deadline
+    pending = items
+    attempt = -1
+    first_round = True  # what is not sent in the first round was never sent
+    started = False
+    while pending:
+        chunks = _chunks(pending, size)
+        width = policy.max_concurrency or len(chunks)
+        retry: List[Item] = []
+        for start in range(0, len(chunks), width):
+            if started and policy.clock() > deadline:
+                rest = [item for chunk in chunks[start:] for item in chunk]
+                (progress.unsent if first_round else progress.left).extend(rest)
+                progress.left.extend(retry)
+                return progress
+            started = True
+            step = chunks[start:start + width]
+            outcomes = yield [request(chunk) for chunk in step]
+            for chunk, outcome in zip(step, outcomes):
+                if isinstance(outcome, BaseException):
+                    if len(chunk) == 1 and isinstance(outcome, ServiceError):
+                        outcome._about(chunk[0][0].obj, describe(chunk[0][0].obj))
+                    progress.failed.extend(chunk)
+                    progress.errors.append(outcome)
+                else:
+                    retry.extend(settle(chunk, outcome))
+        attempt = _next_attempt(attempt, progressed=len(retry) < len(pending))
+        pending = retry
+        first_round = False
+        if pending and not (yield from _wait(policy, attempt, deadline)):
+            progress.left.extend(pending)
+            break
+    return progress
+
+
+def _ordered(entries: Iterable[Keyed]) -> List[Any]:
+    return [e.obj for e in sorted(entries, key=lambda e: e.position)]
+
+
+def _incomplete(policy: Policy, operation: str, progress: Progress, entries: List[Keyed],
+                missing: Sequence[Keyed] = ()) -> None:
+    """Raise BatchIncomplete naming the objects not confirmed done (and which of them were
+    never sent, which were not found, and which were done), each in the order given."""
+    failed = [e for e, _ in progress.failed]
+    left = [e for e, _ in progress.left]
+    unsent = [e for e, _ in progress.unsent]
+    if not (failed or left or unsent):
         return
-    objs = [e.obj for e in sorted(leftover, key=lambda e: e.position)]
-    why = "a request failed" if errors else f"DynamoDB left them unprocessed for {policy.batch_deadline}s"
-    done = "read" if operation == "load" else "written"
-    error = BatchIncomplete(f"{operation}: {len(objs)} of {total} objects were not {done} ({why}); "
-                            f"{total - len(objs)} were", objs, operation)
-    if errors:
-        raise error from errors[0]
+    unconfirmed = failed + left + unsent
+    skip = {id(e) for e in unconfirmed}
+    skip.update(id(e) for e in missing)
+    done = [e for e in entries if id(e) not in skip]
+    verb = "read" if operation == "load" else "written"
+    parts = []
+    if failed:
+        fate = "were not read" if operation == "load" else "may or may not have been written"
+        parts.append(f"{len(failed)} were in a request that failed and {fate} ({progress.errors[0]})")
+    if left:
+        parts.append(f"{len(left)} DynamoDB left unprocessed until the batch_deadline of {policy.batch_deadline}s")
+    if unsent:
+        parts.append(f"{len(unsent)} were never sent (the batch_deadline of {policy.batch_deadline}s passed first)")
+    if missing:
+        parts.append(f"{len(missing)} were not found")
+    parts.append(f"{len(done)} were {verb}")
+    error = BatchIncomplete(
+        f"{operation}: {len(unconfirmed)} of {len(entries)} objects are not confirmed {verb}: " + "; ".join(parts),
+        _ordered(unconfirmed), operation, unsent=_ordered(unsent), missing=_ordered(missing),
+        done=[e.obj for e in done])
+    if progress.errors:
+        raise error from progress.errors[0]
     raise error
 
 
 def batch_write(policy: Policy, items: List[Tuple[Keyed, Dict[str, Any]]], operation: str,
                 done: Any) -> Op:
-    """BatchWriteItem in chunks of 25, re-sending unprocessed items with backoff.
+    """BatchWriteItem in chunks of 25, re-sending unprocessed items with backoff, within
+    the deadline (see :func:`_batches`).
 
     :param done: called with ``(entry, write request)`` for every item written.
     :raises BatchIncomplete: past the deadline, or when a request failed outright;
-        ``unprocessed`` lists exactly the objects not written.
+        ``unprocessed`` lists exactly the objects not confirmed written.
     """
     key_names = _key_names(e for e, _ in items)
-    pending = list(items)
-    failed: List[Tuple[Keyed, Dict[str, Any]]] = []
-    errors: List[BaseException] = []
-    deadline = policy.clock() + policy.batch_deadline
-    attempt = -1
-    while pending:
-        chunks = _chunks(pending, limits.MAX_BATCH_WRITE)
-        calls = []
-        for chunk in chunks:
-            request_items: Dict[str, List[Dict[str, Any]]] = {}
-            for entry, write in chunk:
-                request_items.setdefault(entry.table, []).append(write)
-            calls.append(Call("batch_write_item", {"RequestItems": request_items}))
-        outcomes = yield calls
-        retry: List[Tuple[Keyed, Dict[str, Any]]] = []
-        for chunk, outcome in zip(chunks, outcomes):
-            if isinstance(outcome, BaseException):
-                failed.extend(chunk)
-                errors.append(outcome)
-                continue
-            unprocessed = set()
-            for table, writes in (outcome.get("UnprocessedItems") or {}).items():
-                for write in writes:
-                    body = write.get("PutRequest", {}).get("Item") or write.get("DeleteRequest", {}).get("Key")
-                    unprocessed.add(key_identity(table, body or {}, key_names.get(table, ())))
-            for entry, write in chunk:
-                if entry.identity in unprocessed:
-                    retry.append((entry, write))
-                else:
-                    done(entry, write)
-        attempt = _next_attempt(attempt, progressed=len(retry) < len(pending))
-        pending = retry
-        if pending and not (yield from _wait(policy, attempt, deadline)):
-            break
-    _incomplete(policy, operation, [e for e, _ in failed + pending], len(items), errors)
+
+    def request(chunk: Sequence[Item]) -> Call:
+        request_items: Dict[str, List[Dict[str, Any]]] = {}
+        for entry, write in chunk:
+            request_items.setdefault(entry.table, []).append(write)
+        return Call("batch_write_item", {"RequestItems": request_items})
+
+    def settle(chunk: Sequence[Item], response: Dict[str, Any]) -> List[Item]:
+        unprocessed = set()
+        for table, writes in (response.get("UnprocessedItems") or {}).items():
+            for write in writes:
+                body = write.get("PutRequest", {}).get("Item") or write.get("DeleteRequest", {}).get("Key")
+                unprocessed.add(key_identity(table, body or {}, key_names.get(table, ())))
+        retry = []
+        for entry, write in chunk:
+            if entry.identity in unprocessed:
+                retry.append((entry, write))
+            else:
+                done(entry, write)
+        return retry
+
+    progress = yield from _batches(policy, list(items), limits.MAX_BATCH_WRITE, request, settle)
+    _incomplete(policy, operation, progress, [e for e, _ in items])
 
 
 def load(policy: Policy, objs: Any, consistent: bool = False) -> Op:
-    """``engine.load``: BatchGetItem in chunks of 100, filling the objects in place.
+    """``engine.load``: BatchGetItem in chunks of 100, filling the objects in place, within
+    the deadline (see :func:`_batches`).
 
     :raises ObjectsNotFound: some objects have no item (the rest are loaded).
-    :raises BatchIncomplete: some keys could not be read before the deadline.
+    :raises BatchIncomplete: some keys could not be read before the deadline, or a request
+        failed; ``missing`` names the objects read and not found.
     """
     objs = as_objects(objs)
     entries = keyed(policy, objs)
@@ -524,48 +628,39 @@ def load(policy: Policy, objs: Any, consistent: bool = False) -> Op:
     by_identity = {e.identity: e for e in entries}
     key_names = _key_names(entries)
     found = set()
-    pending = list(entries)
-    failed: List[Keyed] = []
-    errors: List[BaseException] = []
-    deadline = policy.clock() + policy.batch_deadline
-    attempt = -1
-    while pending:
-        chunks = _chunks(pending, limits.MAX_BATCH_GET)
-        calls = []
-        for chunk in chunks:
-            request_items: Dict[str, Dict[str, Any]] = {}
-            for entry in chunk:
-                table = request_items.setdefault(entry.table, {"Keys": [], "ConsistentRead": bool(consistent)})
-                table["Keys"].append(entry.key)
-            calls.append(Call("batch_get_item", {"RequestItems": request_items}))
-        outcomes = yield calls
-        retry: List[Keyed] = []
-        for chunk, outcome in zip(chunks, outcomes):
-            if isinstance(outcome, BaseException):
-                failed.extend(chunk)
-                errors.append(outcome)
-                continue
-            for table, items in (outcome.get("Responses") or {}).items():
-                names = key_names.get(table, ())
-                for item in items:
-                    entry = by_identity.get(key_identity(table, item, names))
-                    if entry is not None:
-                        load_into(entry.obj, item)
-                        found.add(entry.identity)
-                        signals.loaded(policy, entry.obj)
-            for table, request in (outcome.get("UnprocessedKeys") or {}).items():
-                for key in request.get("Keys", []):
-                    entry = by_identity.get(key_identity(table, key))
-                    if entry is not None:
-                        retry.append(entry)
-        attempt = _next_attempt(attempt, progressed=len(retry) < len(pending))
-        pending = retry
-        if pending and not (yield from _wait(policy, attempt, deadline)):
-            break
-    _incomplete(policy, "load", failed + pending, len(entries), errors)
-    missing = [e.obj for e in entries if e.identity not in found]
+    consistent = bool(consistent)
+
+    def request(chunk: Sequence[Item]) -> Call:
+        request_items: Dict[str, Dict[str, Any]] = {}
+        for entry, key in chunk:
+            table = request_items.setdefault(entry.table, {"Keys": [], "ConsistentRead": consistent})
+            table["Keys"].append(key)
+        return Call("batch_get_item", {"RequestItems": request_items})
+
+    def settle(chunk: Sequence[Item], response: Dict[str, Any]) -> List[Item]:
+        for table, items in (response.get("Responses") or {}).items():
+            names = key_names.get(table, ())
+            for item in items:
+                entry = by_identity.get(key_identity(table, item, names))
+                if entry is not None:
+                    load_into(entry.obj, item)
+                    found.add(entry.identity)
+                    signals.loaded(policy, entry.obj)
+        retry = []
+        for table, keys in (response.get("UnprocessedKeys") or {}).items():
+            for key in keys.get("Keys", []):
+                entry = by_identity.get(key_identity(table, key))
+                if entry is not None:
+                    retry.append((entry, entry.key))
+        return retry
+
+    progress = yield from _batches(policy, [(e, e.key) for e in entries], limits.MAX_BATCH_GET, request, settle)
+    unconfirmed = {id(e) for e, _ in progress.failed + progress.left + progress.unsent}
+    missing = [e for e in entries if e.identity not in found and id(e) not in unconfirmed]
+    _incomplete(policy, "load", progress, entries, missing)
     if missing:
-        raise ObjectsNotFound(f"load: {len(missing)} of {len(entries)} objects were not found", missing)
+        objs = [e.obj for e in missing]
+        raise ObjectsNotFound(f"load: {len(missing)} of {len(entries)} objects were not found", objs)
 
 
 def drive(op: Op, send: Any, sleep: Any) -> Any:

@@ -19,8 +19,8 @@ import botocore.exceptions
 from botocore.config import Config
 
 from .exceptions import (
-    BloopException, ConstraintViolation, InvalidConfiguration, RequestRejected, ServiceError,
-    TableNotFound, Throttled, TransactionCanceled,
+    BIND_HINT, BloopException, ConstraintViolation, InvalidConfiguration, RequestRejected, ServiceError,
+    TableNotFound, Throttled, TransactionCanceled, table_phrase,
 )
 
 __all__ = ["Session", "make_client", "translate_error", "failed", "succeeded", "TRANSPORT_ERRORS",
@@ -110,13 +110,19 @@ def validating(validate: Optional[bool] = None) -> bool:
     return bool(validate)
 
 
-def translate_error(error: Exception, operation: str) -> BloopException:
-    """The bloop exception for a botocore error (the caller raises it ``from error``)."""
+def translate_error(error: Exception, operation: str, table: str = "") -> BloopException:
+    """The bloop exception for a botocore error (the caller raises it ``from error``).
+
+    :param table: the table the request was for (see :func:`tables_of`), named in the message.
+    """
+    where = operation + table_phrase(table)
     if isinstance(error, botocore.exceptions.ClientError):
         response = error.response or {}
         details = response.get("Error", {})
         code = details.get("Code", "")
-        message = f"{operation}: {code}: {details.get('Message', '')}"
+        message = f"{where}: {code}: {details.get('Message', '')}"
+        if code == "ResourceNotFoundException" and table:
+            message += f"; {BIND_HINT.format(model='Model')}"
         cls: type = ServiceError
         if code == "ConditionalCheckFailedException":
             cls = ConstraintViolation
@@ -128,16 +134,31 @@ def translate_error(error: Exception, operation: str) -> BloopException:
             cls = TableNotFound
         elif code in _REJECTED:
             cls = RequestRejected
-        exc = cls(message, code=code, operation=operation, response=response)
+        exc = cls(message, code=code, operation=operation, response=response, table=table)
         if cls is ConstraintViolation:
             exc.old = response.get("Item")
         elif cls is TransactionCanceled:
             exc.reasons = response.get("CancellationReasons", [])
         return exc
     if isinstance(error, botocore.exceptions.ParamValidationError):
-        return RequestRejected(f"{operation}: {error}", code="ParamValidation", operation=operation)
-    return ServiceError(f"{operation}: {type(error).__name__}: {error}",
-                        code=type(error).__name__, operation=operation)
+        return RequestRejected(f"{where}: {error}", code="ParamValidation", operation=operation, table=table)
+    return ServiceError(f"{where}: {type(error).__name__}: {error}",
+                        code=type(error).__name__, operation=operation, table=table)
+
+
+def tables_of(request: Dict[str, Any]) -> str:
+    """The table (or, joined by ``", "``, the tables) a request is for, as errors name it."""
+    if "TableName" in request:
+        return str(request["TableName"])
+    items = request.get("RequestItems")
+    if isinstance(items, dict):
+        return ", ".join(items)
+    names: Dict[str, None] = {}
+    for item in request.get("TransactItems") or ():
+        for action in item.values() if isinstance(item, dict) else ():
+            if isinstance(action, dict) and "TableName" in action:
+                names[str(action["TableName"])] = None
+    return ", ".join(names)
 
 
 class Session:
@@ -183,7 +204,7 @@ class Session:
 def failed(operation: str, request: Dict[str, Any], error: Exception, started: float) -> BloopException:
     """The bloop error for a request that raised ``error`` (logged at DEBUG); the caller
     raises it ``from error``.  Shared by the sync and the async session."""
-    translated = translate_error(error, _pascal(operation))
+    translated = translate_error(error, _pascal(operation), tables_of(request))
     if logger.isEnabledFor(logging.DEBUG):
         logger.debug("%s %s failed after %.3fs: %s", operation, _target(request),
                      time.monotonic() - started, getattr(translated, "code", ""))

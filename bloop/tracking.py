@@ -33,8 +33,8 @@ from .actions import Action
 from .containers import loaded_view
 from .exceptions import InvalidValue
 
-__all__ = ["SNAPSHOT", "MAKING", "Loaded", "tracks", "snapshot", "changes", "record", "forget", "wire_equal",
-           "puttable"]
+__all__ = ["SNAPSHOT", "MAKING", "Loaded", "Changes", "tracks", "snapshot", "changes", "restate", "record", "forget",
+           "wire_equal", "puttable"]
 
 #: where the snapshot (or a :class:`Loaded` marker) lives in the instance ``__dict__``
 SNAPSHOT = "_bloop_snapshot"
@@ -142,6 +142,24 @@ def puttable(obj: Any, columns: Sequence[Any]) -> bool:
 
 
 Entry = Tuple[Any, str, Optional[dict]]
+
+#: stands for "not among the values a request carried"
+_UNSENT = object()
+
+
+class Changes(List[Entry]):
+    """The update entries of one save, and what the request carries for them.
+
+    :ivar sent: column name -> the value (or action) the entries of that column were
+        made from.  :func:`record` records these rather than the object's values then, so
+        a value assigned while the request is in flight is not taken for saved.
+    """
+
+    __slots__ = ("sent",)
+
+    def __init__(self, entries: Iterable[Entry] = ()) -> None:
+        super().__init__(entries)
+        self.sent: Dict[str, Any] = {}
 
 
 def wire_equal(a: Optional[dict], b: Optional[dict]) -> bool:
@@ -251,20 +269,23 @@ def _nested(operand: Any, value: Any, old: Optional[dict], known: bool, out: Lis
 _NOT_DUMPED = object()
 
 
-def changes(obj: Any, columns: Iterable[Any]) -> List[Entry]:
+def changes(obj: Any, columns: Iterable[Any]) -> Changes:
     """The update entries that bring DynamoDB in line with ``obj`` for ``columns``."""
     snap: Dict[str, Any] = snapshot(obj) or {}
     values = obj.__dict__
-    out: List[Entry] = []
+    out = Changes()
+    sent = out.sent
     for column in columns:
         name = column.name
         value = values.get(name)
         if isinstance(value, Action):
             out.append((column, value.kind, value.wire(column)))
+            sent[name] = value
             continue
         known = name in snap
         if column.typedef.mutable and _holds_action(value):
             _nested(column, value, snap.get(name), known, out)
+            sent[name] = value
             continue
         if value is None:
             if (known and snap[name] is not None) or (not known and name in values):
@@ -286,34 +307,65 @@ def changes(obj: Any, columns: Iterable[Any]) -> List[Entry]:
                 out.append((column, "remove", None))
             continue
         out.append((column, "set", wire))
+        sent[name] = value
+    return out
+
+
+def restate(obj: Any, columns: Iterable[Any]) -> Changes:
+    """``SET`` entries for every value of ``columns`` the object holds (what a save sends
+    when nothing changed, so the item is left holding the object's values)."""
+    values = obj.__dict__
+    snap: Dict[str, Any] = snapshot(obj) or {}
+    out = Changes()
+    for column in columns:
+        name = column.name
+        value = values.get(name)
+        # a mutable value was just dumped by changes() and found equal to its snapshot's
+        # wire, which is sent rather than dumping it again (a type's code may count, or be slow)
+        wire = snap[name] if column.typedef.mutable and name in snap else dump_column(column, value)
+        if wire is not None:
+            out.append((column, "set", wire))
+            out.sent[column.name] = value
     return out
 
 
 def record(obj: Any, entries: Iterable[Entry], keys: Iterable[Any] = ()) -> None:
-    """After a successful write: the snapshot now says what was written."""
+    """After a successful write: the snapshot now says what was written.
+
+    It records what the request carried: for entries made by :func:`changes`, the values
+    they were made from (a value assigned to the object while the request was in flight
+    stays unsaved, and the next save sends it); for others, the object's values now.
+    """
     snap = snapshot(obj, create=True)
     values = obj.__dict__
+    sent: Dict[str, Any] = getattr(entries, "sent", None) or {}
     for column in keys:
         snap[column.name] = values.get(column.name)
     for operand, kind, wire in entries:
         column = operand.column
         name = column.name
+        carried = sent.get(name, _UNSENT)
+        current = values.get(name)
+        # still what the request carried (a value assigned since is the object's own)
+        unchanged = carried is _UNSENT or carried is current
         if operand is not column:
             # Written path by path (actions inside a map or list): the whole value is
             # known again only after a load or a save with sync="new".
-            values.pop(name, None)
+            if unchanged:
+                values.pop(name, None)
             snap.pop(name, None)
             continue
         if kind == "remove" or wire is None:
             snap[name] = None
-            if values.get(name) is None:
+            if current is None:
                 values.pop(name, None)
-        elif kind == "set" and not isinstance(values.get(name), Action):
-            snap[name] = wire if column.typedef.mutable else values[name]
+        elif kind == "set" and not isinstance(current if carried is _UNSENT else carried, Action):
+            snap[name] = wire if column.typedef.mutable else (current if carried is _UNSENT else carried)
         else:
             # An action computed in DynamoDB (add, append, ...): the result is unknown
             # here until the object is loaded again or saved with sync="new".
-            values.pop(name, None)
+            if unchanged:
+                values.pop(name, None)
             snap.pop(name, None)
 
 

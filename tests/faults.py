@@ -8,7 +8,9 @@ It forwards every request to the real backend (a moto server) but can:
 - never drain (forward nothing, return everything as unprocessed);
 - throttle every n-th request with ``ProvisionedThroughputExceededException``,
   which botocore retries by itself;
-- delay every request (for concurrency tests).
+- delay every request (for concurrency tests);
+- withhold chosen batch entries every time (``stuck``), or run code while a request
+  is in flight (``on_request``).
 
 Nothing here is mocked: botocore signs, sends and parses real HTTP, and the
 backend stores what it was sent.  The proxy counts what it did in ``stats``.
@@ -31,6 +33,13 @@ class Faults:
         self.never_drain = False
         self.throttle_every = 0  # 0: never
         self.delay = 0.0
+        # --- errors naming what was and was not done (h-errors) ---
+        #: a predicate on one batch entry (a BatchGetItem key or a BatchWriteItem write):
+        #: the entries it holds true for are withheld as unprocessed every time
+        self.stuck: Any = None
+        #: called with the operation name in the proxy's thread when a request arrives,
+        #: before it is forwarded: code that runs while the request is in flight
+        self.on_request: Any = None
 
 
 class FaultProxy:
@@ -75,6 +84,8 @@ class FaultProxy:
         with self._lock:
             self.stats["requests"] += 1
             count = self.stats["requests"]
+        if faults.on_request is not None:
+            faults.on_request(operation)
         if faults.delay:
             time.sleep(faults.delay)
         if faults.throttle_every and count % faults.throttle_every == 0:
@@ -110,12 +121,13 @@ class FaultProxy:
         withheld: Dict[str, Any] = {}
         for table, entries in request.get("RequestItems", {}).items():
             items = entries if operation == "BatchWriteItem" else entries["Keys"]
+            items, stuck = self._stuck(items)
             if faults.never_drain:
                 cut = 0
             else:
                 cut = len(items) - int(len(items) * faults.unprocessed_fraction)
                 cut = max(cut, 1) if items else 0  # always make progress
-            keep, hold = items[:cut], items[cut:]
+            keep, hold = items[:cut], items[cut:] + stuck
             with self._lock:
                 self.stats["withheld"] += len(hold)
             if operation == "BatchWriteItem":
@@ -130,6 +142,14 @@ class FaultProxy:
                 if hold:
                     withheld[table] = dict(rest, Keys=hold)
         return dict(request, RequestItems=kept), withheld
+
+    # --- errors naming what was and was not done (h-errors) ---
+    def _stuck(self, items: list):
+        """``items`` split into those forwarded as usual and those :attr:`Faults.stuck` withholds."""
+        stuck = self.faults.stuck
+        if stuck is None:
+            return items, []
+        return [x for x in items if not stuck(x)], [x for x in items if stuck(x)]
 
     def _forward(self, headers: Any, request: Dict[str, Any]):
         data = json.dumps(request).encode()

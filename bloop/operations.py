@@ -385,13 +385,20 @@ def repeats(updates: Sequence[Any]) -> bool:
     return False
 
 
+def version_checked(obj: Any, updates: Sequence[Any]) -> bool:
+    """Whether a save writes the next version (and so checks the current one: see
+    :func:`update_request`), which makes a re-send of an applied save fail."""
+    version = type(obj).Meta.version
+    return version is not None and any(operand is version for operand, _, _ in updates)
+
+
 def resendable(obj: Any, updates: Sequence[Any], return_values: Optional[str]) -> bool:
     """Whether a save's UpdateItem may be re-sent after a lost answer: its second
     application changes nothing, or the version check makes it fail; and it does not ask
     for the old values (a re-send would return what its first attempt wrote)."""
     if return_values == "ALL_OLD":
         return False
-    return type(obj).Meta.version is not None or not repeats(updates)
+    return version_checked(obj, updates) or not repeats(updates)
 
 
 def _at(item: Dict[str, Any], operand: Any) -> Optional[dict]:
@@ -467,11 +474,11 @@ def recognise_save(entry: Keyed, updates: Sequence[Any], error: ConstraintViolat
     the item holds exactly what this save wrote (its first attempt was applied); otherwise
     the outcome is unknown (applied and overwritten since, or another writer won)."""
     item = yield from _get(entry, error, "save")
-    if item is not None and holds(item, updates, type(entry.obj).Meta.version is not None):
+    if item is not None and holds(item, updates, version_checked(entry.obj, updates)):
         return {"Attributes": item}
-    raise _lost(entry, "save", "the request was re-sent and failed its condition on an item that does not "
-                "hold what this save wrote: it may have been applied and overwritten since, or another "
-                "writer changed the item first") from error
+    raise _lost(entry, "save", "the re-sent request failed its condition on an item that does not hold "
+                "what this save wrote: it may have been applied and overwritten since, or another writer "
+                "changed the item first") from error
 
 
 def recognise_delete(entry: Keyed, error: ConstraintViolation) -> Op:
@@ -480,9 +487,9 @@ def recognise_delete(entry: Keyed, error: ConstraintViolation) -> Op:
     item = yield from _get(entry, error, "delete")
     if item is None:
         return {}
-    raise _lost(entry, "delete", "the request was re-sent and failed its condition on an item that "
-                "exists: it may have been deleted and written again since, or another writer changed "
-                "the item first") from error
+    raise _lost(entry, "delete", "the re-sent request failed its condition on an item that exists: it "
+                "may have been deleted and written again since, or another writer changed the item first") \
+        from error
 
 
 def _named(obj: Any) -> str:
@@ -493,16 +500,16 @@ def _named(obj: Any) -> str:
 def _lost(entry: Keyed, verb: str, why: str) -> OutcomeUnknown:
     operation = "UpdateItem" if verb == "save" else "DeleteItem"
     return OutcomeUnknown(
-        f"{verb} of {_named(entry.obj)} in table {entry.table!r}: {operation}'s first answer was lost and "
-        f"{why}; load the object to see what the table holds", operation=operation, obj=entry.obj,
-        table=entry.table)
+        f"{verb} of {_named(entry.obj)} in table {entry.table!r}: {operation}: an answer was lost and {why}; "
+        "the object is left as it was: load it to see what the table holds", operation=operation,
+        obj=entry.obj, table=entry.table)
 
 
 def _unknown(error: OutcomeUnknown, verb: str, entry: Keyed) -> OutcomeUnknown:
     """The transport's OutcomeUnknown, naming the object and its table."""
     error.obj, error.table = entry.obj, entry.table
-    error.args = (f"{verb} of {_named(entry.obj)} in table {entry.table!r}: {error}; load the object "
-                  "to see what the table holds",)
+    error.args = (f"{verb} of {_named(entry.obj)} in table {entry.table!r}: {error}; the object is left "
+                  "as it was: load it to see what the table holds",)
     return error
 
 

@@ -319,6 +319,6 @@ def _sending(operation_name: str = "", **_: Any) -> None:
 
 def _unknown(operation: str, why: str) -> OutcomeUnknown:
     return OutcomeUnknown(
-        f"{operation}: the answer was lost ({why}): DynamoDB may or may not have applied the "
+        f"{operation}: the answer was lost ({why.rstrip('.')}): DynamoDB may or may not have applied the "
         "request, and it was not re-sent because applying it twice would change the result",
         operation=operation)

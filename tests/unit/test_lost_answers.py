@@ -288,7 +288,9 @@ def test_throttling_and_refused_connections_are_not_lost_answers():
     assert (watched.sent, watched.lost) == (3, 0)
 
 
-@pytest.mark.parametrize("failure", [500, 503, ConnectionClosedError(endpoint_url="x"), ReadTimeoutError(endpoint_url="x")])
+@pytest.mark.parametrize("failure", [
+    500, 503, ConnectionClosedError(endpoint_url="x"), ReadTimeoutError(endpoint_url="x"),
+])
 def test_a_request_not_to_be_resent_stops_at_its_lost_answer(failure):
     with attempts(resend=False) as watched:
         with pytest.raises(OutcomeUnknown) as excinfo:

@@ -285,14 +285,19 @@ def watch_attempts(client: Any) -> None:
     events.register("request-created.dynamodb", _sending, unique_id="bloop-lost-answers-sending")
 
 
+#: a 2xx answer that botocore re-sends all the same: its body did not decode or check out
+_RESENT_2XX = "an answer whose body did not decode or check out"
+
+
 def _lost(response: Any, caught: Any) -> Optional[str]:
     """Why an attempt's answer leaves its outcome unknown, or None when it does not."""
     if caught is not None:
         return None if isinstance(caught, _NOT_SENT) else f"{type(caught).__name__}: {caught}"
-    status = getattr(response[0], "status_code", 0) if response else 0
-    if 400 <= status < 500:
+    status = response[0].status_code if response else 0
+    if status < 300:
+        return _RESENT_2XX  # matters only when it is re-sent all the same
+    if status < 500:
         return None  # refused (throttled, say): not applied
-    # a 5xx; or a 2xx that is re-sent all the same (its body did not decode or check out)
     return f"HTTP {status}"
 
 
@@ -301,8 +306,7 @@ def _answered(response: Any = None, caught_exception: Any = None, operation: Any
     if watched is None:
         return
     watched.last = _lost(response, caught_exception)
-    failed = caught_exception is not None or (response and response[0].status_code >= 500)
-    if watched.last and failed and not watched.resend:
+    if watched.last and watched.last is not _RESENT_2XX and not watched.resend:
         raise _unknown(getattr(operation, "name", ""), watched.last) from caught_exception
 
 

@@ -291,3 +291,27 @@ def test_standard_retry_mode(proxy, make_engine, upstream):
     proxy.faults.throttle_every = 0
     assert proxy.stats["throttled"] == 1
     assert stored(upstream, engine, Tally, "std")["count"] == {"N": "2"}
+
+
+@pytest.mark.engines("async")
+def test_an_async_engine_making_its_own_client(proxy, prefix):
+    """The client an AsyncEngine makes on first use follows lost answers too."""
+    import asyncio
+
+    from bloop.aio import AsyncEngine
+
+    async def body():
+        async with AsyncEngine(endpoint_url=proxy.url, region_name="us-east-1",
+                               table_name_template=prefix + "{table_name}") as engine:
+            await engine.bind(Tally)
+            await engine.save(Tally(id="own", count=0))
+            proxy.faults.lose_next = 1
+            with pytest.raises(OutcomeUnknown):
+                await engine.save(Tally(id="own", count=actions.add(1)))
+            proxy.faults.lose_next = 1
+            tally = Tally(id="own", note="x")
+            await engine.save(tally, condition=Tally.note.is_(None))  # re-sent, recognised
+            await engine.load(tally, consistent=True)
+            return tally.count, proxy.stats["lost"]
+
+    assert asyncio.run(body()) == (1, 2)

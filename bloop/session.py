@@ -5,7 +5,10 @@ operation and returns the response dict.  Every botocore error is translated
 here to the most specific :mod:`bloop.exceptions` class, with the botocore
 error chained as ``__cause__``.  Retries of throttling and 5xx responses stay
 botocore's (bloop creates its clients in the ``standard`` retry mode); bloop
-itself only re-sends what DynamoDB reports as unprocessed.
+itself only re-sends what DynamoDB reports as unprocessed.  It follows botocore's
+attempts of each request, though, so that a write whose answer was lost is known
+as such, and one that must not be applied twice is not re-sent (see "lost
+answers" below).
 """
 from __future__ import annotations
 

@@ -41,8 +41,8 @@ from .exceptions import BloopException, InvalidStream
 from .operations import Call, Op, Sleep
 from .search import Cursor, CursorView, Prepared, Search, check_one, count
 from .session import (
-    _STREAM_OPERATIONS, DEFAULT_CONFIG, TRANSPORT_ERRORS, client_errors, failed, fixed_user_agent, succeeded,
-    validating,
+    _STREAM_OPERATIONS, DEFAULT_CONFIG, TRANSPORT_ERRORS, attempts, client_errors, failed, fixed_user_agent,
+    succeeded, validating, watch_attempts,
 )
 from .stream import Coordinator, Record
 from .stream.stream import check_model
@@ -88,6 +88,7 @@ class AsyncSession:
         self._clients: Dict[str, Any] = {}
         if dynamodb is not None:
             self._clients["dynamodb"] = dynamodb
+            watch_attempts(dynamodb)
         if dynamodbstreams is not None:
             self._clients["dynamodbstreams"] = dynamodbstreams
         self._where = {"endpoint_url": endpoint_url, "region_name": region_name}
@@ -143,6 +144,8 @@ class AsyncSession:
         if self._fast_path and service == "dynamodb":
             from . import fastpath
             fastpath.install(client, requests=not validate)
+        if service == "dynamodb":
+            watch_attempts(client)
         return client
 
     async def close(self) -> None:
@@ -155,19 +158,21 @@ class AsyncSession:
         if made is not None:
             await made.aclose()
 
-    async def call(self, operation: str, request: Dict[str, Any]) -> Dict[str, Any]:
+    async def call(self, operation: str, request: Dict[str, Any], resend: bool = True) -> Dict[str, Any]:
         """Send ``request`` to ``operation`` (a client method name, e.g. ``"update_item"``).
 
+        :param resend: as for :meth:`bloop.session.Session.call`.
         :raises BloopException: the most specific one for the failure (see
             :func:`bloop.session.translate_error`), raised from the botocore error.
         """
         client = await self.client("dynamodbstreams" if operation in _STREAM_OPERATIONS else "dynamodb")
         method = getattr(client, operation)
         started = time.monotonic()
-        try:
-            response = await method(**request)
-        except TRANSPORT_ERRORS as error:
-            raise failed(operation, request, error, started) from error
+        with attempts(resend) as watched:
+            try:
+                response = await method(**request)
+            except TRANSPORT_ERRORS as error:
+                raise watched.count(failed(operation, request, error, started)) from error
         succeeded(operation, request, started)
         return response
 
@@ -391,7 +396,7 @@ class AsyncEngine(EngineCore, AsyncSearches):
         async def one(request: Call) -> Any:
             async with limit:
                 try:
-                    return await call(request.operation, request.request)
+                    return await call(request.operation, request.request, **request.options)
                 except BloopException as error:
                     return error
 

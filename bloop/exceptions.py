@@ -26,6 +26,7 @@ class below, with the botocore error chained as ``__cause__``::
     │   └── RequestRejected                     ValidationException and the like
     ├── TableMismatch                           an existing table differs from the model
     ├── TransactionTokenExpired                 a retry past the idempotency window
+    ├── OutcomeUnknown                          a write's answer was lost: applied or not, unknown
     ├── ObjectsNotFound                         load: .missing lists the objects
     └── BatchIncomplete                         .unprocessed: objects not confirmed done
 """
@@ -39,7 +40,7 @@ __all__ = [
     "MissingKey", "DuplicateKeys", "InvalidValue", "InvalidType", "LimitExceeded",
     "UnknownColumn", "ServiceError", "ConstraintViolation", "TransactionCanceled",
     "Throttled", "TableNotFound", "RequestRejected", "TableMismatch",
-    "ObjectsNotFound", "BatchIncomplete",
+    "ObjectsNotFound", "BatchIncomplete", "OutcomeUnknown",
 ]
 
 
@@ -127,6 +128,11 @@ class ServiceError(BloopException):
         self.response = response
         self.table = table
 
+    #: how many of botocore's earlier attempts of this request lost their answer (a 5xx, a
+    #: dropped connection, a timeout, ...) before the attempt that raised this error: those
+    #: attempts may have been applied
+    lost_answers: int = 0
+
     def _about(self, obj: Any, name: str) -> None:
         """Name ``obj`` (``name`` is its model and key) in this error, the request's only object."""
         self.obj = obj
@@ -183,6 +189,29 @@ class TransactionTokenExpired(BloopException):
     """A prepared write transaction was committed again after its idempotency token
     expired (DynamoDB honours a ``ClientRequestToken`` for 10 minutes): retrying it
     could apply it twice.  Prepare the transaction again to send it with a new token."""
+
+
+class OutcomeUnknown(BloopException):
+    """A write's answer was lost (a dropped connection, a 5xx, a read timeout, an answer
+    that does not decode), so it may or may not have been applied, and bloop could neither
+    tell which nor re-send it without risking applying it twice.
+
+    Raised for a write whose re-sending would change its result (``actions.add`` on a
+    number, ``append``, ``col + n``, ``sync="old"``, ...: bloop does not re-send those),
+    and for a re-sent conditional write that failed its condition on an item that no
+    longer holds what the write wrote.  Load the item to see what it holds; see
+    :doc:`updates` for writes that can be retried safely.
+
+    :ivar obj: the object written, when bloop knows it.
+    :ivar table: its table's name, when bloop knows it.
+    :ivar operation: the API operation, e.g. ``"UpdateItem"``.
+    """
+
+    def __init__(self, message: str, *, operation: str = "", obj: Any = None, table: str = "") -> None:
+        super().__init__(message)
+        self.operation = operation
+        self.obj = obj
+        self.table = table
 
 
 class Throttled(ServiceError):

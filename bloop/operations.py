@@ -23,22 +23,34 @@ from .codec import dump_key, key_identity, load_into, paused_gc, record_put, to_
 from .conditions import Condition
 from .exceptions import (
     BatchIncomplete, BloopException, ConstraintViolation, DuplicateKeys, InvalidCondition,
-    InvalidValue, ObjectsNotFound, ServiceError,
+    InvalidValue, ObjectsNotFound, OutcomeUnknown, ServiceError,
 )
 from .expressions import Renderer
-from .tracking import SNAPSHOT, changes, dump_column, forget, puttable, record, restate, snapshot
+from .tracking import SNAPSHOT, changes, dump_column, forget, puttable, record, restate, snapshot, wire_equal
 
 __all__ = ["Call", "Sleep", "call", "save", "delete", "load", "Policy", "KEY_ONLY_ATTRIBUTE"]
 
 
+#: a Call's options: the default, and a request not to be re-sent after a lost answer
+_DEFAULT: Dict[str, Any] = {}
+_ONCE: Dict[str, Any] = {"resend": False}
+
+
 class Call:
-    """One request to send: ``operation`` is a client method name."""
+    """One request to send: ``operation`` is a client method name.
 
-    __slots__ = ("operation", "request")
+    ``resend=False`` marks a request that must not be applied twice: the transport
+    re-sends it only after an answer that says it was not applied (see
+    :meth:`bloop.session.Session.call`).
+    """
 
-    def __init__(self, operation: str, request: Dict[str, Any]) -> None:
+    __slots__ = ("operation", "request", "options")
+
+    def __init__(self, operation: str, request: Dict[str, Any], resend: bool = True) -> None:
         self.operation = operation
         self.request = request
+        #: keyword arguments for the session's ``call``
+        self.options: Dict[str, Any] = _ONCE if not resend else _DEFAULT
 
     def __repr__(self) -> str:
         return f"Call({self.operation!r}, {self.request!r})"
@@ -88,13 +100,14 @@ class Policy:
         return ceiling / 2 + self.random.uniform(0, ceiling / 2)
 
 
-def call(operation: str, request: Dict[str, Any], obj: Any = None) -> Op:
+def call(operation: str, request: Dict[str, Any], obj: Any = None, resend: bool = True) -> Op:
     """Send one request; raise what it raised.  Use as ``yield from call(...)``.
 
     :param obj: the object the request is for: a service error names it (``obj`` and
         the message).
+    :param resend: False for a request that must not be applied twice (see :class:`Call`).
     """
-    outcome, = yield [Call(operation, request)]
+    outcome, = yield [Call(operation, request, resend)]
     if isinstance(outcome, BaseException):
         if obj is not None and isinstance(outcome, ServiceError):
             outcome._about(obj, describe(obj))
@@ -318,24 +331,46 @@ def _failed(error: ConstraintViolation, obj: Any) -> ConstraintViolation:
     return error
 
 
-def _one_each(policy: Policy, verb: str, steps: List[Tuple[Keyed, str, Dict[str, Any], Any]]) -> Op:
-    """Send one request per object, in order; ``steps`` are ``(entry, operation, request,
-    done)`` and ``done(entry, response)`` runs after each success.
+class Step:
+    """One request of a one-request-per-object call: ``done(entry, response)`` runs after
+    it succeeds; ``resend`` says whether it may be re-sent after a lost answer, and
+    ``recognise(entry, error)`` (an operation) tells a re-sent request that failed its own
+    condition from a real conflict (see "lost answers" below)."""
+
+    __slots__ = ("entry", "operation", "request", "done", "resend", "recognise")
+
+    def __init__(self, entry: Keyed, operation: str, request: Dict[str, Any], done: Any, resend: bool,
+                 recognise: Any) -> None:
+        self.entry = entry
+        self.operation = operation
+        self.request = request
+        self.done = done
+        self.resend = resend
+        self.recognise = recognise
+
+
+def _one_each(policy: Policy, verb: str, steps: List[Step]) -> Op:
+    """Send one request per object, in order.
 
     A failure stops the call: its error names the object (``.obj``) and, when there were
     several, the objects done before it (``.done``) and those not sent (``.not_sent``).
     """
     finished: List[Any] = []
-    for position, (entry, operation, request, done) in enumerate(steps):
+    for position, step in enumerate(steps):
+        entry = step.entry
         try:
-            response = yield from call(operation, request, entry.obj)
+            try:
+                response = yield from call(step.operation, step.request, entry.obj, step.resend)
+            except ConstraintViolation as error:
+                if not error.lost_answers:
+                    raise _failed(error, entry.obj)
+                response = yield from step.recognise(entry, error)
+            except OutcomeUnknown as error:
+                raise _unknown(error, verb, entry) from error.__cause__
         except BloopException as error:
-            if isinstance(error, ConstraintViolation):
-                _failed(error, entry.obj)
-            else:
-                error.obj = entry.obj  # type: ignore[attr-defined]
-            raise _named(error, verb, entry.obj, finished, [s[0].obj for s in steps[position + 1:]])
-        done(entry, response)
+            error.obj = entry.obj  # type: ignore[attr-defined]
+            raise _named(error, verb, entry.obj, finished, [s.entry.obj for s in steps[position + 1:]])
+        step.done(entry, response)
         finished.append(entry.obj)
 
 
@@ -372,6 +407,7 @@ def save(policy: Policy, objs: Any, condition: Any = None, sync: Optional[str] =
     else:
         for e in entries:
             (whole if puttable(e.obj, type(e.obj).Meta.columns) else singles).append(e)
+    checked = check_version  # a version check is what lets a re-sent versioned save be recognised
 
     def saved(entry: Keyed, response: Dict[str, Any], updates: list = []) -> None:
         written(entry.obj, updates)
@@ -385,8 +421,10 @@ def save(policy: Policy, objs: Any, condition: Any = None, sync: Optional[str] =
     steps = []
     for e in singles:
         request, updates = update_request(policy, e, condition, return_values, check_version)
-        steps.append((e, "update_item", request,
-                      lambda entry, response, updates=updates: saved(entry, response, updates)))
+        steps.append(Step(e, "update_item", request,
+                          lambda entry, response, updates=updates: saved(entry, response, updates),
+                          resendable(e.obj, updates, return_values, checked),
+                          lambda entry, error, updates=updates: recognise_save(entry, updates, error, checked)))
     sent: Dict[int, Dict[str, Any]] = {}  # each object's values as its item was made from them
     items = [(e, _put_request(e, sent)) for e in whole]
     try:
@@ -418,14 +456,19 @@ def delete(policy: Policy, objs: Any, condition: Any = None, sync: Optional[str]
             any(type(e.obj).Meta.version is not None for e in entries):
 
         def deleted(entry: Keyed, response: Dict[str, Any]) -> None:
-            forget(entry.obj)
+            obj = entry.obj
+            forget(obj)
             if return_values and response.get("Attributes"):
-                load_into(entry.obj, response["Attributes"])
-                forget(entry.obj)
-            signals.deleted(policy, entry.obj)
+                load_into(obj, response["Attributes"])
+                forget(obj)
+            version = type(obj).Meta.version
+            if version is not None:
+                # the item and its version are gone: saving the object again creates it anew
+                obj.__dict__.pop(version.name, None)
+            signals.deleted(policy, obj)
 
-        steps = [(e, "delete_item", delete_request(e, condition, return_values, check_version), deleted)
-                 for e in entries]
+        steps = [Step(e, "delete_item", delete_request(e, condition, return_values, check_version), deleted,
+                      return_values is None, recognise_delete) for e in entries]
         yield from _one_each(policy, "delete", steps)
         return
     items = [(e, {"DeleteRequest": {"Key": e.key}}) for e in entries]
@@ -435,6 +478,154 @@ def delete(policy: Policy, objs: Any, condition: Any = None, sync: Optional[str]
         signals.deleted(policy, entry.obj)
 
     yield from batch_write(policy, items, "delete", gone)
+
+
+# ---------------------------------------------------------------------------------------
+# lost answers
+#
+# A write whose answer is lost (a 5xx, a dropped connection, a read timeout) may or may
+# not have been applied, and botocore re-sends it.  That is harmless for a write whose
+# second application changes nothing; a conditional one then fails its own condition, and
+# bloop recognises its own write in the item the failure returns.  A write whose second
+# application would change the item or the answer is never re-sent after a lost answer
+# (see bloop.session): OutcomeUnknown instead.
+
+#: update actions whose second application changes the result
+_REPEATING = {"append", "prepend", "plus", "minus"}
+
+
+def repeats(updates: Sequence[Any]) -> bool:
+    """Whether applying these update entries twice gives another item than applying them once."""
+    for operand, kind, wire in updates:
+        if kind in _REPEATING or (kind == "add" and wire is not None and "N" in wire):
+            return True
+        if kind == "remove" and any(isinstance(segment, int) for segment in operand.segments):
+            return True  # REMOVE list[i] twice removes two elements
+    return False
+
+
+def version_checked(obj: Any, updates: Sequence[Any], checked: bool = True) -> bool:
+    """Whether a save writes the next version and checks the current one (see
+    :func:`update_request`; not with ``check_version=False``), which makes a re-send of an
+    applied save fail."""
+    version = type(obj).Meta.version
+    return checked and version is not None and any(operand is version for operand, _, _ in updates)
+
+
+def resendable(obj: Any, updates: Sequence[Any], return_values: Optional[str], checked: bool = True) -> bool:
+    """Whether a save's UpdateItem may be re-sent after a lost answer: its second
+    application changes nothing, or the version check makes it fail; and it does not ask
+    for the old values (a re-send would return what its first attempt wrote)."""
+    if return_values == "ALL_OLD":
+        return False
+    return version_checked(obj, updates, checked) or not repeats(updates)
+
+
+def _at(item: Dict[str, Any], operand: Any) -> Optional[dict]:
+    """The wire value at an operand's path in an item, or None."""
+    value = item.get(operand.column.dynamo_name)
+    for segment in operand.segments:
+        if value is None:
+            return None
+        if isinstance(segment, int):
+            values = value.get("L")
+            value = values[segment] if values is not None and 0 <= segment < len(values) else None
+        else:
+            fields = value.get("M")
+            value = fields.get(segment) if fields is not None else None
+    return value
+
+
+def _elements(wire: Optional[dict]) -> set:
+    if not wire:
+        return set()
+    (kind, values), = wire.items()
+    if kind == "NS":
+        from decimal import Decimal
+        return {Decimal(v) for v in values}
+    return set(values) if kind in ("SS", "BS") else set()
+
+
+def holds(item: Dict[str, Any], updates: Sequence[Any], versioned: bool) -> bool:
+    """Whether ``item`` holds what these update entries wrote: every SET value, every
+    REMOVEd attribute absent, added set elements present, deleted ones absent, appended
+    values at the end.  What arithmetic leaves behind (``add(1)``, ``col + n``) cannot be
+    told from the item: such a write is recognised only by its version."""
+    unverifiable = False
+    for operand, kind, wire in updates:
+        value = _at(item, operand)
+        if kind == "remove" or wire is None:
+            ok = value is None
+        elif kind == "set":
+            ok = wire_equal(value, wire)
+        elif kind == "if_not_exists":
+            ok = value is not None
+        elif kind == "delete":
+            ok = not (_elements(value) & _elements(wire))
+        elif kind == "add" and "N" not in wire:
+            ok = _elements(wire) <= _elements(value)
+        elif kind in ("append", "prepend"):
+            held, added = (value or {}).get("L"), wire.get("L") or []
+            part = None if held is None or len(held) < len(added) else \
+                (held[len(held) - len(added):] if kind == "append" else held[:len(added)])
+            ok = part is not None and all(wire_equal(a, b) for a, b in zip(part, added))
+        else:
+            ok, unverifiable = value is not None, True
+        if not ok:
+            return False
+    return versioned or not unverifiable
+
+
+def _get(entry: Keyed, error: ConstraintViolation, verb: str) -> Op:
+    """The item as DynamoDB holds it now: the one the failure returned, else read (with
+    a consistent GetItem: dynalite returns no item with a failed condition)."""
+    if error.old:
+        return error.old
+    try:
+        found = yield from call("get_item", {"TableName": entry.table, "Key": entry.key, "ConsistentRead": True})
+    except BloopException as failure:
+        raise _lost(entry, verb, f"the item could not be read to tell whether it was applied ({failure})") \
+            from failure
+    return found.get("Item")
+
+
+def recognise_save(entry: Keyed, updates: Sequence[Any], error: ConstraintViolation, checked: bool = True) -> Op:
+    """A re-sent UpdateItem failed its condition after a lost answer: it is a success when
+    the item holds exactly what this save wrote (its first attempt was applied); otherwise
+    the outcome is unknown (applied and overwritten since, or another writer won)."""
+    item = yield from _get(entry, error, "save")
+    if item is not None and holds(item, updates, version_checked(entry.obj, updates, checked)):
+        return {"Attributes": item}
+    raise _lost(entry, "save", "the re-sent request failed its condition on an item that does not hold "
+                "what this save wrote: it may have been applied and overwritten since, or another writer "
+                "changed the item first") from error
+
+
+def recognise_delete(entry: Keyed, error: ConstraintViolation) -> Op:
+    """A re-sent DeleteItem failed its condition after a lost answer: a success when there is
+    no item (the item this delete meant is gone); otherwise the outcome is unknown."""
+    item = yield from _get(entry, error, "delete")
+    if item is None:
+        return {}
+    raise _lost(entry, "delete", "the re-sent request failed its condition on an item that exists: it "
+                "may have been deleted and written again since, or another writer changed the item first") \
+        from error
+
+
+def _lost(entry: Keyed, verb: str, why: str) -> OutcomeUnknown:
+    operation = "UpdateItem" if verb == "save" else "DeleteItem"
+    return OutcomeUnknown(
+        f"{verb} of {describe(entry.obj)} in table {entry.table!r}: {operation}: an answer was lost and {why}; "
+        "the object is left as it was: load it to see what the table holds", operation=operation,
+        obj=entry.obj, table=entry.table)
+
+
+def _unknown(error: OutcomeUnknown, verb: str, entry: Keyed) -> OutcomeUnknown:
+    """The transport's OutcomeUnknown, naming the object and its table."""
+    error.obj, error.table = entry.obj, entry.table
+    error.args = (f"{verb} of {describe(entry.obj)} in table {entry.table!r}: {error}; the object is left "
+                  "as it was: load it to see what the table holds",)
+    return error
 
 
 # ---------------------------------------------------------------------------------------
@@ -682,6 +873,6 @@ def drive(op: Op, send: Any, sleep: Any) -> Any:
 def outcome(session_call: Any, one: Call) -> Any:
     """Send one call; a bloop error becomes the outcome instead of propagating."""
     try:
-        return session_call(one.operation, one.request)
+        return session_call(one.operation, one.request, **one.options)
     except BloopException as error:
         return error

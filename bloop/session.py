@@ -5,11 +5,15 @@ operation and returns the response dict.  Every botocore error is translated
 here to the most specific :mod:`bloop.exceptions` class, with the botocore
 error chained as ``__cause__``.  Retries of throttling and 5xx responses stay
 botocore's (bloop creates its clients in the ``standard`` retry mode); bloop
-itself only re-sends what DynamoDB reports as unprocessed.
+itself only re-sends what DynamoDB reports as unprocessed.  It follows botocore's
+attempts of each request, though, so that a write whose answer was lost is known
+as such, and one that must not be applied twice is not re-sent (see "lost
+answers" below).
 """
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import logging
 import os
 import time
@@ -19,12 +23,12 @@ import botocore.exceptions
 from botocore.config import Config
 
 from .exceptions import (
-    BIND_HINT, BloopException, ConstraintViolation, InvalidConfiguration, RequestRejected, ServiceError,
-    TableNotFound, Throttled, TransactionCanceled, table_phrase,
+    BIND_HINT, BloopException, ConstraintViolation, InvalidConfiguration, OutcomeUnknown, RequestRejected,
+    ServiceError, TableNotFound, Throttled, TransactionCanceled, table_phrase,
 )
 
 __all__ = ["Session", "make_client", "translate_error", "failed", "succeeded", "TRANSPORT_ERRORS",
-           "DEFAULT_CONFIG"]
+           "DEFAULT_CONFIG", "Attempts", "attempts", "watch_attempts"]
 
 #: DEBUG: one line per request (operation, table, duration, outcome); never parameters
 #: values, headers or credentials.
@@ -172,6 +176,7 @@ class Session:
         self.dynamodb = dynamodb
         self._streams = dynamodbstreams
         self._methods: Dict[str, Any] = {}
+        watch_attempts(dynamodb)
 
     @property
     def dynamodbstreams(self) -> Any:
@@ -186,17 +191,23 @@ class Session:
                                         region_name=meta.region_name)
         return self._streams
 
-    def call(self, operation: str, request: Dict[str, Any]) -> Dict[str, Any]:
-        """Send ``request`` to ``operation`` (a client method name, e.g. ``"update_item"``)."""
+    def call(self, operation: str, request: Dict[str, Any], resend: bool = True) -> Dict[str, Any]:
+        """Send ``request`` to ``operation`` (a client method name, e.g. ``"update_item"``).
+
+        :param resend: False for a request that must not be applied twice: botocore
+            re-sends it only after an answer that says it was not applied (throttling);
+            after a lost answer it raises :class:`~bloop.exceptions.OutcomeUnknown`.
+        """
         method = self._methods.get(operation)
         if method is None:
             client = self.dynamodbstreams if operation in _STREAM_OPERATIONS else self.dynamodb
             method = self._methods[operation] = getattr(client, operation)
         started = time.monotonic()
-        try:
-            response = method(**request)
-        except TRANSPORT_ERRORS as error:
-            raise failed(operation, request, error, started) from error
+        with attempts(resend) as watched:
+            try:
+                response = method(**request)
+            except TRANSPORT_ERRORS as error:
+                raise watched.count(failed(operation, request, error, started)) from error
         succeeded(operation, request, started)
         return response
 
@@ -232,3 +243,110 @@ def _target(request: Dict[str, Any]) -> str:
 
 def _pascal(operation: str) -> str:
     return "".join(part.title() for part in operation.split("_"))
+
+
+# ---------------------------------------------------------------------------------------
+# lost answers
+#
+# DynamoDB documents that a request whose answer is lost (a 5xx, a dropped connection, a
+# read timeout) may or may not have been applied, and botocore re-sends it.  Two handlers
+# on the client's documented events follow the attempts of each request sent inside
+# ``attempts()``: ``needs-retry`` (after each attempt) notes whether its answer was lost,
+# ``request-created`` (before each attempt) counts the re-sends that follow a lost answer,
+# and for a request that must not be applied twice stops botocore there, raising
+# OutcomeUnknown.  Throttling and refused connections say the request was not applied, so
+# those are still re-sent.
+
+#: botocore errors raised before a request left the client: it cannot have been applied
+_NOT_SENT = (botocore.exceptions.EndpointConnectionError, botocore.exceptions.ConnectTimeoutError)
+
+
+class Attempts:
+    """What botocore's attempts of one request came to.
+
+    :ivar resend: whether the request may be re-sent after a lost answer.
+    :ivar sent: attempts sent so far.
+    :ivar lost: re-sends that followed a lost answer (the attempt before may have been applied).
+    """
+
+    __slots__ = ("resend", "sent", "lost", "last")
+
+    def __init__(self, resend: bool) -> None:
+        self.resend = resend
+        self.sent = 0
+        self.lost = 0
+        #: why the last attempt's answer was lost, or None when it said what happened
+        self.last: Optional[str] = None
+
+    def count(self, error: BloopException) -> BloopException:
+        """``error`` (raised for the last attempt) with the lost answers before it."""
+        if isinstance(error, ServiceError):
+            error.lost_answers = self.lost
+        return error
+
+
+_ATTEMPTS: "contextvars.ContextVar[Optional[Attempts]]" = contextvars.ContextVar("bloop_attempts", default=None)
+
+
+@contextlib.contextmanager
+def attempts(resend: bool = True) -> Iterator[Attempts]:
+    """Follow the attempts of the request sent in this block (in this thread or task)."""
+    watched = Attempts(resend)
+    token = _ATTEMPTS.set(watched)
+    try:
+        yield watched
+    finally:
+        _ATTEMPTS.reset(token)
+
+
+def watch_attempts(client: Any) -> None:
+    """Register the two handlers on a DynamoDB client (botocore or aiobotocore); idempotent."""
+    events = getattr(getattr(client, "meta", None), "events", None)
+    if events is None:
+        return
+    # first, so that a request not to be re-sent stops before botocore's backoff sleep
+    events.register_first("needs-retry.dynamodb", _answered, unique_id="bloop-lost-answers-answered")
+    events.register("request-created.dynamodb", _sending, unique_id="bloop-lost-answers-sending")
+
+
+#: a 2xx answer that botocore re-sends all the same: its body did not decode or check out
+_RESENT_2XX = "an answer whose body did not decode or check out"
+
+
+def _lost(response: Any, caught: Any) -> Optional[str]:
+    """Why an attempt's answer leaves its outcome unknown, or None when it does not."""
+    if caught is not None:
+        return None if isinstance(caught, _NOT_SENT) else f"{type(caught).__name__}: {caught}"
+    status = response[0].status_code if response else 0
+    if status < 300:
+        return _RESENT_2XX  # matters only when it is re-sent all the same
+    if status < 500:
+        return None  # refused (throttled, say): not applied
+    return f"HTTP {status}"
+
+
+def _answered(response: Any = None, caught_exception: Any = None, operation: Any = None, **_: Any) -> None:
+    watched = _ATTEMPTS.get()
+    if watched is None:
+        return
+    watched.last = _lost(response, caught_exception)
+    if watched.last and watched.last is not _RESENT_2XX and not watched.resend:
+        raise _unknown(getattr(operation, "name", ""), watched.last) from caught_exception
+
+
+def _sending(operation_name: str = "", **_: Any) -> None:
+    watched = _ATTEMPTS.get()
+    if watched is None:
+        return
+    watched.sent += 1
+    if watched.sent > 1 and watched.last:
+        watched.lost += 1
+        if not watched.resend:
+            raise _unknown(operation_name, watched.last)
+
+
+def _unknown(operation: str, why: str) -> OutcomeUnknown:
+    return OutcomeUnknown(
+        f"{operation}: the answer was lost ({why.rstrip('.')}): DynamoDB may or may not have applied the "
+        "request, and it was not re-sent because applying it twice would change the result",
+        operation=operation)

@@ -185,10 +185,12 @@ class Engines:
     :param client: the sync flavour's boto3 client (made when not given).
     :param retries: botocore's retry settings for the clients made here.
     :param fast_path: install :mod:`bloop.fastpath` on the async flavour's client.
+    :param config: more botocore ``Config`` options for the clients made here (``read_timeout=...``).
     """
 
     def __init__(self, flavour: str, prefix: str, *, endpoint_url: Optional[str] = None,
-                 client: Any = None, retries: Optional[Dict[str, Any]] = None, fast_path: bool = False) -> None:
+                 client: Any = None, retries: Optional[Dict[str, Any]] = None, fast_path: bool = False,
+                 config: Optional[Dict[str, Any]] = None) -> None:
         if flavour not in FLAVOURS:
             raise ValueError(f"unknown engine flavour {flavour!r}")
         self.flavour = flavour
@@ -199,12 +201,12 @@ class Engines:
         if flavour == "sync":
             #: the client the engines send through (to count or hook requests)
             self.client = client or boto3.client("dynamodb", endpoint_url=endpoint_url, region_name="us-east-1",
-                                                 config=Config(retries=retries))
+                                                 config=Config(retries=retries, **(config or {})))
             return
         from aiobotocore.config import AioConfig
         self.loop = asyncio.new_event_loop()
         maker = aio_session().create_client("dynamodb", endpoint_url=endpoint_url, region_name="us-east-1",
-                                            config=AioConfig(retries=retries))
+                                            config=AioConfig(retries=retries, **(config or {})))
         self.client = self.loop.run_until_complete(self._clients.enter_async_context(maker))
         if fast_path:
             fastpath.install(self.client)

@@ -11,6 +11,7 @@ It forwards every request to the real backend (a moto server) but can:
 - delay every request (for concurrency tests);
 - withhold chosen batch entries every time (``stuck``), or run code while a request
   is in flight (``on_request``).
+- lose the answer of a write it forwarded (see "lost answers" below).
 
 Nothing here is mocked: botocore signs, sends and parses real HTTP, and the
 backend stores what it was sent.  The proxy counts what it did in ``stats``.
@@ -18,6 +19,7 @@ backend stores what it was sent.  The proxy counts what it did in ``stats``.
 from __future__ import annotations
 
 import json
+import random
 import threading
 import time
 import urllib.request
@@ -40,6 +42,16 @@ class Faults:
         #: called with the operation name in the proxy's thread when a request arrives,
         #: before it is forwarded: code that runs while the request is in flight
         self.on_request: Any = None
+        # lost answers (FaultProxy.lose): the request reaches the backend and is applied, but
+        # the answer never arrives, so botocore re-sends it
+        self.lose_next = 0  # lose the answers of the next n writes of lose_operations
+        self.lose_every = 0  # lose the answer of every n-th write of them (0: never)
+        self.lose_fraction = 0.0  # or of this share of them, drawn from lose_random
+        self.lose_random = random.Random(11)
+        self.lose_how = "drop"  # "drop" the connection, answer "500", or "stall" past the read timeout
+        self.lose_stall = 1.0  # seconds a "stall" waits before answering (longer than the read timeout)
+        self.lose_operations = ("PutItem", "UpdateItem", "DeleteItem")
+        self.lose_then: Any = None  # called after a lost write was applied (another writer, say)
 
 
 class FaultProxy:
@@ -47,17 +59,21 @@ class FaultProxy:
         self.upstream = upstream.rstrip("/")
         self.faults = Faults()
         self.stats: Dict[str, int] = {"requests": 0, "throttled": 0, "withheld": 0}
+        self.stats.update(writes=0, lost=0)  # lost answers (see lose)
         self._lock = threading.Lock()
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body go in two writes: no 40 ms stall
 
             def log_message(self, *args: Any) -> None:
                 pass
 
             def do_POST(self) -> None:  # noqa: N802 - http.server's name
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                if proxy.lose(self, body):
+                    return
                 status, headers, payload = proxy.handle(self.headers, body)
                 self.send_response(status)
                 for name, value in headers.items():
@@ -161,3 +177,47 @@ class FaultProxy:
                 return reply.status, json.loads(reply.read() or b"{}")
         except urllib.error.HTTPError as error:
             return error.code, json.loads(error.read() or b"{}")
+
+    # ------------------------------------------------------------------------------------
+    # lost answers: DynamoDB documents that a write whose answer is lost (a dropped
+    # connection, a 500 after applying it, a read timeout) may or may not have been
+    # applied; here it always was, and botocore re-sends it.  ``stats["writes"]`` counts
+    # the writes of ``lose_operations`` that reached the backend, ``stats["lost"]`` those
+    # whose answer was lost.
+
+    def lose(self, handler: Any, body: bytes) -> bool:
+        """Forward a write and lose its answer, if the faults say so; True when it did."""
+        faults = self.faults
+        operation = handler.headers.get("X-Amz-Target", "").rsplit(".", 1)[-1]
+        if operation not in faults.lose_operations:
+            return False
+        with self._lock:
+            self.stats["writes"] += 1
+            count = self.stats["writes"]
+            chosen = bool(faults.lose_every and count % faults.lose_every == 0)
+            if faults.lose_next > 0:
+                faults.lose_next -= 1
+                chosen = True
+            if not chosen and faults.lose_fraction:
+                chosen = faults.lose_random.random() < faults.lose_fraction
+            if chosen:
+                self.stats["lost"] += 1
+        if not chosen:
+            return False
+        self._forward(handler.headers, json.loads(body or b"{}"))  # applied...
+        if faults.lose_then is not None:
+            faults.lose_then()
+        if faults.lose_how == "500":  # ...and answered with an error that says nothing of it
+            payload = json.dumps({"__type": "com.amazonaws.dynamodb.v20120810#InternalServerError",
+                                  "message": "injected: the answer was lost"}).encode()
+            handler.send_response(500)
+            handler.send_header("Content-Type", "application/x-amz-json-1.0")
+            handler.send_header("Content-Length", str(len(payload)))
+            handler.end_headers()
+            handler.wfile.write(payload)
+            return True
+        if faults.lose_how == "stall":  # ...answered after the client stopped waiting
+            time.sleep(faults.lose_stall)
+        # ...or no answer at all: the connection closes without a status line
+        handler.close_connection = True
+        return True

@@ -184,12 +184,16 @@ def pytest_report_header(config):
 
 
 @pytest.fixture
-def proxy():
-    """A fault-injecting proxy (tests/faults.py) in front of the shared moto server."""
+def proxy(request):
+    """A fault-injecting proxy (tests/faults.py) in front of the shared moto server, or of the
+    backend a test names (``@pytest.mark.parametrize("proxy", ["dynalite"], indirect=True)``)."""
+    name = getattr(request, "param", "moto_server")
+    if name != "moto_server" and name not in backends.selected() and name not in backends.required():
+        pytest.skip(f"backend {name} not selected (BLOOP_TEST_BACKENDS)")
     try:
-        server = _server("moto_server")
+        server = _server(name)
     except Exception as error:
-        pytest.fail(f"the moto server is needed for the fault proxy: {error}", pytrace=False)
+        pytest.fail(f"the {name} backend is needed for the fault proxy: {error}", pytrace=False)
     proxy = FaultProxy(server.url)
     yield proxy
     proxy.stop()

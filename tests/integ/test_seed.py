@@ -18,7 +18,8 @@ def test_seed_example(backend, monkeypatch, capsys):
         # GameScores: start from a clean one.
         import boto3
         client = boto3.client("dynamodb", endpoint_url=backend["endpoint_url"])
-        if "GameScores" in client.list_tables()["TableNames"]:
+        pages = client.get_paginator("list_tables").paginate()
+        if "GameScores" in [n for page in pages for n in page["TableNames"]]:
             client.delete_table(TableName="GameScores")
             waiter = client.get_waiter("table_not_exists")
             waiter.wait(TableName="GameScores", WaiterConfig={"Delay": 0.2, "MaxAttempts": 100})

@@ -10,6 +10,7 @@ from .exceptions import (
     TransactionCanceled, UnknownColumn,
 )
 from .exceptions import InvalidConfiguration, InvalidStream, InvalidTransaction, TransactionTokenExpired
+from .exceptions import BadResponse
 from .models import BaseModel, Column, GlobalSecondaryIndex, LocalSecondaryIndex
 from .types import (
     JSON, UUID, Binary, Boolean, DateTime, DynamicList, DynamicMap, Enum, Float, Integer, List,
@@ -25,6 +26,7 @@ __all__ = [
     "ObjectsNotFound", "RequestRejected", "ServiceError", "TableMismatch", "TableNotFound", "Throttled",
     "TransactionCanceled", "UnknownColumn",
     "InvalidConfiguration", "InvalidStream", "InvalidTransaction", "TransactionTokenExpired", "signals",
+    "BadResponse",
     "BaseModel", "Column", "GlobalSecondaryIndex", "LocalSecondaryIndex",
     "JSON", "UUID", "Binary", "Boolean", "DateTime", "DynamicList", "DynamicMap", "Enum", "Float",
     "Integer", "List", "Map", "Number", "Set", "String", "Timestamp", "Type",

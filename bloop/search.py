@@ -449,8 +449,9 @@ def decode_token(token: str) -> Tuple[Optional[Dict[str, Any]], Optional[int], b
 
 def _fetch(cursor: Cursor, call: Any) -> None:
     """Fetch one page and make its objects (with the collector paused: see paused_gc)."""
+    response = call(cursor.operation, cursor.request())  # the collector runs while the request waits
     with paused_gc():
-        cursor.feed(call(cursor.operation, cursor.request()))
+        cursor.feed(response)
 
 
 class CursorView:

@@ -36,7 +36,7 @@ class Faults:
         self.delay = 0.0
         self.body_faults()
 
-    # --- body faults: a 200 whose body is not DynamoDB's (see FaultProxy.corrupt) ---------
+    # --- body faults: a 200 whose body is not DynamoDB's (see corrupted() below) -----
     def body_faults(self, body: Optional[str] = None, operations: Tuple[str, ...] = (), after: int = 0,
                     times: Optional[int] = None) -> None:
         """Corrupt answers: ``body`` is ``"truncated"`` (forwarded, the answer cut short),
@@ -49,7 +49,6 @@ class Faults:
         self.body_after = after
         self.body_times = times
         self.body_seen = 0  # answers to those operations so far
-
 
 
 class FaultProxy:

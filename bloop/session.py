@@ -400,9 +400,9 @@ class _Checks:
             return
         body = response_dict.get("body")
         customized_response_dict[_BODY] = body
-        if isinstance(body, (bytes, bytearray)) and body != b"{}":
-            stripped = body.strip()
-            if not (stripped[:1] == b"{" and stripped[-1:] == b"}" and _utf8(stripped)):
+        if isinstance(body, (bytes, bytearray)) and body != b"{}":  # b"{}": the fast path read it
+            ends = body if body[:1] == b"{" and body[-1:] == b"}" else body.strip()
+            if not (ends[:1] == b"{" and ends[-1:] == b"}" and _utf8(body)):
                 response_dict["body"] = b"{}"  # needs_retry sees the body kept above
 
     def needs_retry(self, response: Any = None, attempts: Any = None, operation: Any = None,
@@ -434,7 +434,7 @@ class _Checks:
         return random.random() * min(0.05 * 2 ** (attempts - 1), 20.0)  # as botocore's standard mode
 
 
-def _utf8(body: bytes) -> bool:
+def _utf8(body: Any) -> bool:
     if body.isascii():
         return True
     try:

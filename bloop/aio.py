@@ -36,13 +36,13 @@ from typing import Any, AsyncIterator, Awaitable, Callable, Dict, List, Optional
 from . import operations, signals
 from .codec import paused_gc
 from .conditions import Condition
-from .engine import EngineCore, _check_consistent, _check_positional, _version_option
+from .engine import EngineCore, _check_consistent, _check_positional, _version_option, transport_options
 from .exceptions import BloopException, InvalidStream
 from .operations import Call, Op, Sleep
 from .search import Cursor, CursorView, Prepared, Search, check_one, count
 from .session import (
-    _STREAM_OPERATIONS, DEFAULT_CONFIG, TRANSPORT_ERRORS, attempts, client_errors, failed, fixed_user_agent,
-    succeeded, validating, watch_attempts,
+    _STREAM_OPERATIONS, DEFAULT_CONFIG, TRANSPORT_ERRORS, attempts, client_config, client_errors, failed,
+    fixed_user_agent, inherited_config, install_checks, succeeded, validating, watch_attempts,
 )
 from .stream import Coordinator, Record
 from .stream.stream import check_model
@@ -59,13 +59,16 @@ async def drive(op: Op, send: Callable[[List[Call]], Awaitable[List[Any]]],
     :param sleep: ``await sleep(seconds)`` (:func:`asyncio.sleep`, or a fake in tests).
     """
     try:
-        step = next(op)
+        with paused_gc():  # the objects' keys and the requests are made here
+            step = next(op)
         while True:
             if isinstance(step, Sleep):
                 await sleep(step.seconds)
                 step = op.send(None)
             else:
-                step = op.send(await send(step))
+                outcomes = await send(step)  # the collector runs while the requests wait
+                with paused_gc():  # responses become objects: see paused_gc
+                    step = op.send(outcomes)
     except StopIteration as stop:
         return stop.value
 
@@ -80,18 +83,25 @@ class AsyncSession:
     :param dynamodbstreams: an aiobotocore DynamoDB Streams client, made on first use
         (next to the DynamoDB client's endpoint and region) when not given.
     :param fast_path: whether a DynamoDB client made here uses :mod:`bloop.fastpath`.
+    :param connect_timeout: :param read_timeout: :param max_attempts: for the clients made
+        here (see :func:`bloop.session.make_client`).
+
+    Every client, injected or made, gets bloop's response check
+    (:func:`bloop.session.install_checks`).
     """
 
     def __init__(self, dynamodb: Any = None, dynamodbstreams: Any = None, *,
                  endpoint_url: Optional[str] = None, region_name: Optional[str] = None,
-                 fast_path: bool = True) -> None:
+                 fast_path: bool = True, connect_timeout: Optional[float] = None,
+                 read_timeout: Optional[float] = None, max_attempts: Optional[int] = None) -> None:
         self._clients: Dict[str, Any] = {}
         if dynamodb is not None:
-            self._clients["dynamodb"] = dynamodb
+            self._clients["dynamodb"] = install_checks(dynamodb)
             watch_attempts(dynamodb)
         if dynamodbstreams is not None:
-            self._clients["dynamodbstreams"] = dynamodbstreams
+            self._clients["dynamodbstreams"] = install_checks(dynamodbstreams)
         self._where = {"endpoint_url": endpoint_url, "region_name": region_name}
+        self._transport = client_config(connect_timeout, read_timeout, max_attempts)
         self._fast_path = fast_path
         self._made: Optional[contextlib.AsyncExitStack] = None
         self._own: set = set()  # the services whose client this session made
@@ -123,12 +133,16 @@ class AsyncSession:
         except ImportError as error:
             raise ImportError("bloop.aio.AsyncEngine needs aiobotocore: pip install bloop[aio]") from error
         where = dict(self._where)
+        transport = self._transport
         dynamodb = self._clients.get("dynamodb")
         if service != "dynamodb" and dynamodb is not None:
+            # next to the DynamoDB client: its endpoint, region, timeouts and attempts
             where = {"endpoint_url": dynamodb.meta.endpoint_url, "region_name": dynamodb.meta.region_name}
+            transport = inherited_config(dynamodb)
         # the settings of the sync engine's clients (see bloop.session.make_client)
         validate = validating()
-        options = {"retries": DEFAULT_CONFIG.retries, "parameter_validation": validate, **fixed_user_agent()}
+        options = {"retries": DEFAULT_CONFIG.retries, "parameter_validation": validate, **fixed_user_agent(),
+                   **transport}
         try:
             # read botocore's service model files on a thread, not on the event loop
             config = AioConfig(warm_up_loader_caches=True, **options)
@@ -146,7 +160,7 @@ class AsyncSession:
             fastpath.install(client, requests=not validate)
         if service == "dynamodb":
             watch_attempts(client)
-        return client
+        return install_checks(client)
 
     async def close(self) -> None:
         """Close the clients this session made (injected clients stay open: their owner closes them)."""
@@ -365,6 +379,9 @@ class AsyncEngine(EngineCore, AsyncSearches):
     :param fast_path: read item responses on :mod:`bloop.fastpath` (which works on
         aiobotocore's documented events as on botocore's).  Default: on for the client
         the engine makes, off for an injected one; True installs it on an injected client too.
+    :param connect_timeout: :param read_timeout: :param max_attempts: as for
+        :class:`~bloop.engine.Engine`: for the clients the engine makes; with an injected
+        client they raise :class:`~bloop.exceptions.InvalidConfiguration`.
     """
 
     def __init__(self, dynamodb: Any = None, dynamodbstreams: Any = None, *,
@@ -373,14 +390,16 @@ class AsyncEngine(EngineCore, AsyncSearches):
                  clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
                  rng: Optional[random.Random] = None, max_concurrency: int = 4,
-                 fast_path: Optional[bool] = None) -> None:
+                 fast_path: Optional[bool] = None, connect_timeout: Optional[float] = None,
+                 read_timeout: Optional[float] = None, max_attempts: Optional[int] = None) -> None:
         super().__init__(table_name_template=table_name_template, batch_deadline=batch_deadline,
                          clock=clock, rng=rng, max_concurrency=max_concurrency)
+        transport = transport_options(connect_timeout, read_timeout, max_attempts, dynamodb, dynamodbstreams)
         if dynamodb is not None and fast_path:
             from . import fastpath
             fastpath.install(dynamodb)
         self.session = AsyncSession(dynamodb, dynamodbstreams, endpoint_url=endpoint_url, region_name=region_name,
-                                    fast_path=fast_path is not False)
+                                    fast_path=fast_path is not False, **transport)
         self._sleep = sleep
 
     # ---------------------------------------------------------------------------------------

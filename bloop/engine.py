@@ -17,15 +17,15 @@ from typing import Any, Callable, Dict, List, Optional
 from . import limits, operations, signals, tables
 from .codec import compile_codec
 from .conditions import Condition
-from .exceptions import InvalidModel, InvalidType
+from .exceptions import InvalidConfiguration, InvalidModel, InvalidType
 from .models import BaseModel, walk_subclasses
 from .operations import Policy, drive, outcome
 from .search import Query, Scan, Search, SyncSearches
-from .session import Session, make_client
+from .session import Session, client_config, install_checks, make_client
 from .stream import Stream
 from .transactions import SyncTransaction
 
-__all__ = ["Engine", "EngineCore"]
+__all__ = ["Engine", "EngineCore", "transport_options"]
 
 _TABLE_NAME_CHARS = set(limits.TABLE_NAME_CHARS)
 
@@ -146,6 +146,15 @@ class Engine(EngineCore, SyncSearches):
     :param fast_path: read item responses on :mod:`bloop.fastpath` (orjson, no botocore
         shape walk).  Default: on for the client bloop makes, off for an injected one;
         True installs it on an injected client too.
+    :param connect_timeout: seconds to wait for a connection; :param read_timeout: seconds
+        to wait for an answer; :param max_attempts: attempts per request, the first
+        included.  For the clients bloop makes (botocore's defaults: 60, 60, and 5 attempts
+        in bloop's clients); an injected client is configured by whoever made it, so
+        these options with an injected client raise :class:`~bloop.exceptions.InvalidConfiguration`.
+
+    Every client the engine sends through, injected or made, gets bloop's response check
+    (:func:`bloop.session.install_checks`): an answer that is not DynamoDB's is retried,
+    then raised as :class:`~bloop.exceptions.BadResponse`.
     """
 
     def __init__(self, dynamodb: Any = None, dynamodbstreams: Any = None, *,
@@ -154,15 +163,21 @@ class Engine(EngineCore, SyncSearches):
                  clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], None] = time.sleep,
                  rng: Optional[random.Random] = None, max_concurrency: int = 4,
-                 fast_path: Optional[bool] = None) -> None:
+                 fast_path: Optional[bool] = None, connect_timeout: Optional[float] = None,
+                 read_timeout: Optional[float] = None, max_attempts: Optional[int] = None) -> None:
         super().__init__(table_name_template=table_name_template, batch_deadline=batch_deadline,
                          clock=clock, rng=rng, max_concurrency=max_concurrency)
+        transport = transport_options(connect_timeout, read_timeout, max_attempts, dynamodb, dynamodbstreams)
         if dynamodb is None:
             dynamodb = make_client("dynamodb", endpoint_url=endpoint_url, region_name=region_name,
-                                   fast_path=fast_path is not False)
-        elif fast_path:
-            from . import fastpath
-            fastpath.install(dynamodb)
+                                   fast_path=fast_path is not False, **transport)
+        else:
+            if fast_path:
+                from . import fastpath
+                fastpath.install(dynamodb)
+            install_checks(dynamodb)
+        if dynamodbstreams is not None:
+            install_checks(dynamodbstreams)
         self.session = Session(dynamodb, dynamodbstreams)
         self._sleep = sleep
         self._pool: Optional[ThreadPoolExecutor] = None
@@ -268,6 +283,25 @@ def _check_consistent(consistent: Any) -> None:
     if not isinstance(consistent, (bool, int)):
         raise InvalidType(f"engine.load(objs, consistent): consistent must be True or False, not {consistent!r}. "
                           "To load several objects, pass them in one list: engine.load([a, b])")
+
+
+def transport_options(connect_timeout: Optional[float], read_timeout: Optional[float],
+                      max_attempts: Optional[int], dynamodb: Any, dynamodbstreams: Any) -> Dict[str, Any]:
+    """An engine's ``connect_timeout``, ``read_timeout`` and ``max_attempts`` (those given),
+    checked, as keywords for the clients it makes; shared by both engines.
+
+    :raises InvalidConfiguration: given with an injected client, which they cannot change.
+    """
+    client_config(connect_timeout, read_timeout, max_attempts)  # checks the values
+    given = {name: value for name, value in (("connect_timeout", connect_timeout), ("read_timeout", read_timeout),
+                                             ("max_attempts", max_attempts)) if value is not None}
+    if given and (dynamodb is not None or dynamodbstreams is not None):
+        names = ", ".join(f"{name}={value!r}" for name, value in given.items())
+        raise InvalidConfiguration(
+            f"{names} configure the clients the engine makes, and this engine was given a client: configure "
+            "that client instead, e.g. boto3.client(\"dynamodb\", config=botocore.config.Config("
+            "connect_timeout=..., read_timeout=..., retries={\"mode\": \"standard\", \"total_max_attempts\": ...}))")
+    return given
 
 
 def _check_positional(condition: Any, verb: str) -> None:

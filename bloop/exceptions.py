@@ -23,7 +23,8 @@ class below, with the botocore error chained as ``__cause__``::
     │   ├── TransactionCanceled                 (.reasons, in request order)
     │   ├── Throttled                           throttled after botocore's retries
     │   ├── TableNotFound                       the table does not exist
-    │   └── RequestRejected                     ValidationException and the like
+    │   ├── RequestRejected                     ValidationException and the like
+    │   └── BadResponse                         a 2xx answer that is not DynamoDB's
     ├── TableMismatch                           an existing table differs from the model
     ├── TransactionTokenExpired                 a retry past the idempotency window
     ├── OutcomeUnknown                          a write's answer was lost: applied or not, unknown
@@ -39,7 +40,7 @@ __all__ = [
     "InvalidTransaction", "InvalidStream", "InvalidConfiguration", "TransactionTokenExpired",
     "MissingKey", "DuplicateKeys", "InvalidValue", "InvalidType", "LimitExceeded",
     "UnknownColumn", "ServiceError", "ConstraintViolation", "TransactionCanceled",
-    "Throttled", "TableNotFound", "RequestRejected", "TableMismatch",
+    "Throttled", "TableNotFound", "RequestRejected", "BadResponse", "TableMismatch",
     "ObjectsNotFound", "BatchIncomplete", "OutcomeUnknown",
 ]
 
@@ -224,6 +225,14 @@ class TableNotFound(ServiceError):
 
 class RequestRejected(ServiceError):
     """DynamoDB rejected the request as malformed (a ``ValidationException`` or kin)."""
+
+
+class BadResponse(ServiceError):
+    """Every attempt got a successful (2xx) answer that cannot be DynamoDB's: a body cut
+    short, garbled, another server's page (a proxy's), or one without what DynamoDB always
+    answers for the operation.  Such an answer is never read as an empty result; a write
+    may or may not have been applied (as when its answer is lost).
+    """
 
 
 class TableMismatch(BloopException):

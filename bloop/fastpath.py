@@ -11,10 +11,13 @@ for the item operations.  For a successful response (HTTP status below 300) the
 handler decodes the body with ``orjson`` (the ``json`` module when orjson is not
 installed), base64-decodes binary values (``B`` and ``BS``, as botocore does),
 hands the result to botocore as its ``customized_response_dict`` and leaves
-botocore an empty body to walk.  botocore still signs, sends, retries (the
+botocore an empty object (``{}``) to walk.  botocore still signs, sends, retries (the
 CRC32 check of DynamoDB responses reads the HTTP body, which is untouched),
 adds ``ResponseMetadata``, and parses every error response itself.  A body the
-handler cannot read is left as it was, for botocore to parse as usual.
+handler cannot read (cut short, garbled, not JSON) is never accepted: it is left
+as it was, for bloop's response check (:func:`bloop.session.install_checks`),
+which has botocore retry it and then raises.  The cyclic collector is paused
+while a body is decoded, and only then.
 
 Requests take a fast path too, on clients made with botocore's parameter
 validation off (the clients bloop creates; see :func:`bloop.session.make_client`): for
@@ -34,6 +37,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import gc
 import json
 import re
 import weakref
@@ -149,6 +153,21 @@ OPERATIONS: Dict[str, Callable[[Dict[str, Any]], None]] = {
 }
 
 
+def _loads_paused(body: bytes) -> Any:
+    """The JSON of ``body``, decoded with the cyclic collector paused: a page of items is
+    tens of thousands of dicts that all survive, which the collector would walk again and
+    again (see :func:`bloop.codec.paused_gc`).  Only the decoding is paused, never a wait
+    on the network."""
+    loads = _json_loads()
+    if not gc.isenabled():
+        return loads(body)
+    gc.disable()
+    try:
+        return loads(body)
+    finally:
+        gc.enable()
+
+
 def decode(operation: str, body: bytes) -> Optional[Dict[str, Any]]:
     """The response dict of a successful ``operation`` from its JSON ``body``, or None
     when this path does not read it (then botocore parses the body as usual)."""
@@ -156,7 +175,7 @@ def decode(operation: str, body: bytes) -> Optional[Dict[str, Any]]:
     if binaries is None or not body:
         return None
     try:
-        parsed = _json_loads()(body)
+        parsed = _loads_paused(body)
         if not isinstance(parsed, dict):
             return None
         # Binary values are rare: skip the walk unless a "B" or "BS" tag can be in the body.
@@ -181,8 +200,9 @@ def _before_parse(operation_model: Any = None, response_dict: Any = None,
     if parsed is None:
         return
     customized_response_dict.update(parsed)
-    # botocore parses what is left and merges customized_response_dict over it
-    response_dict["body"] = b""
+    # botocore parses what is left (nothing: an empty object, which bloop's response check
+    # reads as the valid answer it was) and merges customized_response_dict over it
+    response_dict["body"] = b"{}"
 
 
 # ---------------------------------------------------------------------------------------

@@ -855,7 +855,12 @@ def load(policy: Policy, objs: Any, consistent: bool = False) -> Op:
 
 
 def drive(op: Op, send: Any, sleep: Any) -> Any:
-    """Run an operation synchronously: ``send(calls) -> outcomes``, ``sleep(seconds)``."""
+    """Run an operation synchronously: ``send(calls) -> outcomes``, ``sleep(seconds)``.
+
+    The cyclic collector is paused (:func:`~bloop.codec.paused_gc`) only while the
+    generator runs, which is where keys and requests are made and responses become
+    objects; never while requests wait on the network or the driver sleeps.
+    """
     try:
         with paused_gc():  # the objects' keys and the requests are made here
             step = next(op)
@@ -864,8 +869,9 @@ def drive(op: Op, send: Any, sleep: Any) -> Any:
                 sleep(step.seconds)
                 step = op.send(None)
             else:
+                outcomes = send(step)  # the collector runs while the requests wait
                 with paused_gc():  # responses become objects: see paused_gc
-                    step = op.send(send(step))
+                    step = op.send(outcomes)
     except StopIteration as stop:
         return stop.value
 

@@ -643,8 +643,9 @@ def _bad(token: str, why: str) -> InvalidSearch:
 
 def _fetch(cursor: Cursor, call: Any) -> None:
     """Fetch one page and make its objects (with the collector paused: see paused_gc)."""
+    response = call(cursor.operation, cursor.request())  # the collector runs while the request waits
     with paused_gc():
-        cursor.feed(call(cursor.operation, cursor.request()))
+        cursor.feed(response)
 
 
 class CursorView:

@@ -9,6 +9,12 @@ itself only re-sends what DynamoDB reports as unprocessed.  It follows botocore'
 attempts of each request, though, so that a write whose answer was lost is known
 as such, and one that must not be applied twice is not re-sent (see "lost
 answers" below).
+
+A 2xx answer that cannot be DynamoDB's (a body that is not one JSON object, or one
+without what DynamoDB always answers for that operation: see :func:`response_problem`)
+is retried by botocore like a 5xx and, when every attempt got one, raised as
+:class:`~bloop.exceptions.BadResponse`.  :func:`install_checks` puts that check on a
+client's documented events; every engine installs it on the clients it sends through.
 """
 from __future__ import annotations
 
@@ -16,19 +22,21 @@ import contextlib
 import contextvars
 import logging
 import os
+import random
 import time
-from typing import Any, Dict, Iterator, Optional
+from typing import Any, Dict, Iterator, Optional, Tuple
 
 import botocore.exceptions
 from botocore.config import Config
 
 from .exceptions import (
-    BIND_HINT, BloopException, ConstraintViolation, InvalidConfiguration, OutcomeUnknown, RequestRejected,
-    ServiceError, TableNotFound, Throttled, TransactionCanceled, table_phrase,
+    BIND_HINT, BadResponse, BloopException, ConstraintViolation, InvalidConfiguration, InvalidType, OutcomeUnknown,
+    RequestRejected, ServiceError, TableNotFound, Throttled, TransactionCanceled, table_phrase,
 )
 
 __all__ = ["Session", "make_client", "translate_error", "failed", "succeeded", "TRANSPORT_ERRORS",
-           "DEFAULT_CONFIG", "Attempts", "attempts", "watch_attempts"]
+           "DEFAULT_CONFIG", "Attempts", "attempts", "watch_attempts", "client_config", "install_checks",
+           "response_problem", "body_problem", "NotDynamoDBResponse", "ALWAYS_ANSWERED", "WRITES"]
 
 #: DEBUG: one line per request (operation, table, duration, outcome); never parameters
 #: values, headers or credentials.
@@ -48,25 +56,67 @@ _REJECTED = {"ValidationException", "SerializationException", "ItemCollectionSiz
 
 def make_client(service: str = "dynamodb", *, endpoint_url: Optional[str] = None,
                 region_name: Optional[str] = None, fast_path: bool = True,
-                validate: Optional[bool] = None) -> Any:
-    """A client from boto3's default session, with the standard retry mode.
+                validate: Optional[bool] = None, connect_timeout: Optional[float] = None,
+                read_timeout: Optional[float] = None, max_attempts: Optional[int] = None) -> Any:
+    """A client from boto3's default session, with the standard retry mode and bloop's
+    response check (:func:`install_checks`).
 
     :param fast_path: read DynamoDB's item responses on :mod:`bloop.fastpath`.
     :param validate: botocore's parameter validation.  Off by default, because bloop
         builds and checks its requests itself and validation is half the cost of a
         write; on when the environment variable ``BLOOP_VALIDATE_REQUESTS`` is set
         (bloop's test suite sets it, so a malformed request still fails there).
+    :param connect_timeout: seconds to wait for a connection (botocore's default: 60).
+    :param read_timeout: seconds to wait for an answer on a connection (botocore's default: 60).
+    :param max_attempts: attempts per request, the first included (default: 5).
     """
     import boto3
     validate = validating(validate)
-    config = DEFAULT_CONFIG.merge(Config(parameter_validation=validate, **fixed_user_agent()))
+    config = DEFAULT_CONFIG.merge(Config(parameter_validation=validate, **fixed_user_agent(),
+                                         **client_config(connect_timeout, read_timeout, max_attempts)))
     with client_errors(service):
         client = boto3.session.Session().client(
             service, endpoint_url=endpoint_url, region_name=region_name, config=config)
     if fast_path and service == "dynamodb":
         from . import fastpath
         fastpath.install(client, requests=not validate)
-    return client
+    return install_checks(client)
+
+
+def client_config(connect_timeout: Optional[float] = None, read_timeout: Optional[float] = None,
+                  max_attempts: Optional[int] = None) -> Dict[str, Any]:
+    """The botocore ``Config`` options for an engine's ``connect_timeout``, ``read_timeout``
+    and ``max_attempts`` (those given), checked; shared with the async engine's clients.
+
+    :raises InvalidType: a timeout that is not a number, or attempts that are not an int.
+    :raises InvalidConfiguration: a timeout that is not positive, or fewer than 1 attempt.
+    """
+    options: Dict[str, Any] = {}
+    for name, value in (("connect_timeout", connect_timeout), ("read_timeout", read_timeout)):
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise InvalidType(f"{name} must be a number of seconds, not {value!r}")
+        if not value > 0:
+            raise InvalidConfiguration(f"{name} must be more than 0 seconds, not {value!r}")
+        options[name] = value
+    if max_attempts is not None:
+        if isinstance(max_attempts, bool) or not isinstance(max_attempts, int):
+            raise InvalidType(f"max_attempts must be an int, not {max_attempts!r}")
+        if max_attempts < 1:
+            raise InvalidConfiguration(f"max_attempts counts the first attempt: at least 1, not {max_attempts}")
+        options["retries"] = {"mode": DEFAULT_CONFIG.retries["mode"], "total_max_attempts": max_attempts}
+    return options
+
+
+def inherited_config(client: Any) -> Dict[str, Any]:
+    """The timeouts and attempts of ``client``, for a client made next to it (the streams
+    client of an engine): as :func:`client_config` returns them."""
+    config = client.meta.config
+    retries = getattr(config, "retries", None) or {}
+    attempts = retries.get("total_max_attempts")
+    return client_config(getattr(config, "connect_timeout", None), getattr(config, "read_timeout", None),
+                         attempts if isinstance(attempts, int) and attempts >= 1 else None)
 
 
 def fixed_user_agent() -> Dict[str, str]:
@@ -120,6 +170,11 @@ def translate_error(error: Exception, operation: str, table: str = "") -> BloopE
     :param table: the table the request was for (see :func:`tables_of`), named in the message.
     """
     where = operation + table_phrase(table)
+    if isinstance(error, NotDynamoDBResponse):
+        done = "it may or may not have been applied" if operation in WRITES else "nothing was read"
+        return BadResponse(f"{where}: {error.kwargs.get('reason')}, in all {error.kwargs.get('attempts')} "
+                           f"attempts: not an answer from DynamoDB; {done}",
+                           code="BadResponse", operation=operation, table=table)
     if isinstance(error, botocore.exceptions.ClientError):
         response = error.response or {}
         details = response.get("Error", {})
@@ -188,7 +243,7 @@ class Session:
             if endpoint and ".amazonaws.com" in endpoint:
                 endpoint = None
             self._streams = make_client("dynamodbstreams", endpoint_url=endpoint,
-                                        region_name=meta.region_name)
+                                        region_name=meta.region_name, **_options(self.dynamodb))
         return self._streams
 
     def call(self, operation: str, request: Dict[str, Any], resend: bool = True) -> Dict[str, Any]:
@@ -350,3 +405,209 @@ def _unknown(operation: str, why: str) -> OutcomeUnknown:
         f"{operation}: the answer was lost ({why.rstrip('.')}): DynamoDB may or may not have applied the "
         "request, and it was not re-sent because applying it twice would change the result",
         operation=operation)
+
+
+def _options(client: Any) -> Dict[str, Any]:
+    """:func:`make_client`'s keywords for the timeouts and attempts of ``client``."""
+    options = inherited_config(client)
+    retries = options.pop("retries", None)
+    if retries:
+        options["max_attempts"] = retries["total_max_attempts"]
+    return options
+
+
+# ---------------------------------------------------------------------------------------
+# answers that are not DynamoDB's
+
+#: What DynamoDB always sends in a successful answer to the operations bloop sends, by
+#: operation (the response elements of the DynamoDB and DynamoDB Streams API references).
+#: An answer without them is not DynamoDB's.  Not here: GetItem, whose answer lacks
+#: ``Item`` when there is no such item, and PutItem, UpdateItem, DeleteItem and
+#: TransactWriteItems, which may answer ``{}``; what depends on the request is checked
+#: by :func:`response_problem`.  Other operations are only checked for a body that is
+#: one JSON object.
+ALWAYS_ANSWERED: Dict[str, Tuple[str, ...]] = {
+    "Query": ("Count", "ScannedCount"),
+    "Scan": ("Count", "ScannedCount"),
+    "BatchGetItem": ("Responses", "UnprocessedKeys"),
+    "BatchWriteItem": ("UnprocessedItems",),
+    "TransactGetItems": ("Responses",),
+    "CreateTable": ("TableDescription",),
+    "DescribeTable": ("Table",),
+    "DescribeTimeToLive": ("TimeToLiveDescription",),
+    "UpdateTimeToLive": ("TimeToLiveSpecification",),
+    "DescribeContinuousBackups": ("ContinuousBackupsDescription",),
+    "UpdateContinuousBackups": ("ContinuousBackupsDescription",),
+    "DescribeStream": ("StreamDescription",),
+    "GetShardIterator": ("ShardIterator",),
+    "GetRecords": ("Records",),
+}
+
+#: the operations that change something: a bad answer to one may follow its being applied
+WRITES = frozenset(["PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems",
+                    "CreateTable", "UpdateTable", "DeleteTable", "UpdateTimeToLive", "UpdateContinuousBackups"])
+
+#: the request parameters :func:`response_problem` reads, by operation
+_READS_FROM_REQUEST = {"Query": ("Select",), "Scan": ("Select",), "UpdateItem": ("ReturnValues",),
+                       "TransactGetItems": ("TransactItems",)}
+
+
+def response_problem(operation: str, response: Any, request: Optional[Dict[str, Any]] = None) -> Optional[str]:
+    """Why ``response``, the parsed 2xx answer to ``operation`` (an API name such as
+    ``"Query"``), cannot be DynamoDB's; None when it can.
+
+    This is the one decision "is this answer trustworthy for this operation", shared by
+    the clients' retry check (:func:`install_checks`) and anything else that needs it.
+
+    :param request: the request's parameters, for what depends on them: ``Items`` (as
+        many as ``Count`` says) unless ``Select`` is ``COUNT``; ``Attributes`` for an
+        UpdateItem with ``ReturnValues=ALL_NEW``; one answer per TransactGetItems item.
+    """
+    if not isinstance(response, dict):
+        return f"the answer is a {type(response).__name__}, not a JSON object"
+    missing = [name for name in ALWAYS_ANSWERED.get(operation, ()) if name not in response]
+    request = request or {}
+    if operation in ("Query", "Scan") and request.get("Select") != "COUNT":
+        if "Items" not in response:
+            missing.insert(0, "Items")
+        elif isinstance(response.get("Count"), int) and len(response["Items"]) != response["Count"]:
+            return f"the answer holds {len(response['Items'])} items but counts {response['Count']}"
+    elif operation == "UpdateItem" and request.get("ReturnValues") == "ALL_NEW" and "Attributes" not in response:
+        missing.append("Attributes")
+    elif operation == "TransactGetItems" and "Responses" in response and "TransactItems" in request:
+        if len(response["Responses"]) != len(request["TransactItems"]):
+            return (f"the answer holds {len(response['Responses'])} items for the "
+                    f"{len(request['TransactItems'])} asked for")
+    if missing:
+        return f"the answer lacks {', '.join(missing)}"
+    return None
+
+
+def body_problem(body: Any) -> Optional[str]:
+    """Why ``body`` (the bytes of a 2xx answer) is not one JSON object, as every DynamoDB
+    answer is; None when it is."""
+    if not isinstance(body, (bytes, bytearray)):
+        return "the answer has no body"
+    if body.strip() == b"{}":
+        return None
+    from .fastpath import _json_loads
+    try:
+        decoded = _json_loads()(bytes(body))
+    except (ValueError, TypeError):  # orjson's and json's errors (UnicodeDecodeError included)
+        return f"the body ({len(body)} bytes) is not JSON" if body.strip() else "the body is empty"
+    if not isinstance(decoded, dict):
+        return f"the body is a JSON {type(decoded).__name__}, not an object"
+    return None
+
+
+class NotDynamoDBResponse(botocore.exceptions.BotoCoreError):
+    """Raised by a client with bloop's response check (:func:`install_checks`) when every
+    attempt got a 2xx answer that cannot be DynamoDB's; bloop raises
+    :class:`~bloop.exceptions.BadResponse` from it.  A botocore error, so code that calls
+    the client itself catches it as one.
+    """
+
+    fmt = "{operation}: {reason}, in all {attempts} attempts: not an answer from DynamoDB"
+
+
+_BODY = "bloop:body"  # the raw body, handed from before-parse to needs-retry in the parsed answer
+_REQUEST = "bloop:request"  # what response_problem reads from the request, in botocore's request context
+_CHECKS = "bloop-response-check-"
+
+
+class _Checks:
+    """bloop's response check on one client: see :func:`install_checks`."""
+
+    def __init__(self, attempts: int, legacy: bool) -> None:
+        self.attempts = attempts
+        self.legacy = legacy
+
+    @staticmethod
+    def keep_request(params: Any = None, model: Any = None, context: Any = None, **_: Any) -> None:
+        """``provide-client-params``: what :func:`response_problem` reads from the request."""
+        names = _READS_FROM_REQUEST.get(getattr(model, "name", ""), ())
+        if isinstance(context, dict) and isinstance(params, dict):
+            context[_REQUEST] = {name: params[name] for name in names if name in params}
+
+    @staticmethod
+    def keep_body(response_dict: Any = None, customized_response_dict: Any = None, **_: Any) -> None:
+        """``before-parse`` (after the fast path's): hand the raw body of a 2xx answer to
+        :meth:`needs_retry`, and keep one that cannot be a JSON object from botocore's
+        parser, which fails on it outside of its retries (a UnicodeDecodeError, an
+        AttributeError for a JSON list), or reads it as an empty answer."""
+        if response_dict is None or customized_response_dict is None or response_dict.get("status_code", 500) >= 300:
+            return
+        body = response_dict.get("body")
+        customized_response_dict[_BODY] = body
+        if isinstance(body, (bytes, bytearray)) and body != b"{}":  # b"{}": the fast path read it
+            ends = body if body[:1] == b"{" and body[-1:] == b"}" else body.strip()
+            if not (ends[:1] == b"{" and ends[-1:] == b"}" and _utf8(body)):
+                response_dict["body"] = b"{}"  # needs_retry sees the body kept above
+
+    def needs_retry(self, response: Any = None, attempts: Any = None, operation: Any = None,
+                    request_dict: Any = None, caught_exception: Any = None, **_: Any) -> Optional[float]:
+        """``needs-retry`` (after botocore's own handler): the delay before re-sending a 2xx
+        answer that cannot be DynamoDB's, or :class:`NotDynamoDBResponse` after the last attempt."""
+        if response is None or caught_exception is not None:
+            return None
+        http, parsed = response
+        body = parsed.pop(_BODY, None) if isinstance(parsed, dict) else None
+        if getattr(http, "status_code", 500) >= 300:
+            return None
+        context = request_dict.get("context") if isinstance(request_dict, dict) else None
+        request = context.get(_REQUEST) if isinstance(context, dict) else None
+        name = operation.name
+        reason = response_problem(name, parsed, request)
+        if reason is None and len(parsed) == ("ResponseMetadata" in parsed):
+            # an empty answer: DynamoDB's "{}", or a body botocore could not read (which it
+            # reads as an empty answer)
+            reason = body_problem(body)
+        if reason is None:
+            return None
+        attempts = attempts or 1
+        if attempts >= self.attempts:
+            raise NotDynamoDBResponse(operation=name, reason=reason, attempts=attempts)
+        logger.debug("%s: HTTP %s %s: attempt %d of %d", name, http.status_code, reason, attempts, self.attempts)
+        if self.legacy:  # botocore's legacy delays for DynamoDB
+            return 0.05 * 2 ** (attempts - 1)
+        return random.random() * min(0.05 * 2 ** (attempts - 1), 20.0)  # as botocore's standard mode
+
+
+def _utf8(body: Any) -> bool:
+    if body.isascii():
+        return True
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def install_checks(client: Any) -> Any:
+    """Put bloop's response check on ``client`` (botocore or aiobotocore, DynamoDB or
+    DynamoDB Streams); returns the client.  Idempotent.
+
+    A 2xx answer whose body is not one JSON object, or that lacks what DynamoDB always
+    answers for that operation (:func:`response_problem`), is then retried like a 5xx,
+    within the client's own attempts (its ``total_max_attempts``; by default 3, or 10 in
+    botocore's legacy retry mode), and raised as :class:`NotDynamoDBResponse` when the last
+    attempt got one too.  Only documented events are used: ``provide-client-params``
+    (what the check reads from the request), ``before-parse`` (the raw body) and
+    ``needs-retry`` (the decision).
+    """
+    events = getattr(getattr(client, "meta", None), "events", None)
+    if events is None:
+        return client  # not a botocore client (a test double): it has no events to hook
+    service = client.meta.service_model.service_id.hyphenize()
+    retries = getattr(client.meta.config, "retries", None) or {}
+    legacy = retries.get("mode", "legacy") == "legacy"
+    attempts = retries.get("total_max_attempts")
+    if not isinstance(attempts, int) or attempts < 1:
+        attempts = 10 if legacy else 3
+    checks = _Checks(attempts, legacy)
+    for operation in _READS_FROM_REQUEST:
+        events.register(f"provide-client-params.{service}.{operation}", checks.keep_request,
+                        unique_id=_CHECKS + "request-" + operation)
+    events.register(f"before-parse.{service}", checks.keep_body, unique_id=_CHECKS + "body")
+    events.register(f"needs-retry.{service}", checks.needs_retry, unique_id=_CHECKS + "retry")
+    return client

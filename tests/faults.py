@@ -12,6 +12,9 @@ It forwards every request to the real backend (a moto server) but can:
 - withhold chosen batch entries every time (``stuck``), or run code while a request
   is in flight (``on_request``).
 - lose the answer of a write it forwarded (see "lost answers" below).
+- answer 200 with a body that is not DynamoDB's (see "Body faults" below): cut short,
+  garbled, a proxy's HTML page, or valid JSON without the operation's main field,
+  once or persisting.
 
 Nothing here is mocked: botocore signs, sends and parses real HTTP, and the
 backend stores what it was sent.  The proxy counts what it did in ``stats``.
@@ -24,7 +27,7 @@ import threading
 import time
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Dict
+from typing import Any, Dict, Optional, Tuple
 
 
 class Faults:
@@ -52,13 +55,28 @@ class Faults:
         self.lose_stall = 1.0  # seconds a "stall" waits before answering (longer than the read timeout)
         self.lose_operations = ("PutItem", "UpdateItem", "DeleteItem")
         self.lose_then: Any = None  # called after a lost write was applied (another writer, say)
+        self.body_faults()
+
+    # --- body faults: a 200 whose body is not DynamoDB's (see corrupted() below) -----
+    def body_faults(self, body: Optional[str] = None, operations: Tuple[str, ...] = (), after: int = 0,
+                    times: Optional[int] = None) -> None:
+        """Corrupt answers: ``body`` is ``"truncated"`` (forwarded, the answer cut short),
+        ``"garbled"`` (forwarded, bytes of the answer replaced), ``"html"`` (not forwarded: a
+        proxy's own HTML page), ``"missing"`` (forwarded, valid JSON without the operation's
+        main field) or None (off).  Of the answers to ``operations`` (API names; empty: all),
+        the first ``after`` pass, then ``times`` are corrupted: 1 is "once", None persists."""
+        self.body = body
+        self.body_operations = tuple(operations)
+        self.body_after = after
+        self.body_times = times
+        self.body_seen = 0  # answers to those operations so far
 
 
 class FaultProxy:
     def __init__(self, upstream: str) -> None:
         self.upstream = upstream.rstrip("/")
         self.faults = Faults()
-        self.stats: Dict[str, int] = {"requests": 0, "throttled": 0, "withheld": 0}
+        self.stats: Dict[str, int] = {"requests": 0, "throttled": 0, "withheld": 0, "corrupted": 0}
         self.stats.update(writes=0, lost=0)  # lost answers (see lose)
         self._lock = threading.Lock()
         proxy = self
@@ -110,6 +128,9 @@ class FaultProxy:
             return 400, {"Content-Type": "application/x-amz-json-1.0"}, json.dumps({
                 "__type": "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",
                 "message": "injected throttle"}).encode()
+        corrupt = self._corrupting(operation)
+        if corrupt == "html":
+            return 200, {"Content-Type": "text/html"}, HTML_PAGE
         request = json.loads(body or b"{}")
         withheld: Dict[str, Any] = {}
         if operation in ("BatchWriteItem", "BatchGetItem"):
@@ -129,7 +150,10 @@ class FaultProxy:
                     merged.setdefault(table, {"Keys": [], **{k: v for k, v in entries.items() if k != "Keys"}})
                     merged[table]["Keys"].extend(entries["Keys"])
             response[key] = merged
-        return status, {"Content-Type": "application/x-amz-json-1.0"}, json.dumps(response).encode()
+        payload = json.dumps(response).encode()
+        if corrupt and status == 200:
+            payload = corrupted(corrupt, operation, response, payload)
+        return status, {"Content-Type": "application/x-amz-json-1.0"}, payload
 
     def _withhold(self, operation: str, request: Dict[str, Any]):
         faults = self.faults
@@ -221,3 +245,39 @@ class FaultProxy:
         # ...or no answer at all: the connection closes without a status line
         handler.close_connection = True
         return True
+
+    # --- body faults ------------------------------------------------------------------------
+    def _corrupting(self, operation: str) -> Optional[str]:
+        """The body fault for this answer, if any (and count it)."""
+        faults = self.faults
+        if faults.body is None or (faults.body_operations and operation not in faults.body_operations):
+            return None
+        with self._lock:
+            seen = faults.body_seen
+            faults.body_seen += 1
+            if seen < faults.body_after or (faults.body_times is not None
+                                            and seen >= faults.body_after + faults.body_times):
+                return None
+            self.stats["corrupted"] += 1
+        return faults.body
+
+
+#: what a proxy or a captive portal answers in DynamoDB's place
+HTML_PAGE = b"<html><head><title>Gateway</title></head><body><h1>Please sign in</h1></body></html>"
+
+#: the field each operation's answer is read for
+MAIN_FIELD = {"Query": "Items", "Scan": "Items", "BatchGetItem": "Responses", "BatchWriteItem": "UnprocessedItems",
+              "TransactGetItems": "Responses", "DescribeTable": "Table",
+              "UpdateItem": "Attributes"}
+
+
+def corrupted(kind: str, operation: str, response: Dict[str, Any], payload: bytes) -> bytes:
+    """``payload`` (the JSON of ``response``) broken as ``kind`` says."""
+    if kind == "truncated":
+        return payload[:max(len(payload) // 2, 1)] if len(payload) > 1 else b""
+    if kind == "garbled":
+        middle = len(payload) // 2
+        return payload[:middle] + b"\x00\xff#garbled#" + payload[middle + 11:]
+    if kind == "missing":
+        return json.dumps({k: v for k, v in response.items() if k != MAIN_FIELD.get(operation)}).encode()
+    raise ValueError(f"unknown body fault {kind!r}")

@@ -315,3 +315,30 @@ def test_an_async_engine_making_its_own_client(proxy, prefix):
             return tally.count, proxy.stats["lost"]
 
     assert asyncio.run(body()) == (1, 2)
+
+
+def test_an_unchecked_version_does_not_make_an_add_resendable(proxy, make_engine, upstream):
+    """With check_version=False the version no longer makes a re-sent save fail: an add is
+    not re-sent after a lost answer, as on a model without a version."""
+    engine = make_engine()
+    engine.save(Account(id="u", balance=0))
+    proxy.faults.lose_next = 1
+    account = Account(id="u", balance=actions.add(5), version=1)
+    with pytest.raises(OutcomeUnknown):
+        engine.save(account, check_version=False)
+    item = stored(upstream, engine, Account, "u")
+    assert (item["balance"], item["version"]) == ({"N": "5"}, {"N": "2"})  # applied once
+
+
+def test_a_garbled_answer_to_an_add_is_outcome_unknown(proxy, make_engine, upstream):
+    """A 2xx whose body does not decode may follow the write being applied: for a write
+    that must not be applied twice it is a lost answer (never re-sent)."""
+    engine = make_engine()
+    engine.save(Tally(id="g", count=0))
+    proxy.faults.body_faults("garbled", ("UpdateItem",), times=1)
+    with pytest.raises(OutcomeUnknown):
+        engine.save(Tally(id="g", count=actions.add(1)))
+    assert stored(upstream, engine, Tally, "g")["count"] == {"N": "1"}
+    proxy.faults.body_faults("truncated", ("UpdateItem",), times=1)
+    engine.save(Tally(id="g", note="idempotent: re-sent"))
+    assert stored(upstream, engine, Tally, "g")["note"] == {"S": "idempotent: re-sent"}

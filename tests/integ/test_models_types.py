@@ -170,12 +170,17 @@ def new_dicts_inside(obj):
     obj.address["geo"].pop("extra")
 
 
+def transaction(engine, objs):
+    with engine.transaction() as tx:
+        tx.save(*objs)
+
+
 @pytest.mark.parametrize("change", [changed_city, new_dict, new_dicts_inside])
 @pytest.mark.parametrize("save", [
     lambda engine, objs: [engine.save(obj) for obj in objs],
     lambda engine, objs: engine.save(objs),
     lambda engine, objs: engine.save(objs, sync="new"),
-    lambda engine, objs: engine.transaction().save(*objs).prepare().commit(),
+    lambda engine, objs: transaction(engine, objs),
 ], ids=["one each", "batch", "sync", "transaction"])
 def test_undeclared_map_keys_are_kept_by_every_save(engine, client, change, save):
     engine.bind(Addressed)

@@ -136,10 +136,10 @@ class Addressed(BaseModel):
     stops = Column(List(Map(city=String)))
 
 
-#: written by another program: keys (country, alt, note) the model does not declare
+#: written by another program: keys (country, alt, raw, note) the model does not declare
 STORED = {
     "address": {"M": {"city": {"S": "London"}, "country": {"S": "UK"},
-                      "geo": {"M": {"lat": {"S": "51.5"}, "alt": {"N": "11"}}}}},
+                      "geo": {"M": {"lat": {"S": "51.5"}, "alt": {"N": "11"}, "raw": {"B": b"\x00\xff"}}}}},
     "stops": {"L": [{"M": {"city": {"S": "Oslo"}, "note": {"S": "ferry"}}}]},
 }
 
@@ -191,8 +191,8 @@ def test_undeclared_map_keys_are_kept_by_every_save(engine, client, change, save
     save(engine, objs)
     for obj in objs:
         item = stored(client, engine, obj.id)
-        assert item["address"] == {"M": {"city": {"S": "Paris"}, "country": {"S": "UK"},
-                                         "geo": {"M": {"lat": {"S": "51.5"}, "alt": {"N": "11"}}}}}
+        assert item["address"] == {"M": {"city": {"S": "Paris"}, "country": {"S": "UK"}, "geo": {"M": {
+            "lat": {"S": "51.5"}, "alt": {"N": "11"}, "raw": {"B": b"\x00\xff"}}}}}
         assert item["stops"] == {"L": [{"M": {"city": {"S": "Rome"}, "note": {"S": "ferry"}}}]}
         assert obj.address == {"city": "Paris", "geo": {"lat": "51.5"}}
     # and the next save, with nothing changed in the map, leaves it as it is

@@ -141,6 +141,26 @@ def test_undeclared_map_keys_are_written_back_and_sized():
     assert same_dump(full(m=obj.m, s="x" * 408_900))[1] is bloop.LimitExceeded
 
 
+class Nested(BaseModel):
+    id = Column(String, hash_key=True)
+    doc = Column(Map(name=String, geo=Map(lat=Float), rows=List(Map(n=Integer))))
+
+
+@pytest.mark.parametrize("doc, kept", [
+    ({"name": {"S": "a"}}, False),
+    ({"name": {"S": "a"}, "other": {"S": "b"}}, True),
+    ({"geo": {"M": {"lat": {"N": "1.5"}, "alt": {"N": "3"}}}}, True),  # kept one level down
+    ({"geo": {"M": {"lat": {"N": "1.5"}}}, "rows": {"L": [{"M": {"n": {"N": "1"}, "x": {"S": "y"}}}]}}, False),
+])
+def test_undeclared_map_keys_load_alike_compiled_and_generic(doc, kept):
+    from bloop.containers import TrackedMap
+    item = {"id": {"S": "a"}, "doc": {"M": doc}}
+    for obj in (bloop.from_item(Nested, item), _from_item_generic(Nested, item)):
+        assert (type(obj.doc) is TrackedMap) is kept  # a glance tells whether any map in it keeps keys
+        assert bloop.to_item(obj) == _to_item_generic(obj) == item
+        assert state(obj)[1]["doc"] == item["doc"]
+
+
 def test_lone_surrogates_are_refused_naming_the_column():
     for changes, column in ((dict(s="\ud800"), "s"), (dict(id="\ud800"), "id"), (dict(dm={"\ud800": 1}), "dm"),
                             (dict(ss={"\udfff"}), "ss"), (dict(lm=[{"a": "x\ud800"}]), "lm")):

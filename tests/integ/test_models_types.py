@@ -175,14 +175,19 @@ def transaction(engine, objs):
         tx.save(*objs)
 
 
-@pytest.mark.parametrize("change", [changed_city, new_dict, new_dicts_inside])
-@pytest.mark.parametrize("save", [
+SAVES = [
     lambda engine, objs: [engine.save(obj) for obj in objs],
     lambda engine, objs: engine.save(objs),
     lambda engine, objs: engine.save(objs, sync="new"),
-    lambda engine, objs: transaction(engine, objs),
-], ids=["one each", "batch", "sync", "transaction"])
-def test_undeclared_map_keys_are_kept_by_every_save(engine, client, change, save):
+    transaction,
+]
+
+
+@pytest.mark.parametrize("change", [changed_city, new_dict, new_dicts_inside])
+@pytest.mark.parametrize("save", SAVES, ids=["one each", "batch", "sync", "transaction"])
+def test_undeclared_map_keys_are_kept_by_every_save(engine, client, backend_name, change, save):
+    if save is SAVES[-1] and backend_name == "dynalite":
+        pytest.skip("dynalite does not implement transactions (UnknownOperationException)")
     engine.bind(Addressed)
     objs = [loaded(engine, client, "a"), loaded(engine, client, "b")]
     for obj in objs:

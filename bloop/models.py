@@ -284,8 +284,8 @@ def _refuse_foreign_capacity(cls: type, meta: type) -> None:
             "<units>" if read is None else repr(read), "<units>" if write is None else repr(write))
     names = ", ".join(found)
     raise InvalidModel(
-        f"{cls.__name__}.Meta.{next(iter(found))} is not a bloop setting ({names}: bloop 3's or PynamoDB's "
-        f"spelling, which bloop would ignore and make the table on-demand); write {spelling} in Meta")
+        f"{cls.__name__}.Meta.{next(iter(found))} is bloop 3's or PynamoDB's spelling ({names}), which bloop "
+        f"does not read (the table would be on-demand); write {spelling} in Meta")
 
 
 def _setup_model(cls: type) -> None:

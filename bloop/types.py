@@ -519,8 +519,14 @@ class Map(Type[Dict[str, Any]]):
             if not is_text(name):
                 raise InvalidModel(f"Map field {name!r} holds a lone surrogate; DynamoDB stores names as UTF-8")
         self.fields: Dict[str, Type] = {name: instance(t) for name, t in fields.items()}
-        #: the declared keys that are Maps themselves
-        self.nested: tuple = tuple(name for name, t in self.fields.items() if isinstance(t, Map))
+
+    @property
+    def nested(self) -> tuple:
+        """The declared keys whose type is a Map too (worked out once)."""
+        nested = self.__dict__.get("_nested")
+        if nested is None:
+            nested = self.__dict__["_nested"] = tuple(k for k, t in self.fields.items() if isinstance(t, Map))
+        return nested
 
     def _unknown(self, key: Any) -> InvalidValue:
         return InvalidValue(f"{key!r} is not a field of {self!r}; declare it, or use DynamicMap for a map "

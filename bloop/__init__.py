@@ -40,9 +40,8 @@ __all__ = [
 _SIGNALS = ("before_create_table", "model_bound", "model_created", "object_deleted", "object_loaded",
             "object_modified", "object_saved")
 _GONE = {
-    "missing": "bloop 3's missing is gone: a Column default is applied to every new object; leave the "
-               "column out of the default (set it when you make the object) where bloop 3's default "
-               "returned missing",
+    "missing": "bloop 3's missing is gone: return None where a Column default returned missing (a default "
+               "that gives None leaves the column unset, and a save leaves the attribute alone)",
     "model_validated": "bloop 3's model_validated signal is gone: connect to signals.model_bound",
     "RecordsExpired": "RecordsExpired is gone: a Stream recovers from records past the retention itself",
     "ShardIteratorExpired": "ShardIteratorExpired is gone: a Stream recovers from an expired iterator itself",

@@ -335,6 +335,13 @@ def _value_size(wire: dict, depth: int = 1) -> int:
     raise InvalidValue(f"unknown DynamoDB type {kind!r}")
 
 
+def _undeclared_size(inner: Dict[str, dict], fields: Dict[str, Any], depth: int) -> int:
+    """The size of the keys of the map ``inner`` (at ``depth``) that ``fields`` does not declare,
+    as :func:`_value_size` counts them."""
+    return sum(1 + len(key.encode()) + _value_size(wire, depth + 1) for key, wire in inner.items()
+               if key not in fields)
+
+
 def _number_size(text: str) -> int:
     # "Item size": numbers take about one byte per two significant digits, plus one.
     if text.isdigit():
@@ -561,7 +568,8 @@ class _Compiler:
             "_redump": _redump, "_dump_failed": _dump_failed, "_sized": _sized, "_is_text": types.is_text,
             "_only_text": _only_text, "_utf8_len": _utf8_len, "_check_keys": _check_keys, "_item_size": item_size,
             "_model": self.model, "_meta": meta, "_MAX_ITEM": limits.MAX_ITEM_SIZE,
-            "_TSet": TrackedSet, "_TList": TrackedList, "_TDict": TrackedDict,
+            "_TSet": TrackedSet, "_TList": TrackedList, "_TDict": TrackedDict, "_kept": types.kept,
+            "_undeclared_size": _undeclared_size,
         }
         self.helpers: List[str] = []
         self.map_loaders: Dict[int, str] = {}
@@ -667,11 +675,13 @@ class _Compiler:
             return f"(3 + sum([1 + (1 if {x} is _NULL else {inner}) for {x} in {w}['L']]))"
         if _exact(typedef, types.Map):
             name = self.name("size", None)
-            lines = [f"def {name}(m):", "    total = 3"]
+            lines = [f"def {name}(m):", "    total = 3", "    n = len(m)"]
             for key, field in typedef.fields.items():
-                lines += [f"    w = m.get({key!r})", "    if w is not None:",
+                lines += [f"    w = m.get({key!r})", "    if w is not None:", "        n -= 1",
                           f"        total += {1 + len(key.encode())} + {self.size_expr(field, 'w', depth + 1)}"]
-            lines.append("    return total")
+            # keys the type does not declare, written back from a loaded map (types.Map)
+            lines += ["    if n:", f"        total += _undeclared_size(m, {self.name('fields', typedef.fields)}, "
+                      f"{depth})", "    return total"]
             self.helpers.append("\n".join(lines))
             return f"{name}({w}['M'])"
         if not _exact(typedef, types.Set):  # only bloop's own sets are known to hold no lists or maps
@@ -799,7 +809,12 @@ class _Compiler:
             lines += [f"    w = get({key!r}, _MISSING)",
                       "    if w is not _MISSING:",
                       f"        out[{key!r}] = {self.load_expr(field, 'w', depth + 1)}"]
-        lines.append("    return _TDict(out)")
+        # keys the type does not declare (or such a map under a declared key) are kept: types.kept
+        kept = f"_kept(out, m, {self.name('fields', typedef.fields)}, {typedef.nested!r})"
+        if typedef.nested:
+            lines.append(f"    return {kept}")
+        else:
+            lines += ["    if len(m) != len(out):", f"        return {kept}", "    return _TDict(out)"]
         self.helpers.append("\n".join(lines))
         return name
 

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Optional, Tuple
 
-from .exceptions import InvalidCondition
+from .exceptions import InvalidCondition, InvalidValue
+from .types import check_text
 
 __all__ = ["Condition", "Operand", "Path", "size", "And", "Or", "Not", "Comparison",
            "BeginsWith", "Between", "Contains", "In", "Exists", "IsType"]
@@ -42,6 +43,16 @@ class Operand:
             raise InvalidCondition(f"paths go through map keys (str) and list indexes (int), not {key!r}")
         if isinstance(key, int) and key < 0:
             raise InvalidCondition(f"list indexes in a path must be >= 0, not {key}")
+        if isinstance(key, str) and not key.isascii():
+            # checked here: a condition without a value (is_(None), size(...)) dumps nothing
+            # that would find it before DynamoDB does
+            try:
+                check_text(key)
+            except InvalidValue as error:
+                column = self.column
+                where = f"{getattr(column.model, '__name__', '?')}.{column.name}"
+                where += "".join(f"[{segment!r}]" for segment in self.segments)
+                raise InvalidValue(f"{where}[{key!r}]: the path key {error}") from None
         return Path(self.column, self.segments + (key,))
 
     @property

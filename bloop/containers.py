@@ -10,12 +10,16 @@ changed, the loaded content *is* what DynamoDB holds, and after a change
 Containers nested in one another each keep their own copy, so
 ``obj.info["sizes"].append(3)`` copies only the inner list.  Elements that are
 not containers (strings, numbers, bytes, datetimes) never change in place.
+
+A :class:`~bloop.types.Map` loads a map holding keys it does not declare as a
+:class:`TrackedMap`: a ``TrackedDict`` of the declared keys that keeps the others'
+wire values aside, so that saving it writes them back unchanged.
 """
 from __future__ import annotations
 
 from typing import Any, Callable, Dict
 
-__all__ = ["TrackedList", "TrackedSet", "TrackedDict", "loaded_view", "TRACKED"]
+__all__ = ["TrackedList", "TrackedSet", "TrackedDict", "TrackedMap", "keeping", "loaded_view", "TRACKED"]
 
 
 def _keeping(base: type, name: str) -> Callable[..., Any]:
@@ -56,6 +60,33 @@ TrackedDict = _tracked(dict, (
     "A dict loaded by bloop.")
 
 
+class TrackedMap(TrackedDict):  # type: ignore[valid-type, misc]
+    """A dict loaded by a :class:`~bloop.types.Map` from a map that holds keys the type does
+    not declare (another program wrote them), or holds such a map under a declared key.
+
+    It reads, compares and prints as the dict of the declared keys.  The other keys' wire
+    values are kept aside, unchanged, and the Map writes them back whenever it dumps this
+    dict; they go with the dict when it is changed in place, moved, copied or pickled.
+    Make one with :func:`keeping`.
+    """
+
+    __slots__ = ("_undeclared",)
+    _undeclared: Dict[str, dict]
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        return keeping, (dict(self), self._undeclared)
+
+    def __copy__(self) -> "TrackedMap":
+        return keeping(self, self._undeclared)
+
+
+def keeping(content: Any, undeclared: Dict[str, dict]) -> TrackedMap:
+    """A :class:`TrackedMap` of ``content`` that keeps ``undeclared`` (key: wire value)."""
+    value = TrackedMap(content)
+    value._undeclared = undeclared
+    return value
+
+
 def _set_repr(self: Any) -> str:
     return repr(set(self))
 
@@ -64,11 +95,12 @@ def _set_repr(self: Any) -> str:
 setattr(TrackedSet, "__repr__", _set_repr)
 
 #: the tracked container classes, for fast ``__class__`` checks
-TRACKED = (TrackedList, TrackedSet, TrackedDict)
+TRACKED = (TrackedList, TrackedSet, TrackedDict, TrackedMap)
 
 
 def loaded_view(value: Any) -> Any:
-    """The content ``value`` had when it was loaded, as plain containers.
+    """The content ``value`` had when it was loaded, as plain containers (a
+    :class:`TrackedMap` as one again, with the keys it keeps aside).
 
     Values that are not tracked containers are returned as they are.
     """
@@ -79,4 +111,7 @@ def loaded_view(value: Any) -> Any:
         return [loaded_view(item) for item in getattr(value, "_loaded", value)]
     if cls is TrackedDict:
         return {key: loaded_view(item) for key, item in getattr(value, "_loaded", value).items()}
+    if cls is TrackedMap:
+        view = {key: loaded_view(item) for key, item in getattr(value, "_loaded", value).items()}
+        return keeping(view, value._undeclared)
     return value

@@ -259,11 +259,42 @@ def _own(meta: type, name: str) -> Any:
     return meta.__dict__.get(name, getattr(_MetaDefaults, name))
 
 
+#: capacity settings in other libraries' spelling: bloop 3's, then PynamoDB's
+_FOREIGN_CAPACITY = ("read_units", "write_units", "billing_mode", "read_capacity_units", "write_capacity_units")
+
+
+def _refuse_foreign_capacity(cls: type, meta: type) -> None:
+    """bloop 3's ``read_units`` / ``write_units`` and PynamoDB's ``billing_mode`` and capacity
+    units in ``Meta`` would otherwise be ignored, and the table made on-demand: refused, naming
+    ``billing``.  (bloop writes ``read_units``, ``write_units`` and ``billing_mode`` on the
+    Meta it fills in, so a Meta bloop filled in, such as a parent model's, is not looked at.)"""
+    found: Dict[str, Any] = {}
+    for klass in reversed(meta.__mro__[:-1]):
+        if "model" in klass.__dict__:
+            continue
+        found.update((name, klass.__dict__[name]) for name in _FOREIGN_CAPACITY if name in klass.__dict__)
+    if not found:
+        return
+    read = found.get("read_units", found.get("read_capacity_units"))
+    write = found.get("write_units", found.get("write_capacity_units"))
+    if read is None and write is None and found.get("billing_mode") == "PAY_PER_REQUEST":
+        spelling = "billing = 'on_demand' (or no billing: a table is on-demand by default)"
+    else:
+        spelling = "billing = {{'read': {}, 'write': {}}}".format(
+            "<units>" if read is None else repr(read), "<units>" if write is None else repr(write))
+    names = ", ".join(found)
+    raise InvalidModel(
+        f"{cls.__name__}.Meta.{next(iter(found))} is bloop 3's or PynamoDB's spelling ({names}), which bloop "
+        f"does not read (the table would be on-demand); write {spelling} in Meta")
+
+
 def _setup_model(cls: type) -> None:
     own_meta = cls.__dict__.get("Meta")
     if own_meta is None:
         own_meta = type("Meta", (), {})
         cls.Meta = own_meta  # type: ignore[attr-defined]
+    else:
+        _refuse_foreign_capacity(cls, own_meta)
     meta: Any = own_meta  # a plain class that bloop fills in
     meta.model = cls
     meta.abstract = bool(_own(meta, "abstract"))
@@ -452,6 +483,12 @@ class BaseModel:
         abstract = True
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
+        if "discriminator" in kwargs:
+            raise InvalidModel(
+                f"{cls.__name__}: bloop has no discriminators yet (class {cls.__name__}(..., "
+                f"discriminator={kwargs['discriminator']!r}) is PynamoDB's); several models may share one "
+                "table_name: give each the same Meta.table_name and a column saying what an item is, and "
+                "filter on it")
         super().__init_subclass__(**kwargs)
         _setup_model(cls)
         if model_created.receivers:
@@ -467,7 +504,9 @@ class BaseModel:
         for column in self.Meta.columns:  # type: ignore[attr-defined]
             if column.default is not None and column.name not in attrs:
                 default = column.default
-                values[column.name] = default() if callable(default) else default
+                value = default() if callable(default) else default
+                if value is not None:  # None from a default: no default (a save leaves the column alone)
+                    values[column.name] = value
 
     def __getstate__(self) -> Dict[str, Any]:
         # Copies and pickles hold plain lists, sets and dicts (see bloop.containers), which

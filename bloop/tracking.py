@@ -11,7 +11,11 @@ save sends only the differences as one ``UpdateItem``:
   the object was loaded with): ``SET`` if it has a value, ``REMOVE`` only if it
   was explicitly set to None or deleted; otherwise it is left alone.
 
-Attributes the model does not declare are never touched.
+Attributes the model does not declare are never touched, nor are the keys of a
+stored map that its :class:`~bloop.types.Map` does not declare: a loaded map keeps
+them and writes them back (see :class:`~bloop.containers.TrackedMap`), and a new
+dict saved in place of a loaded map gets them from the snapshot
+(:func:`~bloop.types.with_undeclared`).
 
 An object just loaded carries no snapshot of its own, only a shared
 :class:`Loaded` marker naming the columns it was loaded with: until something
@@ -30,8 +34,9 @@ import threading
 from typing import Any, Dict, Iterable, List, Literal, Optional, Sequence, Tuple, overload
 
 from .actions import Action
-from .containers import loaded_view
+from .containers import TrackedMap, loaded_view
 from .exceptions import InvalidValue
+from .types import Map, holds_undeclared, with_undeclared
 
 __all__ = ["SNAPSHOT", "MAKING", "Loaded", "Changes", "tracks", "snapshot", "changes", "restate", "record", "forget",
            "wire_equal", "puttable"]
@@ -123,7 +128,10 @@ def puttable(obj: Any, columns: Sequence[Any]) -> bool:
     it holds no update action, which only an update can apply.
 
     An object loaded with a projection, from an index that does not project every
-    column, or whose value a computed action made unknown, is not: it is updated.
+    column, or whose value a computed action made unknown, is not: it is updated.  Nor
+    is one whose map holds, or held when loaded, keys its Map does not declare: an
+    update writes them back whatever became of the loaded dict (see
+    :func:`~bloop.types.with_undeclared`).
     """
     values = obj.__dict__
     snap = values.get(SNAPSHOT)
@@ -135,8 +143,11 @@ def puttable(obj: Any, columns: Sequence[Any]) -> bool:
             for column in columns:
                 if column.name not in snap:
                     return False
+                typedef = column.typedef
+                if isinstance(typedef, Map) and holds_undeclared(typedef, snap[column.name]):
+                    return False
     for value in values.values():
-        if isinstance(value, Action):
+        if isinstance(value, Action) or value.__class__ is TrackedMap:
             return False
     return True
 
@@ -237,6 +248,8 @@ def _nested(operand: Any, value: Any, old: Optional[dict], known: bool, out: Lis
         return
     if isinstance(value, dict) and _holds_action(value):
         old_map = old.get("M") if isinstance(old, dict) else None
+        typedef = operand.typedef
+        declared = typedef.fields if isinstance(typedef, Map) else None
         for key, item in value.items():
             path = operand[key]
             if item is None:
@@ -245,7 +258,7 @@ def _nested(operand: Any, value: Any, old: Optional[dict], known: bool, out: Lis
                 continue
             _nested(path, item, old_map.get(key) if old_map else None, known and old_map is not None, out)
         for key in (old_map or {}):
-            if key not in value:
+            if key not in value and (declared is None or key in declared):  # others are not bloop's
                 out.append((operand[key], "remove", None))
         return
     if isinstance(value, list) and _holds_action(value):
@@ -296,6 +309,8 @@ def changes(obj: Any, columns: Iterable[Any]) -> Changes:
             old = snap[name]
             if column.typedef.mutable:
                 wire = dump_column(column, value)
+                if old is not None and isinstance(column.typedef, Map):
+                    wire = with_undeclared(column.typedef, wire, old)  # a new dict keeps them too
                 if wire_equal(wire, old):
                     continue
             elif old is not None and old.__class__ is value.__class__ and old == value:

@@ -31,7 +31,7 @@ import uuid
 from typing import TYPE_CHECKING, Any, Dict, Generic, Optional, TypeVar
 
 from . import limits
-from .containers import TrackedDict, TrackedList, TrackedSet
+from .containers import TrackedDict, TrackedList, TrackedMap, TrackedSet, keeping
 from .exceptions import InvalidModel, InvalidType, InvalidValue
 
 __all__ = [
@@ -498,7 +498,16 @@ class Map(Type[Dict[str, Any]]):
     """A dict with declared keys, each of its own type (``M``).
 
     ``Map(color=String, size=Integer)``.  None values are left out; loading
-    returns only the keys present in the item.
+    returns the keys present in the item.
+
+    A stored map may hold keys the type does not declare (another program wrote
+    them).  They are not bloop's to change: the loaded dict shows the declared keys
+    only and keeps the others aside (a :class:`~bloop.containers.TrackedMap`), and
+    every dump of it writes them back unchanged; a new dict saved in place of a
+    loaded map keeps them too (see :func:`with_undeclared`).  Only removing the
+    whole attribute removes them.  A dict with a key the type does not declare is
+    refused: :class:`DynamicMap` is the type for maps whose keys are not known in
+    advance.
     """
 
     python_type = dict
@@ -511,6 +520,18 @@ class Map(Type[Dict[str, Any]]):
                 raise InvalidModel(f"Map field {name!r} holds a lone surrogate; DynamoDB stores names as UTF-8")
         self.fields: Dict[str, Type] = {name: instance(t) for name, t in fields.items()}
 
+    @property
+    def nested(self) -> tuple:
+        """The declared keys whose type is a Map too (worked out once)."""
+        nested = self.__dict__.get("_nested")
+        if nested is None:
+            nested = self.__dict__["_nested"] = tuple(k for k, t in self.fields.items() if isinstance(t, Map))
+        return nested
+
+    def _unknown(self, key: Any) -> InvalidValue:
+        return InvalidValue(f"{key!r} is not a field of {self!r}; declare it, or use DynamicMap for a map "
+                            "whose keys are not known in advance")
+
     def dynamo_dump(self, value, *, context=None):
         if not isinstance(value, dict):
             raise _wrong("a dict", value)
@@ -520,28 +541,91 @@ class Map(Type[Dict[str, Any]]):
             try:
                 typedef = fields[key]
             except KeyError:
-                raise InvalidValue(f"{key!r} is not a field of {self!r}") from None
+                raise self._unknown(key) from None
             if item is None:
                 continue
             wire = typedef._dump(item, context)
             if wire is not None:
                 out[key] = wire
+        if value.__class__ is TrackedMap:
+            for key, wire in value._undeclared.items():
+                if key not in fields:  # a key this type declares is the value's own to give
+                    out[key] = wire
         return out
 
     def dynamo_load(self, value, *, context=None):
         fields = self.fields
-        return TrackedDict({key: fields[key]._load(wire, context)
-                            for key, wire in value.items() if key in fields})
+        out = {key: fields[key]._load(wire, context) for key, wire in value.items() if key in fields}
+        return kept(out, value, fields, self.nested)
 
     def _element(self, key):
         try:
             return self.fields[key]
         except KeyError:
-            raise InvalidValue(f"{key!r} is not a field of {self!r}") from None
+            raise self._unknown(key) from None
 
     def __repr__(self) -> str:
         inner = ", ".join(f"{k}={v!r}" for k, v in self.fields.items())
         return f"Map({inner})"
+
+
+def kept(out: Dict[str, Any], wire: Dict[str, dict], fields: Dict[str, Any], nested: tuple = ()) -> Dict[str, Any]:
+    """The loaded value of a Map: ``out`` (the declared keys' values) as a TrackedDict, or
+    as a :class:`~bloop.containers.TrackedMap` keeping the keys of ``wire`` (the stored map)
+    that ``fields`` does not declare.  A map holding such a map under a declared key (in
+    ``nested``) is a TrackedMap too, so that a glance at a column's value tells whether
+    anything in it keeps undeclared keys."""
+    if len(out) != len(wire):
+        return keeping(out, {key: item for key, item in wire.items() if key not in fields})
+    for key in nested:
+        if out.get(key).__class__ is TrackedMap:
+            return keeping(out, {})
+    return TrackedDict(out)
+
+
+def with_undeclared(typedef: Map, wire: Optional[dict], old: Optional[dict]) -> Optional[dict]:
+    """``wire`` (``typedef``'s dump of a value) with the keys of ``old`` (the stored map)
+    that ``typedef`` does not declare, at every level of declared maps.
+
+    A new dict saved in place of a loaded map so keeps what another program stored
+    in it.  ``wire`` itself is returned when there is nothing to add.
+    """
+    if wire is None or old is None:
+        return wire
+    new_map, old_map = wire.get("M"), old.get("M")
+    if new_map is None or old_map is None:
+        return wire
+    fields = typedef.fields
+    merged = None
+    for key, item in old_map.items():
+        field = fields.get(key)
+        if field is None:
+            if key in new_map:
+                continue
+        elif isinstance(field, Map) and key in new_map:
+            item = with_undeclared(field, new_map[key], item)
+            if item is new_map[key]:
+                continue
+        else:
+            continue
+        if merged is None:
+            merged = dict(new_map)
+        merged[key] = item
+    return wire if merged is None else {"M": merged}
+
+
+def holds_undeclared(typedef: Map, wire: Optional[dict]) -> bool:
+    """The stored map ``wire`` holds a key ``typedef`` does not declare, at some level of
+    declared maps."""
+    inner = wire.get("M") if wire is not None else None
+    if inner is None:
+        return False
+    fields = typedef.fields
+    for key, item in inner.items():
+        field = fields.get(key)
+        if field is None or (isinstance(field, Map) and holds_undeclared(field, item)):
+            return True
+    return False
 
 
 _NULL = {"NULL": True}

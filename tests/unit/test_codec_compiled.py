@@ -118,6 +118,10 @@ DUMP_CASES = [
     dict(s="\ud800"), dict(s="caf\u00e9 \udfff"), dict(id="\ud800"), dict(email="a\udc00"), dict(ss={"a", "\ud800"}),
     dict(ls=["ok", "\ud800"]), dict(m={"color": "\ud800"}), dict(lm=[{"a": "\ud800"}]), dict(dm={"\ud800": 1}),
     dict(dm={"k": ["\ud800"]}), dict(dl=[{"\ud800": None}]), dict(upper="\ud800"), dict(s="\ud800", i="x"),
+    # maps loaded with keys their type does not declare: written back, and sized, whole
+    dict(m=Everything.m.typedef._load({"M": {"color": {"S": "c"}, "extra": {"S": "x" * 500}}})),
+    dict(lm=Everything.lm.typedef._load({"L": [{"M": {"a": {"S": "x"}, "extra": {"L": [{"N": "1"}]}}}]})),
+    dict(m=Everything.m.typedef._load({"M": {"extra": {"S": "x" * 409_000}}})),
 ]
 
 
@@ -127,6 +131,34 @@ def test_dump_matches_the_generic_code(changes):
     same_dump(obj)
     same_dump(obj, validate=False)
     assert outcome(dump_key, obj) == outcome(_dump_key_generic, obj)
+
+
+def test_undeclared_map_keys_are_written_back_and_sized():
+    obj = bloop.from_item(Everything, {**good_item(), "m": {"M": {"size": {"N": "1"}, "extra": {"S": "x" * 500}}}})
+    assert obj.m == {"size": 1}
+    item = same_dump(obj)[1]
+    assert item["m"] == {"M": {"size": {"N": "1"}, "extra": {"S": "x" * 500}}}
+    assert same_dump(full(m=obj.m, s="x" * 408_900))[1] is bloop.LimitExceeded
+
+
+class Nested(BaseModel):
+    id = Column(String, hash_key=True)
+    doc = Column(Map(name=String, geo=Map(lat=Float), rows=List(Map(n=Integer))))
+
+
+@pytest.mark.parametrize("doc, kept", [
+    ({"name": {"S": "a"}}, False),
+    ({"name": {"S": "a"}, "other": {"S": "b"}}, True),
+    ({"geo": {"M": {"lat": {"N": "1.5"}, "alt": {"N": "3"}}}}, True),  # kept one level down
+    ({"geo": {"M": {"lat": {"N": "1.5"}}}, "rows": {"L": [{"M": {"n": {"N": "1"}, "x": {"S": "y"}}}]}}, False),
+])
+def test_undeclared_map_keys_load_alike_compiled_and_generic(doc, kept):
+    from bloop.containers import TrackedMap
+    item = {"id": {"S": "a"}, "doc": {"M": doc}}
+    for obj in (bloop.from_item(Nested, item), _from_item_generic(Nested, item)):
+        assert (type(obj.doc) is TrackedMap) is kept  # a glance tells whether any map in it keeps keys
+        assert bloop.to_item(obj) == _to_item_generic(obj) == item
+        assert state(obj)[1]["doc"] == item["doc"]
 
 
 def test_lone_surrogates_are_refused_naming_the_column():

@@ -142,6 +142,17 @@ def test_bad_path_segments(key):
         Item.doc[key]
 
 
+@pytest.mark.parametrize("build", [
+    lambda: Item.doc["\ud800"],
+    lambda: Item.doc["a"]["x\udfff"],
+    lambda: Item.doc["a"][0]["\ud800"],
+])
+def test_a_lone_surrogate_in_a_path_key_is_refused_when_the_path_is_built(build):
+    # a condition without a value (is_(None), size(...)) never dumps the key: refused here
+    with pytest.raises(InvalidValue, match=r"^Item\.doc\[.*lone surrogate"):
+        build()
+
+
 def test_path_into_undeclared_field_fails_on_its_type():
     with pytest.raises(InvalidValue):
         Item.doc["zzz"].typedef

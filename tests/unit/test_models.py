@@ -112,6 +112,19 @@ def test_defaults_value_and_callable():
     assert Thread(forum="f", subject="s").replies == 0
 
 
+def test_a_default_that_gives_none_leaves_the_column_unset():
+    # bloop 3's defaults returned ``missing`` for "no default"; ported code returns None
+    class Ported(BaseModel):
+        id = Column(String, hash_key=True)
+        note = Column(String, default=lambda: None)
+        tags = Column(Set(String), default=set)
+
+    obj = Ported(id="a")
+    assert obj.note is None and "note" not in obj.__dict__  # unset, not "explicitly None"
+    assert obj.tags == set()
+    assert "note" in Ported(id="a", note=None).__dict__  # given as None: explicit, as before
+
+
 def test_instances():
     user = User(id="u1", age=3)
     assert user.id == "u1" and user.age == 3
@@ -329,6 +342,40 @@ def test_invalid_models(make):
         make()
     assert isinstance(excinfo.value, ValueError)
     assert str(excinfo.value)
+
+
+@pytest.mark.parametrize("meta, spelling", [
+    ({"read_units": 5, "write_units": 2}, r"billing = \{'read': 5, 'write': 2\}"),
+    ({"read_units": 5}, r"billing = \{'read': 5, 'write': <units>\}"),
+    ({"write_units": 2, "billing": {"read": 1, "write": 2}}, r"billing = \{'read': <units>, 'write': 2\}"),
+    ({"billing_mode": "PAY_PER_REQUEST"}, r"billing = 'on_demand'"),
+    ({"billing_mode": "PROVISIONED", "read_capacity_units": 3, "write_capacity_units": 4},
+     r"billing = \{'read': 3, 'write': 4\}"),
+    ({"read_capacity_units": 3, "write_capacity_units": 4}, r"billing = \{'read': 3, 'write': 4\}"),
+], ids=["bloop 3", "bloop 3 read only", "beside billing", "pynamodb on demand", "pynamodb provisioned",
+        "pynamodb units"])
+def test_capacity_settings_of_bloop_3_and_pynamodb_are_refused_naming_billing(meta, spelling):
+    with pytest.raises(InvalidModel, match=r"^Bad\.Meta\.\w+ .*" + spelling):
+        declare(a=key(), meta=meta)
+    # a Meta that inherits them is refused too
+    with pytest.raises(InvalidModel, match=spelling):
+        declare(a=key(), Meta=type("Meta", (type("Base", (), meta),), {}))
+
+
+def test_a_pynamodb_discriminator_class_keyword_is_refused():
+    class Shape(BaseModel):
+        class Meta:
+            abstract = True
+
+        id = Column(String, hash_key=True)
+
+    with pytest.raises(InvalidModel, match=r"Circle: bloop has no discriminators yet.*share one table_name"):
+        class Circle(Shape, discriminator="circle"):
+            radius = Column(Integer)
+    # other class keywords still reach the bases as Python passes them
+    with pytest.raises(TypeError):
+        class Square(Shape, sides=4):
+            pass
 
 
 def test_set_of_a_map_refused():

@@ -376,3 +376,96 @@ def test_an_assignment_in_another_thread_waits_for_the_snapshot(monkeypatch):
     first.join(5)
     second.join(5)
     assert lean_summary(obj) == {"name": ("set", {"S": "Bob"}), "age": ("set", {"N": "99"})}
+
+
+# --- keys a Map does not declare ---------------------------------------------------------------
+
+#: LEAN with keys the Map types do not declare (written by another program)
+KEPT = {"country": {"S": "NO"}}
+LEAN_UNDECLARED = dict(LEAN, address={"M": {**LEAN["address"]["M"], **KEPT}},
+                       rows={"L": [{"M": {"n": {"N": "1"}, "note": {"S": "x"}}}]})
+PROFILE_UNDECLARED = dict(LOADED, address={"M": {"city": {"S": "Oslo"}, **KEPT}})
+
+
+def lean_undeclared():
+    return bloop.from_item(Lean, LEAN_UNDECLARED)
+
+
+def profile_undeclared():
+    obj = bloop.from_item(Profile, PROFILE_UNDECLARED)
+    assert isinstance(obj.__dict__[SNAPSHOT], dict)  # a JSON column: a snapshot at load
+    return obj
+
+
+@pytest.mark.parametrize("make", [lean_undeclared, profile_undeclared], ids=["marker", "snapshot at load"])
+def test_an_unchanged_map_with_undeclared_keys_is_not_sent(make):
+    obj = make()
+    assert obj.address == {"city": "Oslo", **({"lines": ["x"]} if isinstance(obj, Lean) else {})}
+    obj.name = "Bob"
+    columns = LEAN_COLUMNS if isinstance(obj, Lean) else COLUMNS
+    assert {column.name for column, _, _ in changes(obj, columns)} == {"name"}
+
+
+@pytest.mark.parametrize("make", [lean_undeclared, profile_undeclared], ids=["marker", "snapshot at load"])
+@pytest.mark.parametrize("change", [
+    lambda o: o.address.__setitem__("city", "Rome"),
+    lambda o: setattr(o, "address", {"city": "Rome"}),
+    lambda o: setattr(o, "address", bloop.types.TrackedDict(city="Rome")),
+], ids=["in place", "a new dict", "a new tracked dict"])
+def test_a_changed_map_writes_its_undeclared_keys_back(make, change):
+    obj = make()
+    change(obj)
+    result = changes(obj, [type(obj).address])
+    (column, kind, wire), = result
+    assert kind == "set" and wire["M"]["city"] == {"S": "Rome"} and wire["M"]["country"] == KEPT["country"]
+    record(obj, result)
+    assert changes(obj, [type(obj).address]) == []  # recorded as written, undeclared keys included
+    obj.address = dict(obj.address)  # the same declared keys in a plain dict: nothing to send
+    assert changes(obj, [type(obj).address]) == []
+
+
+def test_undeclared_keys_inside_lists_travel_with_their_element():
+    obj = lean_undeclared()
+    obj.rows[0]["n"] = 2
+    obj.rows.append({"n": 3})
+    (_, _, wire), = changes(obj, [Lean.rows])
+    assert wire == {"L": [{"M": {"n": {"N": "2"}, "note": {"S": "x"}}}, {"M": {"n": {"N": "3"}}}]}
+    obj.rows = obj.rows[::-1]  # the loaded element keeps them wherever it goes
+    (_, _, wire), = changes(obj, [Lean.rows])
+    assert wire["L"][1] == {"M": {"n": {"N": "2"}, "note": {"S": "x"}}}
+
+
+def test_undeclared_keys_go_only_with_the_whole_attribute():
+    obj = lean_undeclared()
+    obj.address.clear()
+    assert changes(obj, [Lean.address]) == [(Lean.address, "set", {"M": KEPT})]
+    obj.address = None
+    assert changes(obj, [Lean.address]) == [(Lean.address, "remove", None)]
+
+
+def test_actions_inside_a_map_leave_undeclared_keys_alone():
+    obj = lean_undeclared()
+    obj.address = {"zip": actions.add(1)}
+    sent = {(tuple(op.segments), kind) for op, kind, _ in changes(obj, [Lean.address])}
+    assert sent == {(("zip",), "add"), (("city",), "remove"), (("lines",), "remove")}
+
+
+def test_an_object_whose_snapshot_holds_undeclared_keys_is_not_put_whole():
+    from bloop.tracking import puttable
+    columns = Lean.Meta.columns
+    # updated instead, which writes them back whatever became of the loaded dicts
+    assert not puttable(lean_undeclared(), columns)
+    assert not puttable(profile_undeclared(), Profile.Meta.columns)
+    obj = lean_undeclared()
+    obj.address = {"city": "Rome"}
+    assert not puttable(obj, columns)
+    # a snapshot recorded after a save
+    nested = Lean(id="p")
+    nested.address = {"city": "Rome"}
+    record(nested, [(Lean.address, "set", {"M": {"lines": {"M": {}}, "other": {"S": "x"}}})])
+    assert not puttable(nested, [Lean.id, Lean.address])
+    assert puttable(loaded(), Profile.Meta.columns)
+    assert puttable(lean(), columns)
+    plain = lean()
+    plain.address = {"city": "Rome"}
+    assert puttable(plain, columns)

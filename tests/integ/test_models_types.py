@@ -10,8 +10,9 @@
 """
 import pytest
 
-from bloop import BaseModel, Column, Integer, InvalidValue, List, Map, String, Type
+from bloop import BaseModel, Column, Integer, InvalidValue, List, Map, String
 from bloop.conditions import size
+from tests.unit.helpers import Counting
 
 pytestmark = pytest.mark.engines("sync", "async")
 
@@ -77,23 +78,6 @@ def test_a_lone_surrogate_is_refused_before_any_request(engine, requests, act):
 
 
 # a user type converts each value once ------------------------------------------------------------
-
-class Counting(Type):
-    """Ints stored as strings, counting every conversion."""
-    python_type = int
-    backing_type = "S"
-
-    def __init__(self):
-        self.dumps = self.loads = 0
-
-    def dynamo_dump(self, value, *, context=None):
-        self.dumps += 1
-        return str(value)
-
-    def dynamo_load(self, value, *, context=None):
-        self.loads += 1
-        return int(value)
-
 
 COUNT = Counting()
 

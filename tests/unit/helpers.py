@@ -12,7 +12,9 @@ import pprint
 import botocore.session
 import botocore.validate
 
-from bloop import InvalidType, String, Type
+from botocore.stub import Stubber
+
+from bloop import Engine, InvalidType, String, Type
 from bloop.expressions import Renderer
 
 
@@ -71,3 +73,28 @@ class Upper(String):
 
     def dynamo_dump(self, value, *, context=None):
         return super().dynamo_dump(value, context=context).upper()
+
+
+def stubbed_engine():
+    """An engine on a fresh botocore client (tables named ``s-...``) and the client's
+    Stubber, which checks each request against the service model."""
+    client = botocore.session.get_session().create_client(
+        "dynamodb", region_name="us-east-1", aws_access_key_id="k", aws_secret_access_key="s")
+    return Engine(client, table_name_template="s-{table_name}"), Stubber(client)
+
+
+class Counting(Type):
+    """Ints stored as strings, counting every conversion."""
+    python_type = int
+    backing_type = "S"
+
+    def __init__(self):
+        self.dumps = self.loads = 0
+
+    def dynamo_dump(self, value, *, context=None):
+        self.dumps += 1
+        return str(value)
+
+    def dynamo_load(self, value, *, context=None):
+        self.loads += 1
+        return int(value)

@@ -6,16 +6,13 @@ service model, engines run against botocore's Stubber, transactions and streams 
 driven by hand.  tests/integ/test_compat.py runs the same spellings on every backend.
 """
 import datetime
-import functools
 import importlib
 
-import botocore.session
 import pytest
-from botocore.stub import Stubber
 
 import bloop
 from bloop import (
-    BaseModel, Column, Condition, Engine, Integer, ObjectsNotFound, Set, String, actions, signals,
+    BaseModel, Column, Condition, Integer, ObjectsNotFound, Set, String, actions, signals,
 )
 from bloop.actions import Action
 from bloop.conditions import BeginsWith, Comparison, Exists, In
@@ -25,7 +22,7 @@ from bloop.stream import Record
 from bloop.stream.coordinator import Coordinator
 from bloop.tracking import changes
 from bloop.transactions import PreparedTransaction, Transaction
-from tests.unit.helpers import assert_render, validate_request
+from tests.unit.helpers import assert_render, stubbed_engine, validate_request
 
 
 class Item(BaseModel):
@@ -36,17 +33,6 @@ class Item(BaseModel):
     age = Column(Integer)
     name = Column(String)
     tags = Column(Set(String))
-
-
-@functools.lru_cache(maxsize=None)
-def _session():
-    return botocore.session.get_session()
-
-
-def stubbed_engine():
-    client = _session().create_client("dynamodb", region_name="us-east-1",
-                                      aws_access_key_id="k", aws_secret_access_key="s")
-    return Engine(client, table_name_template="s-{table_name}"), Stubber(client)
 
 
 # ---------------------------------------------------------------------------------------

@@ -1,12 +1,10 @@
 """bloop.signals: who sends what, and when (engines run against botocore's Stubber)."""
-import functools
 
-import botocore.session
 import pytest
-from botocore.stub import Stubber
 
-from bloop import BaseModel, ConstraintViolation, Column, Engine, Integer, ObjectsNotFound, String, from_item, signals
+from bloop import BaseModel, ConstraintViolation, Column, Integer, ObjectsNotFound, String, from_item, signals
 from bloop.operations import Call
+from tests.unit.helpers import stubbed_engine
 
 
 class User(BaseModel):
@@ -26,17 +24,6 @@ class Recorder:
 
     def __call__(self, sender, **kwargs):
         self.calls.append((sender, kwargs))
-
-
-@functools.lru_cache(maxsize=None)
-def _session():
-    return botocore.session.get_session()
-
-
-def stubbed_engine():
-    client = _session().create_client("dynamodb", region_name="us-east-1",
-                                      aws_access_key_id="k", aws_secret_access_key="s")
-    return Engine(client, table_name_template="s-{table_name}"), Stubber(client)
 
 
 def test_model_created():

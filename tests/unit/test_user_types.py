@@ -4,34 +4,15 @@ The counting type below is shared by every column of ``Counter``, so its counter
 up every call a load or a save makes.  Engines run against botocore's Stubber.
 """
 import datetime
-import functools
 
-import botocore.session
 import pytest
-from botocore.stub import Stubber
 
 import bloop
-from bloop import BaseModel, Column, Engine, Integer, List, Map, String, Timestamp, Type
+from bloop import BaseModel, Column, Integer, List, Map, String, Timestamp, Type
 from bloop.codec import load_all, load_into
+from tests.unit.helpers import Counting, stubbed_engine
 
 UTC = datetime.timezone.utc
-
-
-class Counting(Type):
-    """Ints stored as strings, counting every conversion."""
-    python_type = int
-    backing_type = "S"
-
-    def __init__(self):
-        self.dumps = self.loads = 0
-
-    def dynamo_dump(self, value, *, context=None):
-        self.dumps += 1
-        return str(value)
-
-    def dynamo_load(self, value, *, context=None):
-        self.loads += 1
-        return int(value)
 
 
 COUNT = Counting()
@@ -65,17 +46,6 @@ def reset():
 
 def counts():
     return COUNT.dumps, COUNT.loads
-
-
-@functools.lru_cache(maxsize=None)
-def _session():
-    return botocore.session.get_session()
-
-
-def stubbed_engine():
-    client = _session().create_client("dynamodb", region_name="us-east-1",
-                                      aws_access_key_id="k", aws_secret_access_key="s")
-    return Engine(client, table_name_template="s-{table_name}"), Stubber(client)
 
 
 # ---------------------------------------------------------------------------------------

@@ -83,8 +83,10 @@ class AsyncSession:
     :param dynamodbstreams: an aiobotocore DynamoDB Streams client, made on first use
         (next to the DynamoDB client's endpoint and region) when not given.
     :param fast_path: whether a DynamoDB client made here uses :mod:`bloop.fastpath`.
-    :param connect_timeout: :param read_timeout: :param max_attempts: for the clients made
-        here (see :func:`bloop.session.make_client`).
+    :param connect_timeout: seconds to open a connection, for the clients made here (see
+        :func:`bloop.session.make_client`).
+    :param read_timeout: seconds to wait for an answer, for the clients made here.
+    :param max_attempts: attempts of each request (the first included), for the clients made here.
 
     Every client, injected or made, gets bloop's response check
     (:func:`bloop.session.install_checks`).
@@ -379,9 +381,11 @@ class AsyncEngine(EngineCore, AsyncSearches):
     :param fast_path: read item responses on :mod:`bloop.fastpath` (which works on
         aiobotocore's documented events as on botocore's).  Default: on for the client
         the engine makes, off for an injected one; True installs it on an injected client too.
-    :param connect_timeout: :param read_timeout: :param max_attempts: as for
-        :class:`~bloop.engine.Engine`: for the clients the engine makes; with an injected
-        client they raise :class:`~bloop.exceptions.InvalidConfiguration`.
+    :param connect_timeout: seconds to open a connection, for the clients the engine makes
+        (as for :class:`~bloop.engine.Engine`; with an injected client it raises
+        :class:`~bloop.exceptions.InvalidConfiguration`, as do the next two).
+    :param read_timeout: seconds to wait for an answer.
+    :param max_attempts: attempts of each request, the first included.
     """
 
     def __init__(self, dynamodb: Any = None, dynamodbstreams: Any = None, *,

@@ -136,7 +136,10 @@ class Renderer:
     def projection(self, operands: Iterable[Operand]) -> str:
         return ", ".join(self.path(operand) for operand in operands)
 
-    def update(self, entries: Sequence[UpdateEntry]) -> Optional[str]:
+    def update(self, entries: Sequence[UpdateEntry], remove_if_empty: Optional[str] = None) -> Optional[str]:
+        """The UpdateExpression of ``entries``; with nothing to write, ``REMOVE`` of the
+        attribute named ``remove_if_empty`` (when given), which leaves an item unchanged
+        as long as no item holds that name."""
         clauses: Dict[str, List[str]] = {"SET": [], "REMOVE": [], "ADD": [], "DELETE": []}
         _refuse_overlaps(entries)
         for operand, kind, wire in entries:
@@ -162,14 +165,21 @@ class Renderer:
                 clauses["SET"].append(f"{path}=if_not_exists({path}, {self.value(wire)})")
             else:
                 raise InvalidCondition(f"unknown update action {kind!r}")
+        if remove_if_empty is not None and not any(clauses.values()):
+            clauses["REMOVE"].append(self.name(remove_if_empty))
         rendered = " ".join(f"{clause} {', '.join(parts)}" for clause, parts in clauses.items() if parts)
         return rendered or None
 
     # the request fragment -------------------------------------------------------------
     def render(self, *, condition: Optional[Condition] = None, key: Optional[Condition] = None,
                filter: Optional[Condition] = None, projection: Optional[Iterable[Operand]] = None,
-               update: Optional[Sequence[UpdateEntry]] = None) -> Dict[str, Any]:
-        """Render any of the expressions of one request into its parameters."""
+               update: Optional[Sequence[UpdateEntry]] = None,
+               remove_if_empty: Optional[str] = None) -> Dict[str, Any]:
+        """Render any of the expressions of one request into its parameters.
+
+        :param remove_if_empty: with ``update``, the attribute name to ``REMOVE`` when the
+            entries write nothing (an UpdateItem that must carry an UpdateExpression).
+        """
         out: Dict[str, Any] = {}
         for name, node in (("key", key), ("filter", filter), ("condition", condition)):
             rendered = self.condition(node)
@@ -178,7 +188,7 @@ class Renderer:
         if projection is not None:
             out["ProjectionExpression"] = _checked(self.projection(projection), "ProjectionExpression")
         if update is not None:
-            rendered = self.update(update)
+            rendered = self.update(update, remove_if_empty)
             if rendered:
                 out["UpdateExpression"] = _checked(rendered, "UpdateExpression")
         if self.names:

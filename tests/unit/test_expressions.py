@@ -298,3 +298,21 @@ def test_overlapping_update_paths_refused():
         render({"update": [(Doc.scores[0], "add", N1), (Doc.scores[0], "set", N1)]})
     rendered = render({"update": [(Doc.doc["b"], "set", {"S": "x"}), (Doc.doc["a"][1], "add", N1)]})
     assert rendered["UpdateExpression"] == "SET #n0.#n1=:v0 ADD #n0.#n2[1] :v1"
+
+
+def test_an_update_with_nothing_to_write_removes_the_named_attribute():
+    # operations.update_request: an UpdateItem with a condition needs an UpdateExpression
+    # even when the object has nothing but its key; the renderer numbers that name too
+    rendered = render({"condition": Doc.age.is_(None), "update": [], "remove_if_empty": "_bloop_key_only"})
+    assert rendered == {
+        "ConditionExpression": "attribute_not_exists(#n0)",
+        "UpdateExpression": "REMOVE #n1",
+        "ExpressionAttributeNames": {"#n0": "age", "#n1": "_bloop_key_only"},
+    }
+    validate_request("update_item", dict(rendered, TableName="docs", Key={"id": {"S": "a"}, "rev": N1}))
+    assert render({"update": [], "remove_if_empty": "x"}) == {
+        "UpdateExpression": "REMOVE #n0", "ExpressionAttributeNames": {"#n0": "x"}}
+    # something to write: the name is not used
+    assert render({"update": [(Doc.age, "set", N1)], "remove_if_empty": "x"}) == {
+        "UpdateExpression": "SET #n0=:v0", "ExpressionAttributeNames": {"#n0": "age"},
+        "ExpressionAttributeValues": {":v0": N1}}

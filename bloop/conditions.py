@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Optional, Tuple
 
+from .actions import Action, Minus, Plus, SubtractFrom
 from .exceptions import InvalidCondition, InvalidValue
 from .types import check_text
 
@@ -49,11 +50,14 @@ class Operand:
             try:
                 check_text(key)
             except InvalidValue as error:
-                column = self.column
-                where = f"{getattr(column.model, '__name__', '?')}.{column.name}"
-                where += "".join(f"[{segment!r}]" for segment in self.segments)
-                raise InvalidValue(f"{where}[{key!r}]: the path key {error}") from None
+                raise InvalidValue(f"{self.where()}[{key!r}]: the path key {error}") from None
         return Path(self.column, self.segments + (key,))
+
+    def where(self) -> str:
+        """``Model.column["key"][0]``: how error messages name this operand."""
+        column = self.column
+        tail = "".join(f"[{segment!r}]" for segment in self.segments)
+        return f"{getattr(column.model, '__name__', '?')}.{column.name}{tail}"
 
     @property
     def typedef(self) -> Any:
@@ -87,21 +91,18 @@ class Operand:
         return Comparison(">=", self, value)
 
     # Arithmetic builds an update action: ``obj.count = Model.count + 1``.
-    def __add__(self, value: Any) -> Any:
-        from .actions import Action
-        return Action("plus", value, source=self)
+    def __add__(self, value: Any) -> Action:
+        return Plus(value, source=self)
 
-    def __sub__(self, value: Any) -> Any:
-        from .actions import Action
-        return Action("minus", value, source=self)
+    def __sub__(self, value: Any) -> Action:
+        return Minus(value, source=self)
 
     # ``1 + Model.count`` is ``Model.count + 1``; ``5 - Model.count`` sets the count to 5
     # minus itself (PynamoDB users write both).
     __radd__ = __add__
 
-    def __rsub__(self, value: Any) -> Any:
-        from .actions import Action
-        return Action("subtract_from", value, source=self)
+    def __rsub__(self, value: Any) -> Action:
+        return SubtractFrom(value, source=self)
 
     def begins_with(self, prefix: Any) -> "Condition":
         return BeginsWith(self, prefix)
@@ -183,6 +184,9 @@ class Size(Operand):
 
     def __getitem__(self, key: Any) -> "Path":
         raise InvalidCondition("size(...) has no elements")
+
+    def where(self) -> str:
+        return f"size({self.operand.where()})"
 
     def __repr__(self) -> str:
         return f"size({self.operand!r})"

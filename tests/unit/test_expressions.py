@@ -316,3 +316,43 @@ def test_an_update_with_nothing_to_write_removes_the_named_attribute():
     assert render({"update": [(Doc.age, "set", N1)], "remove_if_empty": "x"}) == {
         "UpdateExpression": "SET #n0=:v0", "ExpressionAttributeNames": {"#n0": "age"},
         "ExpressionAttributeValues": {":v0": N1}}
+
+
+def _subclasses(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _subclasses(sub)
+
+
+def test_the_renderer_has_one_method_per_node_kind_and_action_kind():
+    # a visitor: the kind of a node (or of an update entry) names the method that renders it
+    from bloop import actions
+    from bloop.conditions import Condition as Base
+    condition_kinds = {cls.kind for cls in _subclasses(Base)}
+    assert condition_kinds == {"and", "or", "not", "comparison", "begins_with", "contains", "between", "in",
+                               "exists", "is_type"}
+    for kind in condition_kinds:
+        assert callable(getattr(Renderer, "render_" + kind))
+    action_kinds = {cls.kind for cls in _subclasses(actions.Action) if cls.kind}
+    assert action_kinds == {"set", "remove", "add", "delete", "append", "prepend", "if_not_exists", "plus",
+                            "minus", "subtract_from"}
+    for kind in action_kinds:
+        assert callable(getattr(Renderer, "update_" + kind))
+
+
+def test_one_class_per_action_kind():
+    from bloop import actions
+    from bloop.actions import Action
+    built = [actions.set(1), actions.remove(), actions.add(1), actions.delete({1}), actions.append([1]),
+             actions.prepend([1]), actions.if_not_exists(1), actions.plus(1), actions.minus(1),
+             actions.subtract_from(1), Doc.age + 1, Doc.age - 1, 1 - Doc.age]
+    assert all(isinstance(action, Action) for action in built)
+    assert len({type(action) for action in built[:10]}) == 10
+    assert [type(action) for action in built[10:]] == [type(built[7]), type(built[8]), type(built[9])]
+    # Action(kind, value) still builds the action of that kind
+    action = Action("add", 2)
+    assert type(action) is type(actions.add(2)) and (action.kind, action.value, action.source) == ("add", 2, None)
+    assert Action("plus", 1, source=Doc.age).source is Doc.age
+    assert actions.set("set").value == "set"
+    with pytest.raises(InvalidCondition):
+        Action("multiply", 2)

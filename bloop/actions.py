@@ -74,7 +74,7 @@ class Action:
         backing = _typedef(target).backing_type
         # a dynamic value ("") can hold anything: DynamoDB checks it
         if self.fits and backing and backing not in self.fits:
-            raise InvalidCondition(f"{target.where()}: {self.fits_what}")
+            raise InvalidCondition(f"{target.where()}: {self.fits_what}, not {HOLDS.get(backing, backing)}")
 
     def wire(self, target: Any) -> Optional[dict]:
         """The action's operand dumped with the type of ``target`` (a column or a path)."""
@@ -90,6 +90,11 @@ class Action:
 
     def __repr__(self) -> str:
         return f"actions.{self.kind}({'' if self.value is None else repr(self.value)})"
+
+
+#: what an attribute of each backing type is, for error messages
+HOLDS = {"S": "a string", "N": "a number", "B": "binary", "BOOL": "a boolean", "NULL": "null",
+         "SS": "a set", "NS": "a set", "BS": "a set", "L": "a list", "M": "a map"}
 
 
 def _typedef(target: Any) -> Any:

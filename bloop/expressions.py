@@ -117,22 +117,18 @@ class Renderer:
         return f"attribute_type({self.path(node.operand)}, {self.value({'S': node.value})})"
 
     def render_begins_with(self, node: BeginsWith) -> str:
-        typedef, what = self._typedef(node.operand)
-        if typedef.backing_type not in ("S", "B", ""):  # "": a path into dynamic data
-            raise InvalidCondition(f"begins_with needs a string or binary, not {_describe(node.operand)}")
+        typedef, what = self._typedef(node.operand)  # a string or binary: see BeginsWith
         return f"begins_with({self.path(node.operand)}, {self._dump(typedef, node.value, what)})"
 
     def render_contains(self, node: Contains) -> str:
         typedef, what = self._typedef(node.operand)
-        backing = typedef.backing_type
+        backing = typedef.backing_type  # a string, binary, set or list: see Contains
         if backing in ("S", "B"):
             element = typedef
         elif backing in ("SS", "NS", "BS"):
             element = typedef.inner
-        elif backing in ("L", ""):
+        else:  # a list, or a path into dynamic data: an element of it
             element = typedef._element(0)
-        else:
-            raise InvalidCondition(f"contains needs a string, set or list, not {_describe(node.operand)}")
         return f"contains({self.path(node.operand)}, {self._dump(element, node.value, what)})"
 
     def render_between(self, node: Between) -> str:

@@ -303,19 +303,19 @@ def test_overlapping_update_paths_refused():
 def test_an_update_with_nothing_to_write_removes_the_named_attribute():
     # operations.update_request: an UpdateItem with a condition needs an UpdateExpression
     # even when the object has nothing but its key; the renderer numbers that name too
-    rendered = render({"condition": Doc.age.is_(None), "update": [], "remove_if_empty": "_bloop_key_only"})
-    assert rendered == {
+    expected = {
         "ConditionExpression": "attribute_not_exists(#n0)",
         "UpdateExpression": "REMOVE #n1",
         "ExpressionAttributeNames": {"#n0": "age", "#n1": "_bloop_key_only"},
     }
-    validate_request("update_item", dict(rendered, TableName="docs", Key={"id": {"S": "a"}, "rev": N1}))
-    assert render({"update": [], "remove_if_empty": "x"}) == {
-        "UpdateExpression": "REMOVE #n0", "ExpressionAttributeNames": {"#n0": "x"}}
+    assert_render({"condition": Doc.age.is_(None), "update": [], "remove_if_empty": "_bloop_key_only"}, expected)
+    validate_request("update_item", dict(expected, TableName="docs", Key={"id": {"S": "a"}, "rev": N1}))
+    assert_render({"update": [], "remove_if_empty": "x"},
+                  {"UpdateExpression": "REMOVE #n0", "ExpressionAttributeNames": {"#n0": "x"}})
     # something to write: the name is not used
-    assert render({"update": [(Doc.age, "set", N1)], "remove_if_empty": "x"}) == {
-        "UpdateExpression": "SET #n0=:v0", "ExpressionAttributeNames": {"#n0": "age"},
-        "ExpressionAttributeValues": {":v0": N1}}
+    assert_render({"update": [(Doc.age, "set", N1)], "remove_if_empty": "x"},
+                  {"UpdateExpression": "SET #n0=:v0", "ExpressionAttributeNames": {"#n0": "age"},
+                   "ExpressionAttributeValues": {":v0": N1}})
 
 
 def _subclasses(cls):
@@ -356,3 +356,32 @@ def test_one_class_per_action_kind():
     assert actions.set("set").value == "set"
     with pytest.raises(InvalidCondition):
         Action("multiply", 2)
+
+
+def _actions():
+    from bloop import actions
+    return [
+        (Doc.age, actions.set(1), "SET #n0=:v0", N1),
+        (Doc.age, actions.remove(), "REMOVE #n0", None),
+        (Doc.age, actions.add(1), "ADD #n0 :v0", N1),
+        (Doc.nums, actions.add({1}), "ADD #n0 :v0", {"NS": ["1"]}),
+        (Doc.tags, actions.delete({"x"}), "DELETE #n0 :v0", {"SS": ["x"]}),
+        (Doc.scores, actions.append([1]), "SET #n0=list_append(#n0, :v0)", {"L": [N1]}),
+        (Doc.scores, actions.prepend([1]), "SET #n0=list_append(:v0, #n0)", {"L": [N1]}),
+        (Doc.age, actions.if_not_exists(1), "SET #n0=if_not_exists(#n0, :v0)", N1),
+        (Doc.age, actions.plus(1), "SET #n0=#n0 + :v0", N1),
+        (Doc.age, Doc.age + 1, "SET #n0=#n0 + :v0", N1),
+        (Doc.age, actions.minus(1), "SET #n0=#n0 - :v0", N1),
+        (Doc.age, Doc.age - 1, "SET #n0=#n0 - :v0", N1),
+        (Doc.age, actions.subtract_from(1), "SET #n0=:v0 - #n0", N1),
+        (Doc.age, 1 - Doc.age, "SET #n0=:v0 - #n0", N1),
+    ]
+
+
+@pytest.mark.parametrize("target, action, expression, wire", _actions())
+def test_every_action_kind_renders(target, action, expression, wire):
+    entry = (target, action.kind, action.wire(target))
+    expected = {"UpdateExpression": expression, "ExpressionAttributeNames": {"#n0": target.dynamo_name}}
+    if wire is not None:
+        expected["ExpressionAttributeValues"] = {":v0": wire}
+    assert_render({"update": [entry]}, expected)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Optional, Tuple
 
+from .actions import HOLDS, Action, Minus, Plus, SubtractFrom
 from .exceptions import InvalidCondition, InvalidValue
 from .types import check_text
 
@@ -26,6 +27,29 @@ __all__ = ["Condition", "Operand", "Path", "size", "And", "Or", "Not", "Comparis
            "BeginsWith", "Between", "Contains", "In", "Exists", "IsType"]
 
 _TYPE_CODES = {"S", "N", "B", "BOOL", "NULL", "SS", "NS", "BS", "L", "M"}
+
+# What each function and operator works on, by backing type; checked where a condition or
+# an arithmetic action is built, so the error points at the user's line.  A path into
+# dynamic data has no backing type (""): DynamoDB checks what it holds.
+_ORDERED = ("S", "N", "B")
+_SIZED = ("S", "B", "SS", "NS", "BS", "L", "M")
+_SEARCHED = ("S", "B", "SS", "NS", "BS", "L")
+_PREFIXED = ("S", "B")
+_NUMBERS = ("N",)
+_ORDERING = ("<", "<=", ">", ">=")
+
+
+def _supports(operand: "Operand", backings: Tuple[str, ...], what: str) -> None:
+    """Refuse ``operand`` unless its type is one of ``backings``.
+
+    :raises InvalidCondition: names the operand, the operation and the operand's type.
+    """
+    try:
+        backing = operand.typedef.backing_type
+    except InvalidValue as error:  # a path key the column's type refuses
+        raise type(error)(f"{operand.where()}: {error}") from error
+    if backing and backing not in backings:
+        raise InvalidCondition(f"{operand.where()}: {what}, not {HOLDS.get(backing, backing)}")
 
 
 class Operand:
@@ -49,11 +73,14 @@ class Operand:
             try:
                 check_text(key)
             except InvalidValue as error:
-                column = self.column
-                where = f"{getattr(column.model, '__name__', '?')}.{column.name}"
-                where += "".join(f"[{segment!r}]" for segment in self.segments)
-                raise InvalidValue(f"{where}[{key!r}]: the path key {error}") from None
+                raise InvalidValue(f"{self.where()}[{key!r}]: the path key {error}") from None
         return Path(self.column, self.segments + (key,))
+
+    def where(self) -> str:
+        """``Model.column["key"][0]``: how error messages name this operand."""
+        column = self.column
+        tail = "".join(f"[{segment!r}]" for segment in self.segments)
+        return f"{getattr(column.model, '__name__', '?')}.{column.name}{tail}"
 
     @property
     def typedef(self) -> Any:
@@ -87,21 +114,24 @@ class Operand:
         return Comparison(">=", self, value)
 
     # Arithmetic builds an update action: ``obj.count = Model.count + 1``.
-    def __add__(self, value: Any) -> Any:
-        from .actions import Action
-        return Action("plus", value, source=self)
+    def __add__(self, value: Any) -> Action:
+        self._arithmetic()
+        return Plus(value, source=self)
 
-    def __sub__(self, value: Any) -> Any:
-        from .actions import Action
-        return Action("minus", value, source=self)
+    def __sub__(self, value: Any) -> Action:
+        self._arithmetic()
+        return Minus(value, source=self)
 
     # ``1 + Model.count`` is ``Model.count + 1``; ``5 - Model.count`` sets the count to 5
     # minus itself (PynamoDB users write both).
     __radd__ = __add__
 
-    def __rsub__(self, value: Any) -> Any:
-        from .actions import Action
-        return Action("subtract_from", value, source=self)
+    def __rsub__(self, value: Any) -> Action:
+        self._arithmetic()
+        return SubtractFrom(value, source=self)
+
+    def _arithmetic(self) -> None:
+        _supports(self, _NUMBERS, "arithmetic works on numbers")
 
     def begins_with(self, prefix: Any) -> "Condition":
         return BeginsWith(self, prefix)
@@ -139,7 +169,7 @@ class Operand:
 
     def startswith(self, prefix: Any) -> "Condition":
         """``begins_with``."""
-        return BeginsWith(self, prefix)
+        return self.begins_with(prefix)
 
     def is_in(self, *values: Any) -> "Condition":
         """``in_``: ``Model.col.is_in(1, 2, 3)``."""
@@ -173,6 +203,7 @@ class Size(Operand):
     def __init__(self, operand: Operand) -> None:
         if not isinstance(operand, Operand) or isinstance(operand, Size):
             raise InvalidCondition(f"size() takes a column or a path, not {operand!r}")
+        _supports(operand, _SIZED, "size() works on strings, binary, sets, lists and maps")
         self.operand = operand
         self.column = operand.column
 
@@ -183,6 +214,12 @@ class Size(Operand):
 
     def __getitem__(self, key: Any) -> "Path":
         raise InvalidCondition("size(...) has no elements")
+
+    def _arithmetic(self) -> None:
+        raise InvalidCondition(f"{self.where()}: arithmetic updates an attribute, not its size")
+
+    def where(self) -> str:
+        return f"size({self.operand.where()})"
 
     def __repr__(self) -> str:
         return f"size({self.operand!r})"
@@ -302,6 +339,8 @@ class Comparison(Condition):
         self.operator = operator
         self.operand = _operand(operand)
         self.value = value
+        if operator in _ORDERING:
+            _supports(self.operand, _ORDERED, f"{operator} compares strings, numbers and binary")
 
     def __len__(self) -> int:
         return 1
@@ -315,6 +354,7 @@ class BeginsWith(Comparison):
 
     def __init__(self, operand: Operand, value: Any) -> None:
         super().__init__("begins_with", operand, value)
+        _supports(self.operand, _PREFIXED, "begins_with() works on strings and binary")
 
 
 class Contains(Comparison):
@@ -322,6 +362,7 @@ class Contains(Comparison):
 
     def __init__(self, operand: Operand, value: Any) -> None:
         super().__init__("contains", operand, value)
+        _supports(self.operand, _SEARCHED, "contains() works on strings, binary, sets and lists")
 
 
 class Between(Comparison):
@@ -329,6 +370,7 @@ class Between(Comparison):
 
     def __init__(self, operand: Operand, low: Any, high: Any) -> None:
         super().__init__("between", operand, (low, high))
+        _supports(self.operand, _ORDERED, "between() compares strings, numbers and binary")
 
 
 class In(Comparison):

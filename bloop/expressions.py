@@ -17,7 +17,9 @@ from __future__ import annotations
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from . import limits
-from .conditions import Condition, Operand, Size
+from .conditions import (
+    And, BeginsWith, Between, Comparison, Condition, Contains, Exists, In, IsType, Not, Operand, Size,
+)
 from .exceptions import InvalidCondition, InvalidValue, LimitExceeded
 
 __all__ = ["Renderer", "render"]
@@ -74,6 +76,9 @@ class Renderer:
         return self.value(wire)
 
     # conditions -----------------------------------------------------------------------
+    # One ``render_<kind>`` method per condition node kind (``node.kind``): a new kind of
+    # node is a new method here, not another branch.
+
     def condition(self, condition: Optional[Condition]) -> Optional[str]:
         if condition is None:
             return None
@@ -83,93 +88,139 @@ class Renderer:
             return None
         return self._render(condition)
 
-    def _render(self, node: Any) -> str:
-        kind = node.kind
-        if kind == "and" or kind == "or":
-            parts = [self._render(part) for part in node.conditions]
-            if len(parts) == 1:
-                return parts[0]
-            return "(" + f" {kind.upper()} ".join(parts) + ")"
-        if kind == "not":
-            return f"(NOT {self._render(node.condition)})"
-        operand = node.operand
-        path = self.path(operand)
+    def _render(self, node: Condition) -> str:
+        method = getattr(self, "render_" + node.kind, None)
+        if method is None:
+            raise InvalidCondition(f"cannot render {node!r}")
+        return method(node)
+
+    def render_and(self, node: And) -> str:
+        parts = [self._render(part) for part in node.conditions]
+        if len(parts) == 1:
+            return parts[0]
+        return "(" + f" {node.kind.upper()} ".join(parts) + ")"
+
+    render_or = render_and
+
+    def render_not(self, node: Not) -> str:
+        return f"(NOT {self._render(node.condition)})"
+
+    def render_comparison(self, node: Comparison) -> str:
+        typedef, what = self._typedef(node.operand)
+        return f"{self.path(node.operand)} {_COMPARATORS[node.operator]} {self._dump(typedef, node.value, what)}"
+
+    def render_exists(self, node: Exists) -> str:
+        function = "attribute_exists" if node.value else "attribute_not_exists"
+        return f"{function}({self.path(node.operand)})"
+
+    def render_is_type(self, node: IsType) -> str:
+        return f"attribute_type({self.path(node.operand)}, {self.value({'S': node.value})})"
+
+    def render_begins_with(self, node: BeginsWith) -> str:
+        typedef, what = self._typedef(node.operand)  # a string or binary: see BeginsWith
+        return f"begins_with({self.path(node.operand)}, {self._dump(typedef, node.value, what)})"
+
+    def render_contains(self, node: Contains) -> str:
+        typedef, what = self._typedef(node.operand)
+        backing = typedef.backing_type  # a string, binary, set or list: see Contains
+        if backing in ("S", "B"):
+            element = typedef
+        elif backing in ("SS", "NS", "BS"):
+            element = typedef.inner
+        else:  # a list, or a path into dynamic data: an element of it
+            element = typedef._element(0)
+        return f"contains({self.path(node.operand)}, {self._dump(element, node.value, what)})"
+
+    def render_between(self, node: Between) -> str:
+        typedef, what = self._typedef(node.operand)
+        low, high = node.value
+        return (f"{self.path(node.operand)} BETWEEN {self._dump(typedef, low, what)} "
+                f"AND {self._dump(typedef, high, what)}")
+
+    def render_in(self, node: In) -> str:
+        typedef, what = self._typedef(node.operand)
+        if len(node.value) > limits.MAX_IN_OPERANDS:
+            raise LimitExceeded(
+                f"{what}: IN takes at most {limits.MAX_IN_OPERANDS} values, got {len(node.value)}")
+        refs = ", ".join(self._dump(typedef, v, what) for v in node.value)
+        return f"{self.path(node.operand)} IN ({refs})"
+
+    def _typedef(self, operand: Operand) -> Tuple[Any, str]:
+        """The type values compared with ``operand`` are dumped with, and how errors name it."""
         what = f"condition on {_describe(operand)}"
         try:
-            typedef = operand.typedef
+            return operand.typedef, what
         except InvalidValue as error:  # a path key the column's type refuses
             raise type(error)(f"{what}: {error}") from error
-        if kind == "comparison":
-            return f"{path} {_COMPARATORS[node.operator]} {self._dump(typedef, node.value, what)}"
-        if kind == "exists":
-            return f"attribute_exists({path})" if node.value else f"attribute_not_exists({path})"
-        if kind == "is_type":
-            return f"attribute_type({path}, {self.value({'S': node.value})})"
-        if kind == "begins_with":
-            if typedef.backing_type not in ("S", "B", ""):  # "": a path into dynamic data
-                raise InvalidCondition(f"begins_with needs a string or binary, not {_describe(operand)}")
-            return f"begins_with({path}, {self._dump(typedef, node.value, what)})"
-        if kind == "contains":
-            backing = typedef.backing_type
-            if backing in ("S", "B"):
-                element = typedef
-            elif backing in ("SS", "NS", "BS"):
-                element = typedef.inner
-            elif backing in ("L", ""):
-                element = typedef._element(0)
-            else:
-                raise InvalidCondition(f"contains needs a string, set or list, not {_describe(operand)}")
-            return f"contains({path}, {self._dump(element, node.value, what)})"
-        if kind == "between":
-            low, high = node.value
-            return (f"{path} BETWEEN {self._dump(typedef, low, what)} "
-                    f"AND {self._dump(typedef, high, what)}")
-        if kind == "in":
-            if len(node.value) > limits.MAX_IN_OPERANDS:
-                raise LimitExceeded(
-                    f"{what}: IN takes at most {limits.MAX_IN_OPERANDS} values, got {len(node.value)}")
-            refs = ", ".join(self._dump(typedef, v, what) for v in node.value)
-            return f"{path} IN ({refs})"
-        raise InvalidCondition(f"cannot render {node!r}")
 
     # projections and updates ----------------------------------------------------------
     def projection(self, operands: Iterable[Operand]) -> str:
         return ", ".join(self.path(operand) for operand in operands)
 
-    def update(self, entries: Sequence[UpdateEntry]) -> Optional[str]:
+    def update(self, entries: Sequence[UpdateEntry], remove_if_empty: Optional[str] = None) -> Optional[str]:
+        """The UpdateExpression of ``entries``; with nothing to write, ``REMOVE`` of the
+        attribute named ``remove_if_empty`` (when given), which leaves an item unchanged
+        as long as no item holds that name.
+
+        Each entry's kind is rendered by its ``update_<kind>`` method, which returns the
+        clause (SET, REMOVE, ADD, DELETE) and the text to add to it.
+        """
         clauses: Dict[str, List[str]] = {"SET": [], "REMOVE": [], "ADD": [], "DELETE": []}
         _refuse_overlaps(entries)
         for operand, kind, wire in entries:
             path = self.path(operand)
-            if kind == "remove" or wire is None:
-                clauses["REMOVE"].append(path)
-            elif kind == "set":
-                clauses["SET"].append(f"{path}={self.value(wire)}")
-            elif kind == "add":
-                clauses["ADD"].append(f"{path} {self.value(wire)}")
-            elif kind == "delete":
-                clauses["DELETE"].append(f"{path} {self.value(wire)}")
-            elif kind == "append":
-                clauses["SET"].append(f"{path}=list_append({path}, {self.value(wire)})")
-            elif kind == "prepend":
-                clauses["SET"].append(f"{path}=list_append({self.value(wire)}, {path})")
-            elif kind == "plus" or kind == "minus":
-                sign = "+" if kind == "plus" else "-"
-                clauses["SET"].append(f"{path}={path} {sign} {self.value(wire)}")
-            elif kind == "subtract_from":
-                clauses["SET"].append(f"{path}={self.value(wire)} - {path}")
-            elif kind == "if_not_exists":
-                clauses["SET"].append(f"{path}=if_not_exists({path}, {self.value(wire)})")
-            else:
+            if wire is None:  # an explicit None: the attribute goes
+                kind = "remove"
+            method = getattr(self, "update_" + kind, None)
+            if method is None:
                 raise InvalidCondition(f"unknown update action {kind!r}")
+            clause, text = method(path, wire)
+            clauses[clause].append(text)
+        if remove_if_empty is not None and not any(clauses.values()):
+            clauses["REMOVE"].append(self.name(remove_if_empty))
         rendered = " ".join(f"{clause} {', '.join(parts)}" for clause, parts in clauses.items() if parts)
         return rendered or None
+
+    def update_set(self, path: str, wire: dict) -> Tuple[str, str]:
+        return "SET", f"{path}={self.value(wire)}"
+
+    def update_remove(self, path: str, wire: None) -> Tuple[str, str]:
+        return "REMOVE", path
+
+    def update_add(self, path: str, wire: dict) -> Tuple[str, str]:
+        return "ADD", f"{path} {self.value(wire)}"
+
+    def update_delete(self, path: str, wire: dict) -> Tuple[str, str]:
+        return "DELETE", f"{path} {self.value(wire)}"
+
+    def update_append(self, path: str, wire: dict) -> Tuple[str, str]:
+        return "SET", f"{path}=list_append({path}, {self.value(wire)})"
+
+    def update_prepend(self, path: str, wire: dict) -> Tuple[str, str]:
+        return "SET", f"{path}=list_append({self.value(wire)}, {path})"
+
+    def update_plus(self, path: str, wire: dict) -> Tuple[str, str]:
+        return "SET", f"{path}={path} + {self.value(wire)}"
+
+    def update_minus(self, path: str, wire: dict) -> Tuple[str, str]:
+        return "SET", f"{path}={path} - {self.value(wire)}"
+
+    def update_subtract_from(self, path: str, wire: dict) -> Tuple[str, str]:
+        return "SET", f"{path}={self.value(wire)} - {path}"
+
+    def update_if_not_exists(self, path: str, wire: dict) -> Tuple[str, str]:
+        return "SET", f"{path}=if_not_exists({path}, {self.value(wire)})"
 
     # the request fragment -------------------------------------------------------------
     def render(self, *, condition: Optional[Condition] = None, key: Optional[Condition] = None,
                filter: Optional[Condition] = None, projection: Optional[Iterable[Operand]] = None,
-               update: Optional[Sequence[UpdateEntry]] = None) -> Dict[str, Any]:
-        """Render any of the expressions of one request into its parameters."""
+               update: Optional[Sequence[UpdateEntry]] = None,
+               remove_if_empty: Optional[str] = None) -> Dict[str, Any]:
+        """Render any of the expressions of one request into its parameters.
+
+        :param remove_if_empty: with ``update``, the attribute name to ``REMOVE`` when the
+            entries write nothing (an UpdateItem that must carry an UpdateExpression).
+        """
         out: Dict[str, Any] = {}
         for name, node in (("key", key), ("filter", filter), ("condition", condition)):
             rendered = self.condition(node)
@@ -178,7 +229,7 @@ class Renderer:
         if projection is not None:
             out["ProjectionExpression"] = _checked(self.projection(projection), "ProjectionExpression")
         if update is not None:
-            rendered = self.update(update)
+            rendered = self.update(update, remove_if_empty)
             if rendered:
                 out["UpdateExpression"] = _checked(rendered, "UpdateExpression")
         if self.names:
@@ -210,12 +261,7 @@ def _checked(expression: str, what: str) -> str:
 
 
 def _describe(operand: Operand) -> str:
-    column = operand.column
-    model = getattr(column.model, "__name__", "?")
-    tail = "".join(f"[{s!r}]" for s in getattr(operand, "segments", ()))
-    if isinstance(operand, Size):
-        return f"size({model}.{column.name}{''.join(f'[{s!r}]' for s in operand.operand.segments)})"
-    return f"{model}.{column.name}{tail}"
+    return operand.where()
 
 
 def render(**expressions: Any) -> Dict[str, Any]:

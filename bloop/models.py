@@ -85,6 +85,8 @@ class Column(Operand, Generic[T]):
         return obj.__dict__.get(self.name)
 
     def __set__(self, obj: Any, value: Optional[Union[T, Action]]) -> None:
+        if isinstance(value, Action):
+            value.check(self)  # add() on a string, ...: refused at the user's line
         values = obj.__dict__
         if values.get(SNAPSHOT).__class__ is Loaded:
             snapshot(obj)  # before the loaded value is gone

@@ -237,12 +237,7 @@ def update_request(policy: Policy, entry: Keyed, condition: Optional[Condition],
         entries.append((version, "set", dump_column(version, (_carried(obj) or 0) + 1)))
     renderer = Renderer()
     request: Dict[str, Any] = {"TableName": entry.table, "Key": entry.key}
-    request.update(renderer.render(update=entries, condition=condition))
-    if "UpdateExpression" not in request:
-        names = request.setdefault("ExpressionAttributeNames", {})
-        ref = f"#n{len(names)}"
-        names[ref] = KEY_ONLY_ATTRIBUTE
-        request["UpdateExpression"] = f"REMOVE {ref}"
+    request.update(renderer.render(update=entries, condition=condition, remove_if_empty=KEY_ONLY_ATTRIBUTE))
     sent = dict(entry.key)
     for operand, _, wire in entries:
         if wire is not None and operand.column is operand:

@@ -72,12 +72,12 @@ def test_actions(counters):
 
 def test_bad_actions_refused(counters):
     obj = Counter(id="c")
-    obj.note = actions.add(1)
     with pytest.raises(InvalidCondition):
+        obj.note = actions.add(1)  # refused where assigned
         counters.save(obj)
     obj.note = None
-    obj.count = Counter.note + 1
     with pytest.raises(InvalidCondition):
+        obj.count = Counter.note + 1  # refused where built
         counters.save(obj)
 
 

@@ -113,13 +113,15 @@ def test_a_number_minus_a_column_subtracts_the_column_from_the_number():
 
 def test_reflected_arithmetic_is_checked_like_the_rest():
     obj = Item(id="a")
-    obj.age = 5 - Item.name  # assigned to another column than it reads
+    action = 5 - Item.age
     with pytest.raises(InvalidCondition, match="must read what it is assigned to"):
-        changes(obj, [Item.age])
-    obj = Item(id="a")
-    obj.name = 5 - Item.name
-    with pytest.raises(InvalidCondition, match="arithmetic works on numbers"):
+        obj.name = action  # assigned to another column than it reads: refused where assigned
+    assert "name" not in obj.__dict__  # and not assigned
+    obj.__dict__["name"] = action  # put in place without an assignment: refused when the save is built
+    with pytest.raises(InvalidCondition, match="must read what it is assigned to"):
         changes(obj, [Item.name])
+    with pytest.raises(InvalidCondition, match="arithmetic works on numbers"):
+        5 - Item.name  # refused where it is built
 
 
 # ---------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """bloop.conditions: building inert condition nodes from columns and paths."""
 import pytest
 
-from bloop import BaseModel, Column, Condition, DynamicMap, Integer, List, Map, Set, String, size
+from bloop import BaseModel, Boolean, Column, Condition, DynamicMap, Integer, List, Map, Set, String, size
 from bloop.conditions import (
     And, BeginsWith, Between, Comparison, Contains, Exists, In, IsType, Not, Or, Path, Size, iter_conditions,
 )
@@ -213,3 +213,68 @@ def test_repr():
     assert repr((Item.age == 1) & ~(Item.name == "x")) == \
         "((<Column[Item.age]> == 1) & ~(<Column[Item.name]> == 'x'))"
     assert repr((Item.age == 1) | (Item.age == 2)) == "((<Column[Item.age]> == 1) | (<Column[Item.age]> == 2))"
+
+
+# ---------------------------------------------------------------------------------------
+# what a type supports is refused where the condition is built, naming the column and why
+
+class Kinds(BaseModel):
+    id = Column(String, hash_key=True)
+    age = Column(Integer)
+    flag = Column(Boolean)
+    tags = Column(Set(String))
+    scores = Column(List(Integer))
+    doc = Column(Map(a=List(Integer), b=String))
+    data = Column(DynamicMap)
+
+
+@pytest.mark.parametrize("build, where, why", [
+    (lambda: Kinds.age.begins_with("1"), "Kinds.age", "begins_with() works on strings and binary, not a number"),
+    (lambda: Kinds.age.startswith("1"), "Kinds.age", "begins_with() works on strings and binary, not a number"),
+    (lambda: Kinds.tags.begins_with("a"), "Kinds.tags", "begins_with() works on strings and binary, not a set"),
+    (lambda: Kinds.doc["a"][0].begins_with("1"), "Kinds.doc['a'][0]", "begins_with() works on strings and binary"),
+    (lambda: size(Kinds.tags).begins_with("1"), "size(Kinds.tags)", "begins_with() works on strings and binary"),
+    (lambda: Kinds.age.contains(1), "Kinds.age", "contains() works on strings, binary, sets and lists, not a number"),
+    (lambda: Kinds.flag.contains(True), "Kinds.flag", "contains() works on strings, binary, sets and lists"),
+    (lambda: Kinds.doc.contains("a"), "Kinds.doc", "contains() works on strings, binary, sets and lists, not a map"),
+    (lambda: size(Kinds.age), "Kinds.age", "size() works on strings, binary, sets, lists and maps, not a number"),
+    (lambda: size(Kinds.doc["a"][0]), "Kinds.doc['a'][0]", "size() works on strings, binary, sets, lists and maps"),
+    (lambda: size(Kinds.flag) > 1, "Kinds.flag", "size() works on strings, binary, sets, lists and maps"),
+    (lambda: Kinds.tags < {"a"}, "Kinds.tags", "< compares strings, numbers and binary, not a set"),
+    (lambda: Kinds.flag >= True, "Kinds.flag", ">= compares strings, numbers and binary, not a boolean"),
+    (lambda: 3 < Kinds.scores, "Kinds.scores", "> compares strings, numbers and binary, not a list"),
+    (lambda: Kinds.doc.between({}, {}), "Kinds.doc", "between() compares strings, numbers and binary, not a map"),
+])
+def test_unsupported_conditions_refused_where_built(build, where, why):
+    with pytest.raises(InvalidCondition) as excinfo:
+        build()
+    assert isinstance(excinfo.value, ValueError)
+    assert str(excinfo.value).startswith(f"{where}: {why}")
+
+
+@pytest.mark.parametrize("build, where, why", [
+    (lambda: Kinds.id + 1, "Kinds.id", "arithmetic works on numbers, not a string"),
+    (lambda: Kinds.tags - 1, "Kinds.tags", "arithmetic works on numbers, not a set"),
+    (lambda: 5 - Kinds.flag, "Kinds.flag", "arithmetic works on numbers, not a boolean"),
+    (lambda: 1 + Kinds.doc["b"], "Kinds.doc['b']", "arithmetic works on numbers, not a string"),
+    (lambda: size(Kinds.tags) + 1, "size(Kinds.tags)", "arithmetic updates an attribute, not its size"),
+])
+def test_unsupported_arithmetic_refused_where_built(build, where, why):
+    with pytest.raises(InvalidCondition) as excinfo:
+        build()
+    assert str(excinfo.value).startswith(f"{where}: {why}")
+
+
+def test_a_path_into_an_undeclared_key_is_refused_where_a_typed_condition_is_built():
+    with pytest.raises(InvalidValue, match=r"^Kinds\.doc\['zzz'\]"):
+        Kinds.doc["zzz"].begins_with("x")
+
+
+def test_supported_conditions_still_build():
+    # strings, binary, sets, lists; paths into dynamic data (DynamoDB checks those)
+    Kinds.id.begins_with("a"), Kinds.id.contains("a"), Kinds.tags.contains("a"), Kinds.scores.contains(1)
+    Kinds.data["x"].begins_with("a"), Kinds.data["x"].contains(1), size(Kinds.data["x"]) > 1
+    size(Kinds.doc) > 1, size(Kinds.scores) > 1, size(Kinds.id) > 1, size(Kinds.tags).between(1, 2)
+    Kinds.age < 3, Kinds.id >= "a", Kinds.data["x"] < 3, Kinds.age.between(1, 2), size(Kinds.tags) < 3
+    Kinds.tags == {"a"}, Kinds.flag == True, Kinds.doc != {}  # noqa: E712 - equality works on every type
+    Kinds.age + 1, 1 - Kinds.age, Kinds.data["n"] + 1, Kinds.doc["a"][0] - 1

@@ -298,3 +298,90 @@ def test_overlapping_update_paths_refused():
         render({"update": [(Doc.scores[0], "add", N1), (Doc.scores[0], "set", N1)]})
     rendered = render({"update": [(Doc.doc["b"], "set", {"S": "x"}), (Doc.doc["a"][1], "add", N1)]})
     assert rendered["UpdateExpression"] == "SET #n0.#n1=:v0 ADD #n0.#n2[1] :v1"
+
+
+def test_an_update_with_nothing_to_write_removes_the_named_attribute():
+    # operations.update_request: an UpdateItem with a condition needs an UpdateExpression
+    # even when the object has nothing but its key; the renderer numbers that name too
+    expected = {
+        "ConditionExpression": "attribute_not_exists(#n0)",
+        "UpdateExpression": "REMOVE #n1",
+        "ExpressionAttributeNames": {"#n0": "age", "#n1": "_bloop_key_only"},
+    }
+    assert_render({"condition": Doc.age.is_(None), "update": [], "remove_if_empty": "_bloop_key_only"}, expected)
+    validate_request("update_item", dict(expected, TableName="docs", Key={"id": {"S": "a"}, "rev": N1}))
+    assert_render({"update": [], "remove_if_empty": "x"},
+                  {"UpdateExpression": "REMOVE #n0", "ExpressionAttributeNames": {"#n0": "x"}})
+    # something to write: the name is not used
+    assert_render({"update": [(Doc.age, "set", N1)], "remove_if_empty": "x"},
+                  {"UpdateExpression": "SET #n0=:v0", "ExpressionAttributeNames": {"#n0": "age"},
+                   "ExpressionAttributeValues": {":v0": N1}})
+
+
+def _subclasses(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _subclasses(sub)
+
+
+def test_the_renderer_has_one_method_per_node_kind_and_action_kind():
+    # a visitor: the kind of a node (or of an update entry) names the method that renders it
+    from bloop import actions
+    from bloop.conditions import Condition as Base
+    condition_kinds = {cls.kind for cls in _subclasses(Base)}
+    assert condition_kinds == {"and", "or", "not", "comparison", "begins_with", "contains", "between", "in",
+                               "exists", "is_type"}
+    for kind in condition_kinds:
+        assert callable(getattr(Renderer, "render_" + kind))
+    action_kinds = {cls.kind for cls in _subclasses(actions.Action) if cls.kind}
+    assert action_kinds == {"set", "remove", "add", "delete", "append", "prepend", "if_not_exists", "plus",
+                            "minus", "subtract_from"}
+    for kind in action_kinds:
+        assert callable(getattr(Renderer, "update_" + kind))
+
+
+def test_one_class_per_action_kind():
+    from bloop import actions
+    from bloop.actions import Action
+    built = [actions.set(1), actions.remove(), actions.add(1), actions.delete({1}), actions.append([1]),
+             actions.prepend([1]), actions.if_not_exists(1), actions.plus(1), actions.minus(1),
+             actions.subtract_from(1), Doc.age + 1, Doc.age - 1, 1 - Doc.age]
+    assert all(isinstance(action, Action) for action in built)
+    assert len({type(action) for action in built[:10]}) == 10
+    assert [type(action) for action in built[10:]] == [type(built[7]), type(built[8]), type(built[9])]
+    # Action(kind, value) still builds the action of that kind
+    action = Action("add", 2)
+    assert type(action) is type(actions.add(2)) and (action.kind, action.value, action.source) == ("add", 2, None)
+    assert Action("plus", 1, source=Doc.age).source is Doc.age
+    assert actions.set("set").value == "set"
+    with pytest.raises(InvalidCondition):
+        Action("multiply", 2)
+
+
+def _actions():
+    from bloop import actions
+    return [
+        (Doc.age, actions.set(1), "SET #n0=:v0", N1),
+        (Doc.age, actions.remove(), "REMOVE #n0", None),
+        (Doc.age, actions.add(1), "ADD #n0 :v0", N1),
+        (Doc.nums, actions.add({1}), "ADD #n0 :v0", {"NS": ["1"]}),
+        (Doc.tags, actions.delete({"x"}), "DELETE #n0 :v0", {"SS": ["x"]}),
+        (Doc.scores, actions.append([1]), "SET #n0=list_append(#n0, :v0)", {"L": [N1]}),
+        (Doc.scores, actions.prepend([1]), "SET #n0=list_append(:v0, #n0)", {"L": [N1]}),
+        (Doc.age, actions.if_not_exists(1), "SET #n0=if_not_exists(#n0, :v0)", N1),
+        (Doc.age, actions.plus(1), "SET #n0=#n0 + :v0", N1),
+        (Doc.age, Doc.age + 1, "SET #n0=#n0 + :v0", N1),
+        (Doc.age, actions.minus(1), "SET #n0=#n0 - :v0", N1),
+        (Doc.age, Doc.age - 1, "SET #n0=#n0 - :v0", N1),
+        (Doc.age, actions.subtract_from(1), "SET #n0=:v0 - #n0", N1),
+        (Doc.age, 1 - Doc.age, "SET #n0=:v0 - #n0", N1),
+    ]
+
+
+@pytest.mark.parametrize("target, action, expression, wire", _actions())
+def test_every_action_kind_renders(target, action, expression, wire):
+    entry = (target, action.kind, action.wire(target))
+    expected = {"UpdateExpression": expression, "ExpressionAttributeNames": {"#n0": target.dynamo_name}}
+    if wire is not None:
+        expected["ExpressionAttributeValues"] = {":v0": wire}
+    assert_render({"update": [entry]}, expected)

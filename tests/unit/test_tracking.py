@@ -158,8 +158,8 @@ def test_actions_are_sent_as_they_are():
 ])
 def test_actions_on_the_wrong_type_refused(column, action):
     obj = loaded()
-    setattr(obj, column, action)
     with pytest.raises((InvalidCondition, InvalidType)):
+        setattr(obj, column, action)  # refused where assigned (a wrong kind) or when the save is built
         summary(obj)
 
 

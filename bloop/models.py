@@ -518,7 +518,7 @@ class BaseModel:
     def from_stream_record(cls, record: Any) -> Any:
         """One record of an AWS Lambda DynamoDB-stream event (plain JSON) as a
         :class:`bloop.stream.Record` of this model; see :func:`bloop.stream.from_lambda`."""
-        from .stream import from_lambda
+        from .stream.records import from_lambda
         return from_lambda(cls, record)
 
     def __repr__(self) -> str:

@@ -134,7 +134,7 @@ def fixed_user_agent() -> Dict[str, str]:
         return {}
     if _USER_AGENT is None:
         import platform
-        from . import __version__
+        from ._version import __version__
         _USER_AGENT = f"bloop/{__version__} Python/{platform.python_version()} {platform.system()}/{platform.release()}"
     return {"user_agent": _USER_AGENT}
 

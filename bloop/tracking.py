@@ -35,11 +35,13 @@ from typing import Any, Dict, Iterable, List, Literal, Optional, Sequence, Tuple
 
 from .actions import Action
 from .containers import TrackedMap, loaded_view
+from .dumping import describe, dump_column, dump_operand
 from .exceptions import InvalidValue
 from .types import Map, holds_undeclared, with_undeclared
 
 __all__ = ["SNAPSHOT", "MAKING", "Loaded", "Changes", "tracks", "snapshot", "changes", "restate", "record", "forget",
-           "wire_equal", "puttable"]
+           "wire_equal", "puttable",
+           "dump_column", "describe", "dump_operand"]
 
 #: where the snapshot (or a :class:`Loaded` marker) lives in the instance ``__dict__``
 SNAPSHOT = "_bloop_snapshot"
@@ -201,31 +203,6 @@ def _same_number(a: str, b: str) -> bool:
         return Decimal(a) == Decimal(b)
     except InvalidOperation:
         return False
-
-
-def dump_column(column: Any, value: Any) -> Optional[dict]:
-    """Dump one column's value, naming the model and column in any error."""
-    try:
-        return column.typedef._dump(value)
-    except InvalidValue as error:
-        raise type(error)(f"{column.model.__name__}.{column.name}: {error}") from error
-
-
-def describe(operand: Any) -> str:
-    """``Model.column["key"][0]``, for error messages."""
-    column = operand.column
-    tail = "".join(f"[{s!r}]" for s in operand.segments)
-    return f"{column.model.__name__}.{column.name}{tail}"
-
-
-def dump_operand(operand: Any, value: Any) -> Optional[dict]:
-    """Dump a value with the type of a column or of a path into one."""
-    if operand.column is operand:
-        return dump_column(operand, value)
-    try:
-        return operand.typedef._dump(value)
-    except InvalidValue as error:
-        raise type(error)(f"{describe(operand)}: {error}") from error
 
 
 def _holds_action(value: Any) -> bool:

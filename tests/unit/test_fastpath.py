@@ -331,3 +331,8 @@ def test_without_validation_bloop_requests_skip_the_serializer(monkeypatch):
     params = botocore_params(PARAMS["BatchWriteItem"])
     client.batch_write_item(**params)
     assert json.loads(server.requests[-1].body) == PARAMS["BatchWriteItem"]
+
+
+def test_the_fast_extra_reads_with_orjson(needs_extra):
+    orjson = needs_extra("fast")  # without it the fast path reads with json (the test above)
+    assert fastpath._json_loads() is orjson.loads

@@ -28,3 +28,15 @@ def test_no_test_compares_a_result_with_itself():
              for path in sorted(TESTS.rglob("*.py"))
              for line, text in self_comparisons(path.read_text(encoding="utf-8"))]
     assert not found, "tautologies:\n" + "\n".join(found)
+
+
+def test_tox_installs_what_make_test_installs():
+    import configparser
+    import re
+    root = TESTS.parent
+    make = re.search(r"pip install [^\n]*-e '\.\[([^\]]*)\]'", (root / "Makefile").read_text(encoding="utf-8"))
+    assert make is not None, "the Makefile's pip install -e '.[...]' line"
+    tox = configparser.ConfigParser()
+    tox.read(root / "tox.ini", encoding="utf-8")
+    extras = {e.strip() for e in re.split(r"[,\s]+", tox["testenv"]["extras"]) if e.strip()}
+    assert extras == set(make.group(1).split(","))

@@ -64,7 +64,7 @@ class Column(Operand, Generic[T]):
     def column(self) -> Column[T]:
         return self
 
-    segments: tuple = ()
+    segments: Tuple[Any, ...] = ()
 
     @property
     def dynamo_name(self) -> str:
@@ -104,7 +104,7 @@ class Column(Operand, Generic[T]):
             return getattr, (self.model, self.name)
         return super().__reduce_ex__(protocol)
 
-    def _copy(self) -> "Column":
+    def _copy(self) -> "Column[T]":
         copy = Column(self.typedef, hash_key=self.hash_key, range_key=self.range_key,
                       dynamo_name=self._dynamo_name, default=self.default, version=self.version)
         copy.name = self.name
@@ -149,19 +149,19 @@ class Index:
         self.write_units = write_units
         self.name = ""
         self.model: Any = None
-        self.hash_key: Optional[Column] = None
-        self.range_key: Optional[Column] = None
+        self.hash_key: Optional[Column[Any]] = None
+        self.range_key: Optional[Column[Any]] = None
         #: "all", "keys" or "include"
         self.projection_mode = ""
         #: the columns a query on this index can return
-        self.projected: List[Column] = []
+        self.projected: List[Column[Any]] = []
 
     @property
     def dynamo_name(self) -> str:
         return self.name if self._dynamo_name is None else self._dynamo_name
 
     @property
-    def keys(self) -> List[Column]:
+    def keys(self) -> List[Column[Any]]:
         return [c for c in (self.hash_key, self.range_key) if c is not None]
 
     def __set_name__(self, owner: type, name: str) -> None:
@@ -214,7 +214,7 @@ class Index:
             included = [self._lookup(by_name, name, model) for name in self._projection]
             self.projected = always + [c for c in included if not _among(c, always)]
 
-    def _lookup(self, by_name: Dict[str, Column], name: Any, model: type) -> Column:
+    def _lookup(self, by_name: Dict[str, Column[Any]], name: Any, model: type) -> Column[Any]:
         if isinstance(name, Column):
             name = name.name
         try:
@@ -465,7 +465,8 @@ def _validate_names(cls: type, meta: ModelMeta) -> None:
                                "characters of a-z, A-Z, 0-9, '_', '-' and '.'")
 
 
-def _validate_keys(cls: type, hash_keys: list, range_keys: list, inherited: Dict[str, type]) -> None:
+def _validate_keys(cls: type, hash_keys: List[Column[Any]], range_keys: List[Column[Any]],
+                   inherited: Dict[str, type]) -> None:
     """A key declared in the class body beside one inherited: say how to change a model's key.
 
     (bloop 3 made such a model with both columns in ``Meta.keys``; every request then named a
@@ -483,7 +484,8 @@ def _validate_keys(cls: type, hash_keys: list, range_keys: list, inherited: Dict
                 f"plain column ({was.name} = Column(...) without {which}_key=True)")
 
 
-def _validate(cls: type, meta: ModelMeta, hash_keys: list, range_keys: list, versions: list) -> None:
+def _validate(cls: type, meta: ModelMeta, hash_keys: List[Column[Any]], range_keys: List[Column[Any]],
+              versions: List[Column[Any]]) -> None:
     name = cls.__name__
     if len(hash_keys) != 1:
         raise InvalidModel(

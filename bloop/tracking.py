@@ -120,7 +120,8 @@ def snapshot(obj: Any, create: bool = False) -> Optional[Dict[str, Any]]:
                 snap = values[SNAPSHOT] = snap.snapshot(values)
     elif snap is None and create:
         snap = values[SNAPSHOT] = {}
-    return snap
+    known: Optional[Dict[str, Any]] = snap
+    return known
 
 
 def puttable(obj: Any, columns: Sequence[Any]) -> bool:
@@ -154,7 +155,7 @@ def puttable(obj: Any, columns: Sequence[Any]) -> bool:
     return True
 
 
-Entry = Tuple[Any, str, Optional[dict]]
+Entry = Tuple[Any, str, Optional[Dict[str, Any]]]
 
 #: stands for "not among the values a request carried"
 _UNSENT = object()
@@ -175,7 +176,7 @@ class Changes(List[Entry]):
         self.sent: Dict[str, Any] = {}
 
 
-def wire_equal(a: Optional[dict], b: Optional[dict]) -> bool:
+def wire_equal(a: Optional[Dict[str, Any]], b: Optional[Dict[str, Any]]) -> bool:
     """Equality of two wire values, with sets compared as sets."""
     if a is None or b is None:
         return a is b
@@ -215,7 +216,7 @@ def _holds_action(value: Any) -> bool:
     return False
 
 
-def _nested(operand: Any, value: Any, old: Optional[dict], known: bool, out: List[Entry]) -> None:
+def _nested(operand: Any, value: Any, old: Optional[Dict[str, Any]], known: bool, out: List[Entry]) -> None:
     """Path-level entries for a map or list value holding actions somewhere inside.
 
     Keys whose value is unchanged are not sent; keys removed from a known map are REMOVEd.
@@ -361,7 +362,7 @@ def record(obj: Any, entries: Iterable[Entry], keys: Iterable[Any] = ()) -> None
             snap.pop(name, None)
 
 
-def record_all(obj: Any, columns: Iterable[Any], item: Dict[str, dict]) -> None:
+def record_all(obj: Any, columns: Iterable[Any], item: Dict[str, Dict[str, Any]]) -> None:
     """After a whole-item write (PutItem): every column is known."""
     values = obj.__dict__
     snap: Dict[str, Any] = {}

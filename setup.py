@@ -1,11 +1,16 @@
+import re
+
 from setuptools import find_packages, setup
+
+with open("bloop/_version.py", encoding="utf-8") as f:
+    version = re.search(r'^__version__ = "([^"]+)"$', f.read(), re.M).group(1)
 
 with open("README.md", encoding="utf-8") as f:
     long_description = f.read()
 
 setup(
     name="bloop",
-    version="4.0.0.dev0",
+    version=version,
     description="A Python object mapper for Amazon DynamoDB",
     long_description=long_description,
     long_description_content_type="text/markdown",

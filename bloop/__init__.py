@@ -18,7 +18,7 @@ from .types import (
     Map, Number, Set, String, Timestamp, Type,
 )
 
-__version__ = "4.0.0.dev0"
+from ._version import __version__  # noqa: F401 - bloop.__version__
 
 __all__ = [
     "actions", "from_item", "to_item", "Condition", "size", "Engine",

@@ -17,7 +17,7 @@ wire values aside, so that saving it writes them back unchanged.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Dict
+from typing import Any, Callable, Dict, Tuple
 
 __all__ = ["TrackedList", "TrackedSet", "TrackedDict", "TrackedMap", "keeping", "loaded_view", "TRACKED"]
 
@@ -39,7 +39,7 @@ def _keeping(base: type, name: str) -> Callable[..., Any]:
     return changing
 
 
-def _tracked(base: type, changing: tuple, doc: str) -> type:
+def _tracked(base: type, changing: Tuple[str, ...], doc: str) -> type:
     namespace: Dict[str, Any] = {name: _keeping(base, name) for name in changing}
     namespace.update(__slots__=("_loaded",), __doc__=doc, __module__=__name__)
     # copies and pickles are plain containers: the loaded content is this object's alone
@@ -71,7 +71,7 @@ class TrackedMap(TrackedDict):  # type: ignore[valid-type, misc]
     """
 
     __slots__ = ("_undeclared",)
-    _undeclared: Dict[str, dict]
+    _undeclared: Dict[str, Dict[str, Any]]
 
     def __reduce_ex__(self, protocol: Any) -> Any:
         return keeping, (dict(self), self._undeclared)
@@ -80,7 +80,7 @@ class TrackedMap(TrackedDict):  # type: ignore[valid-type, misc]
         return keeping(self, self._undeclared)
 
 
-def keeping(content: Any, undeclared: Dict[str, dict]) -> TrackedMap:
+def keeping(content: Any, undeclared: Dict[str, Dict[str, Any]]) -> TrackedMap:
     """A :class:`TrackedMap` of ``content`` that keeps ``undeclared`` (key: wire value)."""
     value = TrackedMap(content)
     value._undeclared = undeclared

@@ -33,7 +33,7 @@ class below, with the botocore error chained as ``__cause__``::
 """
 from __future__ import annotations
 
-from typing import Any, Iterable, Sequence
+from typing import Any, Dict, Iterable, List, Sequence
 
 __all__ = [
     "BloopException", "InvalidModel", "InvalidCondition", "InvalidSearch",
@@ -85,7 +85,7 @@ class DuplicateKeys(BloopException, ValueError):
     :ivar keys: the repeated keys, as ``{column name: value}`` dicts.
     """
 
-    def __init__(self, message: str, keys: Sequence[dict]) -> None:
+    def __init__(self, message: str, keys: Sequence[Dict[str, Any]]) -> None:
         super().__init__(message)
         self.keys = list(keys)
 
@@ -181,9 +181,9 @@ class TransactionCanceled(ServiceError):
     :ivar failed: from a bloop transaction: the objects whose code is not ``"None"``.
     """
 
-    reasons: list = []
-    cancellations: list = []
-    failed: list = []
+    reasons: List[Any] = []
+    cancellations: List[Any] = []
+    failed: List[Any] = []
 
 
 class TransactionTokenExpired(BloopException):
@@ -263,7 +263,7 @@ class ObjectsNotFound(BloopException):
         self.missing = list(missing)
 
     @property
-    def objects(self) -> list:
+    def objects(self) -> List[Any]:
         """``missing``, by bloop 3's name (``MissingObjects.objects``)."""
         return self.missing
 

@@ -11,7 +11,7 @@ A column that was never given a value reads as None; ``del obj.col`` or
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Generic, Iterator, List, Optional, Union, overload
+from typing import Any, Dict, Generic, Iterator, List, Optional, Tuple, Union, cast, overload
 
 from . import limits
 from .signals import model_created, object_modified
@@ -21,7 +21,7 @@ from .tracking import SNAPSHOT, Loaded, snapshot
 from .actions import Action
 from .types import T, Type, instance, is_text
 
-__all__ = ["Column", "GlobalSecondaryIndex", "LocalSecondaryIndex", "BaseModel"]
+__all__ = ["Column", "GlobalSecondaryIndex", "LocalSecondaryIndex", "BaseModel", "ModelMeta", "model_meta"]
 
 _RESERVED_PREFIX = "_bloop"
 _STREAM_VIEWS = {
@@ -64,7 +64,7 @@ class Column(Operand, Generic[T]):
     def column(self) -> Column[T]:
         return self
 
-    segments: tuple = ()
+    segments: Tuple[Any, ...] = ()
 
     @property
     def dynamo_name(self) -> str:
@@ -106,7 +106,7 @@ class Column(Operand, Generic[T]):
             return getattr, (self.model, self.name)
         return super().__reduce_ex__(protocol)
 
-    def _copy(self) -> "Column":
+    def _copy(self) -> "Column[T]":
         copy = Column(self.typedef, hash_key=self.hash_key, range_key=self.range_key,
                       dynamo_name=self._dynamo_name, default=self.default, version=self.version)
         copy.name = self.name
@@ -151,19 +151,19 @@ class Index:
         self.write_units = write_units
         self.name = ""
         self.model: Any = None
-        self.hash_key: Optional[Column] = None
-        self.range_key: Optional[Column] = None
+        self.hash_key: Optional[Column[Any]] = None
+        self.range_key: Optional[Column[Any]] = None
         #: "all", "keys" or "include"
         self.projection_mode = ""
         #: the columns a query on this index can return
-        self.projected: List[Column] = []
+        self.projected: List[Column[Any]] = []
 
     @property
     def dynamo_name(self) -> str:
         return self.name if self._dynamo_name is None else self._dynamo_name
 
     @property
-    def keys(self) -> List[Column]:
+    def keys(self) -> List[Column[Any]]:
         return [c for c in (self.hash_key, self.range_key) if c is not None]
 
     def __set_name__(self, owner: type, name: str) -> None:
@@ -216,7 +216,7 @@ class Index:
             included = [self._lookup(by_name, name, model) for name in self._projection]
             self.projected = always + [c for c in included if not _among(c, always)]
 
-    def _lookup(self, by_name: Dict[str, Column], name: Any, model: type) -> Column:
+    def _lookup(self, by_name: Dict[str, Column[Any]], name: Any, model: type) -> Column[Any]:
         if isinstance(name, Column):
             name = name.name
         try:
@@ -246,21 +246,6 @@ class LocalSecondaryIndex(Index):
         super().__init__(projection=projection, range_key=range_key, dynamo_name=dynamo_name)
 
 
-class _MetaDefaults:
-    abstract = False
-    table_name: Optional[str] = None
-    billing: Any = None
-    ttl: Any = None
-    stream: Any = None
-    encryption: Any = None
-    backups: Any = None
-    tags: Any = None
-
-
-def _own(meta: type, name: str) -> Any:
-    return meta.__dict__.get(name, getattr(_MetaDefaults, name))
-
-
 #: capacity settings in other libraries' spelling: bloop 3's, then PynamoDB's
 _FOREIGN_CAPACITY = ("read_units", "write_units", "billing_mode", "read_capacity_units", "write_capacity_units")
 
@@ -269,11 +254,9 @@ def _refuse_foreign_capacity(cls: type, meta: type) -> None:
     """bloop 3's ``read_units`` / ``write_units`` and PynamoDB's ``billing_mode`` and capacity
     units in ``Meta`` would otherwise be ignored, and the table made on-demand: refused, naming
     ``billing``.  (bloop writes ``read_units``, ``write_units`` and ``billing_mode`` on the
-    Meta it fills in, so a Meta bloop filled in, such as a parent model's, is not looked at.)"""
+    :class:`ModelMeta` it makes, never on a declared ``Meta``.)"""
     found: Dict[str, Any] = {}
     for klass in reversed(meta.__mro__[:-1]):
-        if "model" in klass.__dict__:
-            continue
         found.update((name, klass.__dict__[name]) for name in _FOREIGN_CAPACITY if name in klass.__dict__)
     if not found:
         return
@@ -290,101 +273,184 @@ def _refuse_foreign_capacity(cls: type, meta: type) -> None:
         f"does not read (the table would be on-demand); write {spelling} in Meta")
 
 
-def _setup_model(cls: type) -> None:
-    own_meta = cls.__dict__.get("Meta")
-    if own_meta is None:
-        own_meta = type("Meta", (), {})
-        cls.Meta = own_meta  # type: ignore[attr-defined]
-    else:
-        _refuse_foreign_capacity(cls, own_meta)
-    meta: Any = own_meta  # a plain class that bloop fills in
-    meta.model = cls
-    meta.abstract = bool(_own(meta, "abstract"))
-    # Table settings are inherited from a concrete parent model's Meta unless redeclared.
-    parent_meta = next((getattr(b, "Meta", None) for b in cls.__mro__[1:]
-                        if isinstance(getattr(b, "Meta", None), type)
-                        and getattr(getattr(b, "Meta"), "model", None) is b), None)
-    for name in ("table_name", "billing", "ttl", "stream", "encryption", "backups", "tags"):
-        if name not in meta.__dict__:
-            parent_value = getattr(parent_meta, name, None) if parent_meta is not None else None
-            setattr(meta, name, None if name == "table_name" else parent_value)
-    if not meta.table_name:
-        meta.table_name = cls.__name__
+#: the table settings a ``class Meta`` declares; a model inherits them from a concrete parent
+#: model unless it declares them (``table_name`` excepted: it defaults to the class name)
+_SETTINGS = ("table_name", "billing", "ttl", "stream", "encryption", "backups", "tags")
 
-    # Columns and indexes: inherited ones (from mixins and parent models) are copied so
-    # each model owns its own, bound to it.  Python's precedence decides what a name is:
-    # the class body, then the bases in method resolution order, so anything else of the
-    # same name there (a method, a property, ``name = None``) hides an inherited column.
-    inherited: Dict[str, Any] = {}
-    origin: Dict[str, type] = {}
-    for base in reversed(cls.__mro__[1:]):
-        for name, attr in base.__dict__.items():
-            if isinstance(attr, (Column, Index)):
-                inherited[name] = attr
-                origin[name] = base
+
+class ModelMeta:
+    """Everything bloop knows about one model and its table: ``Model.Meta`` is one of these.
+
+    Made once, when the model's class statement runs, from the model and the ``class Meta``
+    it declares (if any); a model declared wrongly raises :class:`~bloop.exceptions.InvalidModel`
+    here.  The options the declared ``Meta`` holds (and inherits from its bases) stay readable
+    as attributes, so ``Model.Meta.<option>`` reads what the user wrote; a ``Meta`` may
+    subclass another model's (``class Meta(Parent.Meta)``): it subclasses what that model
+    declared.
+
+    :param model: the model class.
+    :param declared: the ``Meta`` class in the model's class body, or None.
+    """
+
+    #: the model class this describes
+    model: type
+    #: an abstract model is never bound to a table (a base for other models)
+    abstract: bool
+    table_name: str
+    #: the settings as declared (or inherited from a concrete parent model)
+    billing: Any
+    ttl: Any
+    stream: Any
+    encryption: Any
+    backups: Any
+    tags: Any
+    columns: List[Column[Any]]
+    columns_by_name: Dict[str, Column[Any]]
+    columns_by_dynamo_name: Dict[str, Column[Any]]
+    indexes: List[Index]
+    gsis: List[GlobalSecondaryIndex]
+    lsis: List[LocalSecondaryIndex]
+    hash_key: Optional[Column[Any]]
+    range_key: Optional[Column[Any]]
+    keys: List[Column[Any]]
+    version: Optional[Column[Any]]
+    #: worked out from ``ttl`` and ``stream``
+    ttl_column: Optional[Column[Any]]
+    stream_view: Optional[str]
+    #: worked out from ``billing``
+    billing_mode: str
+    read_units: Optional[int]
+    write_units: Optional[int]
+    #: the columns a load without a projection fills in: all of them
+    projected: List[Column[Any]]
+
+    def __init__(self, model: type, declared: Optional[type] = None) -> None:
+        if isinstance(declared, ModelMeta):  # ``Meta = Other.Meta``: what Other declared
+            declared = declared._declared
+        if declared is None:
+            declared = type("Meta", (), {})
+        else:
+            _refuse_foreign_capacity(model, declared)
+        self._declared = declared
+        for name in _declared_options(declared):
+            setattr(self, name, getattr(declared, name))
+        self.model = model
+        self.abstract = bool(declared.__dict__.get("abstract", False))
+        # Table settings are inherited from a concrete parent model's Meta unless redeclared.
+        parent = next((meta for base in model.__mro__[1:] for meta in [model_meta(base)]
+                       if meta is not None and meta.model is base), None)
+        for name in _SETTINGS:
+            if name in declared.__dict__:
+                setattr(self, name, declared.__dict__[name])
             else:
-                inherited.pop(name, None)
-    body = [name for name, attr in cls.__dict__.items() if isinstance(attr, (Column, Index))]
-    for name in cls.__dict__:
-        inherited.pop(name, None)
-    for name, attr in inherited.items():
-        copy = attr._copy()
-        setattr(cls, name, copy)
-    order = list(inherited) + body
-    for name in order:
-        if name.startswith(_RESERVED_PREFIX):
-            raise InvalidModel(f"{cls.__name__}.{name}: names starting with {_RESERVED_PREFIX!r} are bloop's")
-        attr = cls.__dict__[name]
-        attr.name = name
-        attr.model = cls
-    all_columns = [cls.__dict__[n] for n in order if isinstance(cls.__dict__[n], Column)]
-    indexes = [cls.__dict__[n] for n in order if isinstance(cls.__dict__[n], Index)]
+                setattr(self, name, None if name == "table_name" or parent is None else getattr(parent, name))
+        if not self.table_name:
+            self.table_name = model.__name__
+        self.ttl_column = None
+        self.stream_view = None
+        self.billing_mode, self.read_units, self.write_units = "PAY_PER_REQUEST", None, None
+        self._declare(model)
 
-    meta.columns = all_columns
-    meta.columns_by_name = {c.name: c for c in all_columns}
-    meta.columns_by_dynamo_name = {}
-    for column in all_columns:
-        if column.dynamo_name in meta.columns_by_dynamo_name:
-            raise InvalidModel(
-                f"{cls.__name__}: columns {meta.columns_by_dynamo_name[column.dynamo_name].name} "
-                f"and {column.name} share the DynamoDB name {column.dynamo_name!r}")
-        if not column.dynamo_name:
-            raise InvalidModel(f"{cls.__name__}.{column.name}: dynamo_name must not be empty")
-        if not is_text(column.dynamo_name):
-            raise InvalidModel(f"{cls.__name__}.{column.name}: the attribute name {column.dynamo_name!r} holds a "
-                               "lone surrogate; DynamoDB stores names as UTF-8, which cannot encode it")
-        meta.columns_by_dynamo_name[column.dynamo_name] = column
-    by_dynamo_name: Dict[str, Index] = {}
-    for index in indexes:
-        other = by_dynamo_name.setdefault(index.dynamo_name, index)
-        if other is not index:
-            raise InvalidModel(
-                f"{cls.__name__}: indexes {other.name} and {index.name} share the DynamoDB name "
-                f"{index.dynamo_name!r}")
-    hash_keys = [c for c in all_columns if c.hash_key]
-    range_keys = [c for c in all_columns if c.range_key]
-    meta.indexes = indexes
-    meta.gsis = [i for i in meta.indexes if isinstance(i, GlobalSecondaryIndex)]
-    meta.lsis = [i for i in meta.indexes if isinstance(i, LocalSecondaryIndex)]
-    meta.hash_key = hash_keys[0] if len(hash_keys) == 1 else None
-    meta.range_key = range_keys[0] if len(range_keys) == 1 else None
-    meta.keys = [k for k in (meta.hash_key, meta.range_key) if k is not None]
-    versions = [c for c in all_columns if c.version]
-    meta.version = versions[0] if versions else None
-    meta.ttl_column = None
-    meta.stream_view = None
+    def _declare(self, cls: type) -> None:
+        # Columns and indexes: inherited ones (from mixins and parent models) are copied so
+        # each model owns its own, bound to it.  Python's precedence decides what a name is:
+        # the class body, then the bases in method resolution order, so anything else of the
+        # same name there (a method, a property, ``name = None``) hides an inherited column.
+        inherited: Dict[str, Any] = {}
+        origin: Dict[str, type] = {}
+        for base in reversed(cls.__mro__[1:]):
+            for name, attr in base.__dict__.items():
+                if isinstance(attr, (Column, Index)):
+                    inherited[name] = attr
+                    origin[name] = base
+                else:
+                    inherited.pop(name, None)
+        body = [name for name, attr in cls.__dict__.items() if isinstance(attr, (Column, Index))]
+        for name in cls.__dict__:
+            inherited.pop(name, None)
+        for name, attr in inherited.items():
+            copy = attr._copy()
+            setattr(cls, name, copy)
+        order = list(inherited) + body
+        for name in order:
+            if name.startswith(_RESERVED_PREFIX):
+                raise InvalidModel(f"{cls.__name__}.{name}: names starting with {_RESERVED_PREFIX!r} are bloop's")
+            attr = cls.__dict__[name]
+            attr.name = name
+            attr.model = cls
+        all_columns = [cls.__dict__[n] for n in order if isinstance(cls.__dict__[n], Column)]
+        indexes = [cls.__dict__[n] for n in order if isinstance(cls.__dict__[n], Index)]
 
-    if meta.abstract:
-        return
-    _validate_keys(cls, hash_keys, range_keys, {n: origin[n] for n in inherited})
-    _validate(cls, meta, hash_keys, range_keys, versions)
-    for index in meta.indexes:
-        index._resolve(cls, meta)
-    _validate_names(cls, meta)
-    meta.projected = list(all_columns)
+        self.columns = all_columns
+        self.columns_by_name = {c.name: c for c in all_columns}
+        self.columns_by_dynamo_name = {}
+        for column in all_columns:
+            if column.dynamo_name in self.columns_by_dynamo_name:
+                raise InvalidModel(
+                    f"{cls.__name__}: columns {self.columns_by_dynamo_name[column.dynamo_name].name} "
+                    f"and {column.name} share the DynamoDB name {column.dynamo_name!r}")
+            if not column.dynamo_name:
+                raise InvalidModel(f"{cls.__name__}.{column.name}: dynamo_name must not be empty")
+            if not is_text(column.dynamo_name):
+                raise InvalidModel(f"{cls.__name__}.{column.name}: the attribute name {column.dynamo_name!r} holds "
+                                   "a lone surrogate; DynamoDB stores names as UTF-8, which cannot encode it")
+            self.columns_by_dynamo_name[column.dynamo_name] = column
+        by_dynamo_name: Dict[str, Index] = {}
+        for index in indexes:
+            other = by_dynamo_name.setdefault(index.dynamo_name, index)
+            if other is not index:
+                raise InvalidModel(
+                    f"{cls.__name__}: indexes {other.name} and {index.name} share the DynamoDB name "
+                    f"{index.dynamo_name!r}")
+        hash_keys = [c for c in all_columns if c.hash_key]
+        range_keys = [c for c in all_columns if c.range_key]
+        self.indexes = indexes
+        self.gsis = [i for i in indexes if isinstance(i, GlobalSecondaryIndex)]
+        self.lsis = [i for i in indexes if isinstance(i, LocalSecondaryIndex)]
+        self.hash_key = hash_keys[0] if len(hash_keys) == 1 else None
+        self.range_key = range_keys[0] if len(range_keys) == 1 else None
+        self.keys = [k for k in (self.hash_key, self.range_key) if k is not None]
+        versions = [c for c in all_columns if c.version]
+        self.version = versions[0] if versions else None
+        self.projected = list(all_columns)
+
+        if self.abstract:
+            return
+        _validate_keys(cls, hash_keys, range_keys, {n: origin[n] for n in inherited})
+        _validate(cls, self, hash_keys, range_keys, versions)
+        for index in self.indexes:
+            index._resolve(cls, self)
+        _validate_names(cls, self)
+
+    def __mro_entries__(self, bases: Tuple[Any, ...]) -> Tuple[type]:
+        # ``class Meta(Parent.Meta)`` in a model's body subclasses what Parent declared
+        return (self._declared,)
+
+    def __repr__(self) -> str:
+        return f"<ModelMeta of {self.model.__name__}>"
 
 
-def _validate_names(cls: type, meta: Any) -> None:
+def _declared_options(declared: type) -> List[str]:
+    """The names a declared ``Meta`` holds or inherits (not Python's own dunder names)."""
+    names: Dict[str, None] = {}
+    for klass in reversed(declared.__mro__[:-1]):
+        names.update((name, None) for name in klass.__dict__ if not (name.startswith("__") and name.endswith("__")))
+    return list(names)
+
+
+def model_meta(model: Any, *, concrete: bool = False) -> Optional[ModelMeta]:
+    """The metadata of a model class, or None if ``model`` is not a model class (an object
+    of one, a plain class, anything else), or with ``concrete``, is an abstract model:
+    bloop's one "is this a model?"."""
+    if not isinstance(model, type):
+        return None
+    meta = getattr(model, "Meta", None)
+    if not isinstance(meta, ModelMeta) or (concrete and meta.abstract):
+        return None
+    return meta
+
+
+def _validate_names(cls: type, meta: ModelMeta) -> None:
     """DynamoDB's naming rules ("Supported data types and naming rules")."""
     key_ids = {id(k) for k in meta.keys} | {id(k) for index in meta.indexes for k in index.keys}
     for column in meta.columns:
@@ -401,7 +467,8 @@ def _validate_names(cls: type, meta: Any) -> None:
                                "characters of a-z, A-Z, 0-9, '_', '-' and '.'")
 
 
-def _validate_keys(cls: type, hash_keys: list, range_keys: list, inherited: Dict[str, type]) -> None:
+def _validate_keys(cls: type, hash_keys: List[Column[Any]], range_keys: List[Column[Any]],
+                   inherited: Dict[str, type]) -> None:
     """A key declared in the class body beside one inherited: say how to change a model's key.
 
     (bloop 3 made such a model with both columns in ``Meta.keys``; every request then named a
@@ -419,7 +486,8 @@ def _validate_keys(cls: type, hash_keys: list, range_keys: list, inherited: Dict
                 f"plain column ({was.name} = Column(...) without {which}_key=True)")
 
 
-def _validate(cls: type, meta: Any, hash_keys: list, range_keys: list, versions: list) -> None:
+def _validate(cls: type, meta: ModelMeta, hash_keys: List[Column[Any]], range_keys: List[Column[Any]],
+              versions: List[Column[Any]]) -> None:
     name = cls.__name__
     if len(hash_keys) != 1:
         raise InvalidModel(
@@ -444,12 +512,12 @@ def _validate(cls: type, meta: Any, hash_keys: list, range_keys: list, versions:
                                 "Meta.ttl['column']")
         if isinstance(ttl_name, Column):
             ttl_name = ttl_name.name
-        column = meta.columns_by_name.get(ttl_name or "")
-        if column is None:
+        ttl_column = meta.columns_by_name.get(ttl_name or "")
+        if ttl_column is None:
             raise InvalidModel(f"{name}.Meta.ttl must be {{'column': <a column name>}}, got {meta.ttl!r}")
-        if column.typedef.backing_type != "N":
-            raise InvalidModel(f"{name}.Meta.ttl column {column.name} must be a Timestamp (epoch seconds)")
-        meta.ttl_column = column
+        if ttl_column.typedef.backing_type != "N":
+            raise InvalidModel(f"{name}.Meta.ttl column {ttl_column.name} must be a Timestamp (epoch seconds)")
+        meta.ttl_column = ttl_column
     if meta.stream is not None:
         include = meta.stream.get("include") if isinstance(meta.stream, dict) else None
         view = _STREAM_VIEWS.get(frozenset(include or ()))
@@ -492,18 +560,19 @@ class BaseModel:
                 "table_name: give each the same Meta.table_name and a column saying what an item is, and "
                 "filter on it")
         super().__init_subclass__(**kwargs)
-        _setup_model(cls)
+        cls.Meta = ModelMeta(cls, cls.__dict__.get("Meta"))  # type: ignore[assignment,misc]
         if model_created.receivers:
             model_created.send(cls)
 
     def __init__(self, **attrs: Any) -> None:
-        columns = self.Meta.columns_by_name  # type: ignore[attr-defined]
+        meta = cast(ModelMeta, self.Meta)
+        columns = meta.columns_by_name
         values = self.__dict__
         for name, value in attrs.items():
             if name not in columns:
                 raise UnknownColumn(f"{type(self).__name__} has no column {name!r}")
             values[name] = value
-        for column in self.Meta.columns:  # type: ignore[attr-defined]
+        for column in meta.columns:
             if column.default is not None and column.name not in attrs:
                 default = column.default
                 value = default() if callable(default) else default
@@ -520,14 +589,17 @@ class BaseModel:
     def from_stream_record(cls, record: Any) -> Any:
         """One record of an AWS Lambda DynamoDB-stream event (plain JSON) as a
         :class:`bloop.stream.Record` of this model; see :func:`bloop.stream.from_lambda`."""
-        from .stream import from_lambda
+        from .stream.records import from_lambda
         return from_lambda(cls, record)
 
     def __repr__(self) -> str:
         values = self.__dict__
-        shown = ", ".join(f"{c.name}={values[c.name]!r}" for c in self.Meta.columns  # type: ignore
+        shown = ", ".join(f"{c.name}={values[c.name]!r}" for c in cast(ModelMeta, self.Meta).columns
                           if values.get(c.name) is not None)
         return f"{type(self).__name__}({shown})"
+
+
+BaseModel.Meta = ModelMeta(BaseModel, BaseModel.__dict__["Meta"])  # type: ignore[assignment,misc]
 
 
 def walk_subclasses(root: type) -> Iterator[Any]:

@@ -134,7 +134,7 @@ def fixed_user_agent() -> Dict[str, str]:
         return {}
     if _USER_AGENT is None:
         import platform
-        from . import __version__
+        from ._version import __version__
         _USER_AGENT = f"bloop/{__version__} Python/{platform.python_version()} {platform.system()}/{platform.release()}"
     return {"user_agent": _USER_AGENT}
 
@@ -193,12 +193,13 @@ def translate_error(error: Exception, operation: str, table: str = "") -> BloopE
             cls = TableNotFound
         elif code in _REJECTED:
             cls = RequestRejected
-        exc = cls(message, code=code, operation=operation, response=response, table=table)
+        exc: Any = cls(message, code=code, operation=operation, response=response, table=table)
         if cls is ConstraintViolation:
             exc.old = response.get("Item")
         elif cls is TransactionCanceled:
             exc.reasons = response.get("CancellationReasons", [])
-        return exc
+        made: BloopException = exc
+        return made
     if isinstance(error, botocore.exceptions.ParamValidationError):
         return RequestRejected(f"{where}: {error}", code="ParamValidation", operation=operation, table=table)
     return ServiceError(f"{where}: {type(error).__name__}: {error}",
@@ -264,7 +265,8 @@ class Session:
             except TRANSPORT_ERRORS as error:
                 raise watched.count(failed(operation, request, error, started)) from error
         succeeded(operation, request, started)
-        return response
+        answer: Dict[str, Any] = response
+        return answer
 
 
 def failed(operation: str, request: Dict[str, Any], error: Exception, started: float) -> BloopException:
@@ -500,7 +502,7 @@ def body_problem(body: Any) -> Optional[str]:
     return None
 
 
-class NotDynamoDBResponse(botocore.exceptions.BotoCoreError):
+class NotDynamoDBResponse(botocore.exceptions.BotoCoreError):  # type: ignore[misc]  # botocore has no types
     """Raised by a client with bloop's response check (:func:`install_checks`) when every
     attempt got a 2xx answer that cannot be DynamoDB's; bloop raises
     :class:`~bloop.exceptions.BadResponse` from it.  A botocore error, so code that calls
@@ -564,13 +566,13 @@ class _Checks:
             reason = body_problem(body)
         if reason is None:
             return None
-        attempts = attempts or 1
-        if attempts >= self.attempts:
-            raise NotDynamoDBResponse(operation=name, reason=reason, attempts=attempts)
-        logger.debug("%s: HTTP %s %s: attempt %d of %d", name, http.status_code, reason, attempts, self.attempts)
+        made: int = attempts or 1
+        if made >= self.attempts:
+            raise NotDynamoDBResponse(operation=name, reason=reason, attempts=made)
+        logger.debug("%s: HTTP %s %s: attempt %d of %d", name, http.status_code, reason, made, self.attempts)
         if self.legacy:  # botocore's legacy delays for DynamoDB
-            return 0.05 * 2 ** (attempts - 1)
-        return random.random() * min(0.05 * 2 ** (attempts - 1), 20.0)  # as botocore's standard mode
+            return 0.05 * 2.0 ** (made - 1)
+        return random.random() * min(0.05 * 2.0 ** (made - 1), 20.0)  # as botocore's standard mode
 
 
 def _utf8(body: Any) -> bool:

@@ -34,10 +34,15 @@ receivers were written ``def on_saved(_, *, engine, obj, **kwargs)``.  A receive
 that names that parameter (other than as the one that takes the sender) is still
 given it; every other receiver gets exactly the keyword arguments above.
 
-The sends live in the I/O-free core (:mod:`bloop.operations`,
-:mod:`bloop.transactions`) wherever they can, so a synchronous and an
-asynchronous engine send the same signals.  The engine is found as
-``policy.engine``.
+What happened to an object is known only in the I/O-free core
+(:mod:`bloop.operations`, :mod:`bloop.transactions`): a batch knows which chunk
+was written, a save after a lost answer knows whether its own write is the one
+DynamoDB holds.  The core reports it with :func:`loaded`, :func:`saved` and
+:func:`deleted` on its policy, and the engine's :class:`Announcer` (the policy's
+``announce``, set by the engine) sends the signal with the engine as sender: the
+core holds no reference to the engine, and a synchronous and an asynchronous
+engine send the same signals.  A policy with no ``announce`` falls back to its
+``engine`` as the sender (bloop 4.0's engines set that).
 """
 from __future__ import annotations
 
@@ -50,7 +55,7 @@ from blinker import NamedSignal
 
 __all__ = [
     "model_created", "model_bound", "before_create_table", "object_loaded", "object_saved",
-    "object_deleted", "object_modified", "announce_calls", "announce_loads",
+    "object_deleted", "object_modified", "announce_calls", "announce_loads", "Announcer",
 ]
 
 
@@ -186,24 +191,65 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'bloop.signals' has no attribute {name!r}")
 
 
+class Announcer:
+    """Sends the object signals of one engine (the *sender*): an engine sets one as its
+    policy's ``announce``, and the core reports through it without knowing the engine.
+
+    :param sender: the engine the signals are sent for.
+    """
+
+    __slots__ = ("sender",)
+
+    def __init__(self, sender: Any) -> None:
+        self.sender = sender
+
+    def loaded(self, obj: Any) -> None:
+        if object_loaded.receivers:
+            object_loaded.send(self.sender, obj=obj)
+
+    def saved(self, obj: Any) -> None:
+        if object_saved.receivers:
+            object_saved.send(self.sender, obj=obj)
+
+    def deleted(self, obj: Any) -> None:
+        if object_deleted.receivers:
+            object_deleted.send(self.sender, obj=obj)
+
+    def __repr__(self) -> str:
+        return f"Announcer({self.sender!r})"
+
+
 def engine_of(policy: Any) -> Any:
-    """The engine an operation runs for (the sender of its signals), or None."""
+    """The sender of the signals an operation on ``policy`` reports: its announcer's
+    sender, else its ``engine``, else None."""
+    announce = getattr(policy, "announce", None)
+    if announce is not None:
+        return announce.sender
     return getattr(policy, "engine", None)
 
 
+def announcer(policy: Any) -> Announcer:
+    """The announcer the core reports to for ``policy`` (see the module's text)."""
+    announce = getattr(policy, "announce", None)
+    return announce if announce is not None else Announcer(getattr(policy, "engine", None))
+
+
 def loaded(policy: Any, obj: Any) -> None:
+    """The core filled ``obj`` from DynamoDB: ``object_loaded``."""
     if object_loaded.receivers:
-        object_loaded.send(engine_of(policy), obj=obj)
+        announcer(policy).loaded(obj)
 
 
 def saved(policy: Any, obj: Any) -> None:
+    """The core knows ``obj`` was written: ``object_saved``."""
     if object_saved.receivers:
-        object_saved.send(engine_of(policy), obj=obj)
+        announcer(policy).saved(obj)
 
 
 def deleted(policy: Any, obj: Any) -> None:
+    """The core knows ``obj`` was deleted: ``object_deleted``."""
     if object_deleted.receivers:
-        object_deleted.send(engine_of(policy), obj=obj)
+        announcer(policy).deleted(obj)
 
 
 def announce_loads(engine: Any, prepared: Any) -> Any:

@@ -35,11 +35,13 @@ from typing import Any, Dict, Iterable, List, Literal, Optional, Sequence, Tuple
 
 from .actions import Action
 from .containers import TrackedMap, loaded_view
+from .dumping import describe, dump_column, dump_operand
 from .exceptions import InvalidValue
 from .types import Map, holds_undeclared, with_undeclared
 
 __all__ = ["SNAPSHOT", "MAKING", "Loaded", "Changes", "tracks", "snapshot", "changes", "restate", "record", "forget",
-           "wire_equal", "puttable"]
+           "wire_equal", "puttable",
+           "dump_column", "describe", "dump_operand"]
 
 #: where the snapshot (or a :class:`Loaded` marker) lives in the instance ``__dict__``
 SNAPSHOT = "_bloop_snapshot"
@@ -118,7 +120,8 @@ def snapshot(obj: Any, create: bool = False) -> Optional[Dict[str, Any]]:
                 snap = values[SNAPSHOT] = snap.snapshot(values)
     elif snap is None and create:
         snap = values[SNAPSHOT] = {}
-    return snap
+    known: Optional[Dict[str, Any]] = snap
+    return known
 
 
 def puttable(obj: Any, columns: Sequence[Any]) -> bool:
@@ -152,7 +155,7 @@ def puttable(obj: Any, columns: Sequence[Any]) -> bool:
     return True
 
 
-Entry = Tuple[Any, str, Optional[dict]]
+Entry = Tuple[Any, str, Optional[Dict[str, Any]]]
 
 #: stands for "not among the values a request carried"
 _UNSENT = object()
@@ -173,7 +176,7 @@ class Changes(List[Entry]):
         self.sent: Dict[str, Any] = {}
 
 
-def wire_equal(a: Optional[dict], b: Optional[dict]) -> bool:
+def wire_equal(a: Optional[Dict[str, Any]], b: Optional[Dict[str, Any]]) -> bool:
     """Equality of two wire values, with sets compared as sets."""
     if a is None or b is None:
         return a is b
@@ -203,31 +206,6 @@ def _same_number(a: str, b: str) -> bool:
         return False
 
 
-def dump_column(column: Any, value: Any) -> Optional[dict]:
-    """Dump one column's value, naming the model and column in any error."""
-    try:
-        return column.typedef._dump(value)
-    except InvalidValue as error:
-        raise type(error)(f"{column.model.__name__}.{column.name}: {error}") from error
-
-
-def describe(operand: Any) -> str:
-    """``Model.column["key"][0]``, for error messages."""
-    column = operand.column
-    tail = "".join(f"[{s!r}]" for s in operand.segments)
-    return f"{column.model.__name__}.{column.name}{tail}"
-
-
-def dump_operand(operand: Any, value: Any) -> Optional[dict]:
-    """Dump a value with the type of a column or of a path into one."""
-    if operand.column is operand:
-        return dump_column(operand, value)
-    try:
-        return operand.typedef._dump(value)
-    except InvalidValue as error:
-        raise type(error)(f"{describe(operand)}: {error}") from error
-
-
 def _holds_action(value: Any) -> bool:
     if isinstance(value, Action):
         return True
@@ -238,7 +216,7 @@ def _holds_action(value: Any) -> bool:
     return False
 
 
-def _nested(operand: Any, value: Any, old: Optional[dict], known: bool, out: List[Entry]) -> None:
+def _nested(operand: Any, value: Any, old: Optional[Dict[str, Any]], known: bool, out: List[Entry]) -> None:
     """Path-level entries for a map or list value holding actions somewhere inside.
 
     Keys whose value is unchanged are not sent; keys removed from a known map are REMOVEd.
@@ -384,7 +362,7 @@ def record(obj: Any, entries: Iterable[Entry], keys: Iterable[Any] = ()) -> None
             snap.pop(name, None)
 
 
-def record_all(obj: Any, columns: Iterable[Any], item: Dict[str, dict]) -> None:
+def record_all(obj: Any, columns: Iterable[Any], item: Dict[str, Dict[str, Any]]) -> None:
     """After a whole-item write (PutItem): every column is known."""
     values = obj.__dict__
     snap: Dict[str, Any] = {}

@@ -243,7 +243,8 @@ def test_never_blocks_the_event_loop(proxy, prefix):
 
 
 @pytest.mark.engines("async", async_backends=("moto_server",))
-def test_the_async_quickstart_runs(backend):
+def test_the_async_quickstart_runs(backend, needs_extra):
+    needs_extra("aio")  # a subprocess: its ImportError is not this test's
     example = Path(__file__).resolve().parents[2] / "examples" / "async_quickstart.py"
     env = dict(os.environ, BLOOP_ENDPOINT_URL=backend["endpoint_url"])
     done = subprocess.run([sys.executable, str(example)], env=env, capture_output=True, text=True, timeout=120)

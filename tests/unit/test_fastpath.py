@@ -89,7 +89,8 @@ class Server:
 
 
 def new_client(fast=False, requests=False):
-    # no retry delays; requests on the fast path need a client without botocore's validation
+    # at most one retry (a test that retries takes the retry_sleeps fixture, so nothing waits);
+    # requests on the fast path need a client without botocore's validation
     config = Config(retries={"mode": "standard", "max_attempts": 2}, parameter_validation=not requests)
     client = boto3.session.Session().client("dynamodb", region_name="us-east-1",
                                             endpoint_url="http://localhost:1", config=config)
@@ -201,7 +202,26 @@ def test_errors_stay_botocore_s(status, code):
         assert errors[1]["Item"]["b"] == {"B": B1}
 
 
-def test_crc32_mismatch_is_retried_as_before():
+class _NoSleep:
+    """botocore.endpoint's ``time`` for a test: its retry backoff is recorded, not slept."""
+
+    def __init__(self):
+        self.slept = []
+
+    def sleep(self, seconds):
+        self.slept.append(seconds)
+
+
+@pytest.fixture
+def retry_sleeps(monkeypatch):
+    """The backoff delays botocore's retries asked for (not slept: a unit test never waits)."""
+    import botocore.endpoint
+    no_sleep = _NoSleep()
+    monkeypatch.setattr(botocore.endpoint, "time", no_sleep)
+    return no_sleep.slept
+
+
+def test_crc32_mismatch_is_retried_as_before(retry_sleeps):
     # the CRC32 check reads the HTTP body, which the fast path leaves alone
     sent = []
     for client in (new_client(), new_client(fast=True)):
@@ -210,6 +230,8 @@ def test_crc32_mismatch_is_retried_as_before():
         sent.append((len(server.requests), outcome))
     assert sent[0] == sent[1]
     assert sent[1][0] > 1  # retried
+    # each retry came after a backoff botocore asked for, and the test did not wait for it
+    assert len(retry_sleeps) == sent[0][0] - 1 + sent[1][0] - 1 and all(s >= 0 for s in retry_sleeps)
 
 
 def test_a_body_that_is_not_json_is_left_to_botocore():
@@ -221,13 +243,15 @@ def test_a_body_that_is_not_json_is_left_to_botocore():
 
 def test_json_fallback_without_orjson(monkeypatch):
     monkeypatch.setattr(fastpath, "_loads", json.loads)
+    plain, fast = new_client(), new_client(fast=True)
+    servers = Server(plain, b""), Server(fast, b"")
     for operation, response in RESPONSES.items():
         body = json.dumps(response).encode()
-        assert fastpath.decode(operation, body) == fastpath.decode(operation, body)
-        plain, fast = new_client(), new_client(fast=True)
-        Server(plain, response)
-        Server(fast, response)
-        assert call(fast, operation) == call(plain, operation)
+        for server in servers:
+            server.body = body
+        expected = call(plain, operation)
+        assert call(fast, operation) == expected
+        assert fastpath.decode(operation, body) == expected  # decoded with json, as botocore does
 
 
 @pytest.mark.parametrize("operation", sorted(fastpath.REQUEST_OPERATIONS))
@@ -307,3 +331,8 @@ def test_without_validation_bloop_requests_skip_the_serializer(monkeypatch):
     params = botocore_params(PARAMS["BatchWriteItem"])
     client.batch_write_item(**params)
     assert json.loads(server.requests[-1].body) == PARAMS["BatchWriteItem"]
+
+
+def test_the_fast_extra_reads_with_orjson(needs_extra):
+    orjson = needs_extra("fast")  # without it the fast path reads with json (the test above)
+    assert fastpath._json_loads() is orjson.loads

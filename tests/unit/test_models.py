@@ -582,3 +582,56 @@ def test_a_dynamo_name_must_be_text():
         declare(a=key(), b=Column(String, dynamo_name="b\ud800"))
     with pytest.raises(InvalidModel, match="lone surrogate"):
         declare(**{"a": key(), "\udc00": Column(String)})
+
+
+# ---------------------------------------------------------------------------------------
+# the typed metadata: one class, one constructor, one "is this a model?"
+
+def test_meta_is_one_typed_object():
+    from bloop.models import ModelMeta
+    meta = User.Meta
+    assert isinstance(meta, ModelMeta) and isinstance(Thread.Meta, ModelMeta)
+    assert isinstance(BaseModel.Meta, ModelMeta) and BaseModel.Meta.abstract is True
+    assert repr(meta) == "<ModelMeta of User>"
+    assert User().Meta is meta  # read through an object too, as before
+
+
+def test_meta_keeps_what_the_user_declared():
+    class Declared:
+        shared = "from a plain base"
+
+    class Tagged(BaseModel):
+        class Meta(Declared):
+            table_name = "tagged"
+            owner = "team-a"
+
+            @staticmethod
+            def describe():
+                return "described"
+
+        id = Column(String, hash_key=True)
+
+    assert Tagged.Meta.owner == "team-a" and Tagged.Meta.shared == "from a plain base"
+    assert Tagged.Meta.describe() == "described"
+    assert Tagged.Meta.table_name == "tagged" and Tagged.Meta.columns == [Tagged.id]
+
+    class Child(Tagged):  # a Meta declared on the parent's: its options; the table name is its own
+        class Meta(Tagged.Meta):
+            abstract = False
+
+    assert Child.Meta.owner == "team-a" and Child.Meta.table_name == "Child"
+    assert Child.Meta.model is Child and Child.Meta.columns == [Child.id]
+
+
+def test_one_is_this_a_model():
+    from bloop.models import model_meta
+
+    class Abstract(BaseModel):
+        class Meta:
+            abstract = True
+
+    assert model_meta(User) is User.Meta
+    assert model_meta(Abstract) is Abstract.Meta and model_meta(Abstract, concrete=True) is None
+    assert model_meta(BaseModel, concrete=True) is None
+    for not_a_model in (User(), object, None, "User", type("Plain", (), {"Meta": type("Meta", (), {})})):
+        assert model_meta(not_a_model) is None

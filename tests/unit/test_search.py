@@ -105,12 +105,16 @@ def test_chained_calls_return_new_searches():
 
 def test_a_base_query_is_reusable():
     base = query(Post).key(Post.forum == "f")
+    before = prepared(base)
     recent = base.key(Post.created > "2020")
     old = base.key(Post.created < "2000")
-    assert prepared(base)["KeyConditionExpression"] == "#n0 = :v0"
     assert prepared(recent)["KeyConditionExpression"] == "(#n0 = :v0 AND #n1 > :v1)"
     assert prepared(old)["ExpressionAttributeValues"][":v1"] == {"S": "2000"}
-    assert prepared(base) == prepared(base)
+    # deriving and preparing other searches left the base as it was
+    assert prepared(base) == before
+    assert before["KeyConditionExpression"] == "#n0 = :v0"
+    assert before["ExpressionAttributeNames"] == {"#n0": "forum"}
+    assert before["ExpressionAttributeValues"] == {":v0": {"S": "f"}}
 
 
 def test_keywords_and_chained_calls_are_the_same_thing():

@@ -176,3 +176,26 @@ def test_module_exports():
     for module in (signals, bloop.transactions, bloop.stream):
         for name in module.__all__:
             assert hasattr(module, name), f"{module.__name__}.{name}"
+
+
+def test_the_core_reports_to_the_engines_announcer_not_to_the_engine():
+    """An operation's policy carries the engine's Announcer; the core's reports are sent
+    with the announcer's sender and never read ``policy.engine``."""
+    from bloop.operations import Policy
+    policy = Policy(table_name=lambda model: "users", clock=lambda: 0.0, random=None, batch_deadline=1.0)
+    sender = object()
+    policy.announce = signals.Announcer(sender)
+    policy.engine = "not the sender"  # only a fallback for a policy without an announcer
+    saved, deleted, loaded = Recorder(), Recorder(), Recorder()
+    obj = User(id="a")
+    with signals.object_saved.connected_to(saved), signals.object_deleted.connected_to(deleted), \
+            signals.object_loaded.connected_to(loaded):
+        signals.saved(policy, obj)
+        signals.deleted(policy, obj)
+        signals.loaded(policy, obj)
+        assert signals.engine_of(policy) is sender
+        del policy.announce
+        signals.saved(policy, obj)  # bloop 4.0's engines set only policy.engine
+    assert saved.calls == [(sender, {"obj": obj}), ("not the sender", {"obj": obj})]
+    assert deleted.calls == [(sender, {"obj": obj})] and loaded.calls == [(sender, {"obj": obj})]
+    assert repr(signals.Announcer("e")) == "Announcer('e')"

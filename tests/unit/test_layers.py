@@ -52,9 +52,6 @@ KNOWN_EXCEPTIONS: Dict[Tuple[str, str], str] = {
     # kept: BaseModel.from_stream_record is a documented shortcut to the stream record parser
     # (imported when called, from the parser's own module, not the stream package's facade)
     ("models", "stream.records"): "kept: BaseModel.from_stream_record calls bloop.stream.records.from_lambda",
-    # renderer (actions.py): Action.wire imports describe and dump_operand from tracking, which
-    # imports Action: they now live in bloop.dumping (tracking re-exports them); import them from there
-    ("actions", "tracking"): "renderer: in Action.wire, import describe and dump_operand from bloop.dumping",
 }
 
 

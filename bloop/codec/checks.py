@@ -121,16 +121,8 @@ def _undeclared_size(inner: Dict[str, dict], fields: Dict[str, Any], depth: int)
                if key not in fields)
 
 
-def _number_size(text: str) -> int:
-    # "Item size": numbers take about one byte per two significant digits, plus one.
-    if text.isdigit():
-        return (len(text) + 3) // 2
-    mantissa = text.split("e")[0].split("E")[0]
-    plain = mantissa.replace(".", "", 1).lstrip("-+")
-    if plain.isdigit():
-        return (len(plain) + 3) // 2
-    digits = sum(1 for ch in mantissa if ch.isdigit())
-    return 1 + (digits + 1) // 2
+#: DynamoDB's size of a number (see limits.number_size)
+_number_size = limits.number_size
 
 
 def _named(column: Any, error: InvalidValue) -> InvalidValue:

@@ -64,14 +64,6 @@ def _load_error(column: Any, wire: dict, error: BaseException) -> InvalidValue:
     return InvalidValue(f"{column.model.__name__}.{column.name}: cannot load {wire!r:.80}: {error}")
 
 
-def _load_failed(column: Any, wire: dict, error: BaseException) -> None:
-    """A column with a user's type failed to load: its error, named as the generic code
-    names it (the user's code is not called again)."""
-    if isinstance(error, _LOAD_ERRORS):
-        raise _load_error(column, wire, error) from error
-    raise error
-
-
 def _load_into_generic(obj: Any, item: Dict[str, dict], projected: Optional[Iterable[Any]] = None) -> Any:
     meta = type(obj).Meta
     values = obj.__dict__
@@ -99,24 +91,65 @@ def _from_item_generic(model: Any, item: Dict[str, dict]) -> Any:
     return _load_into_generic(obj, item, meta.columns)
 
 
+# ---------------------------------------------------------------------------------------
+# the fallbacks of the compiled code: a column it could not convert is handed to the code above
+
+#: what the compiled code's own inline dump of bloop's types (and their ``_dump``) can raise:
+#: the generic code then dumps the value again and raises its error
+DUMP_INLINE_ERRORS = (ValueError, TypeError, LookupError, AttributeError, ArithmeticError)
+#: what a user's type's dump raises that the compiled code names (any other error passes as it is)
+DUMP_NAMED_ERRORS = (InvalidValue, UnicodeEncodeError)
+#: what the compiled code's own inline load of bloop's types can raise: the generic code then
+#: loads the value again, or raises its error
+LOAD_INLINE_ERRORS = (ValueError, TypeError, LookupError, AttributeError, ArithmeticError, OSError)
+#: what a user's type's load raises that the compiled code names, as the generic code does
+LOAD_NAMED_ERRORS = _LOAD_ERRORS
+
+
+def _alone(error: BaseException, attempt: BaseException) -> None:
+    """Cut the compiled code's failed ``attempt`` out of ``error``'s chain: the generic code
+    ran while it was being handled, so Python recorded it as the context of what the generic
+    code raised.  What is left is one traceback with its explicit causes."""
+    seen = set()
+    link: Optional[BaseException] = error
+    while link is not None and id(link) not in seen:
+        seen.add(id(link))
+        if link.__context__ is attempt:
+            link.__context__ = None
+        link = link.__cause__ or link.__context__
+
+
 def _reload(column: Any, wire: dict, error: BaseException) -> Any:
     """A value of bloop's own types that a compiled expression could not load (off its fast
     path, or bad): the generic code loads it or raises the generic error."""
-    return _load_column(column, wire)
+    try:
+        return _load_column(column, wire)
+    except BaseException as generic:
+        _alone(generic, error)
+        raise
 
 
 def _redump(column: Any, value: Any, error: BaseException) -> None:
     """A value of bloop's own types the compiled code could not dump (or size): the generic
     code raises the generic error for it."""
-    dump_column(column, value)
+    try:
+        dump_column(column, value)
+    except BaseException as generic:
+        _alone(generic, error)
+        raise
     raise error  # pragma: no cover - the generic code refuses what the compiled code refused
 
 
 def _dump_failed(column: Any, value: Any, error: BaseException) -> None:
-    """A column with a user's type failed to dump: its error, naming the column (the user's
-    code is not called again)."""
+    """A column with a user's type failed to dump (one of DUMP_NAMED_ERRORS): its error,
+    naming the column (the user's code is not called again)."""
     if isinstance(error, UnicodeEncodeError):
         raise _named(column, types.text_error(error.object, error.start)) from error
-    if isinstance(error, InvalidValue):
-        raise _named(column, error) from error
-    raise error
+    assert isinstance(error, InvalidValue)  # the other one the compiled code catches
+    raise _named(column, error) from error
+
+
+def _load_failed(column: Any, wire: dict, error: BaseException) -> None:
+    """A column with a user's type failed to load (one of LOAD_NAMED_ERRORS): its error,
+    named as the generic code names it (the user's code is not called again)."""
+    raise _load_error(column, wire, error) from error

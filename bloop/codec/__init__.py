@@ -37,8 +37,9 @@ from .keys import key_identity
 from .pause import paused_gc
 
 __all__ = ["to_item", "from_item", "dump_key", "load_into", "load_all", "record_put", "key_identity", "item_size",
-           "check_item", "compile_codec", "paused_gc", "Codec"]
+           "check_item", "compile_codec"]
 
-# the generic reference and the size helpers, for tests and tools that import them from here
-_REFERENCE = (_CODEC, _item_size, _number_size, _value_size, _dump_key_generic, _from_item_generic,
-              _load_into_generic, _to_item_generic)
+# also importable from here, as before the split: the codec class, the collector pause, the
+# generic reference and the size helpers (for tests and tools)
+_REEXPORTED = (Codec, paused_gc, _CODEC, _item_size, _number_size, _value_size, _dump_key_generic,
+               _from_item_generic, _load_into_generic, _to_item_generic)

@@ -6,8 +6,11 @@ from typing import Any, Dict, Tuple
 from .. import limits, types
 from ..exceptions import InvalidValue, LimitExceeded, MissingKey
 
+#: one attribute value in DynamoDB's wire format: ``{"S": "text"}``
+Wire = Dict[str, Any]
 
-def check_item(meta: Any, item: Dict[str, dict]) -> None:
+
+def check_item(meta: Any, item: Dict[str, Wire]) -> None:
     """Key presence, key values and the item size limit."""
     _check_keys(meta, item)
     size = _sized(meta, item)
@@ -16,7 +19,7 @@ def check_item(meta: Any, item: Dict[str, dict]) -> None:
             f"{meta.model.__name__} item is {size} bytes; DynamoDB allows {limits.MAX_ITEM_SIZE}")
 
 
-def item_size(item: Dict[str, dict]) -> int:
+def item_size(item: Dict[str, Wire]) -> int:
     """DynamoDB's size of an item: attribute names plus values (see "Item size").
 
     :raises InvalidValue: a string in it is not text DynamoDB can store (a lone surrogate).
@@ -28,14 +31,14 @@ def item_size(item: Dict[str, dict]) -> int:
         raise type(inner)(f"attribute {name!r}: {inner}") from error
 
 
-def _item_size(item: Dict[str, dict]) -> int:
+def _item_size(item: Dict[str, Wire]) -> int:
     total = 0
     for name, wire in item.items():
         total += (len(name) if name.isascii() else len(name.encode())) + _value_size(wire)
     return total
 
 
-def _text_failure(item: Dict[str, dict], error: UnicodeEncodeError) -> Tuple[str, InvalidValue]:
+def _text_failure(item: Dict[str, Wire], error: UnicodeEncodeError) -> Tuple[str, InvalidValue]:
     """The attribute of ``item`` whose size could not be counted, and the error to raise."""
     inner = types.text_error(error.object, error.start)
     for name, wire in item.items():
@@ -46,7 +49,7 @@ def _text_failure(item: Dict[str, dict], error: UnicodeEncodeError) -> Tuple[str
     return "?", inner  # pragma: no cover - one of the attributes raised it
 
 
-def _check_key_value(meta: Any, column: Any, wire: dict) -> None:
+def _check_key_value(meta: Any, column: Any, wire: Wire) -> None:
     (kind, inner), = wire.items()
     if kind == "S":
         size = len(inner.encode())
@@ -63,7 +66,7 @@ def _check_key_value(meta: Any, column: Any, wire: dict) -> None:
             raise LimitExceeded(f"{where}: key value is {size} bytes; DynamoDB allows {limit}")
 
 
-def _check_keys(meta: Any, item: Dict[str, dict]) -> None:
+def _check_keys(meta: Any, item: Dict[str, Wire]) -> None:
     for column in meta.keys:
         wire = item.get(column.dynamo_name)
         if wire is None:
@@ -88,7 +91,7 @@ def _check_keys(meta: Any, item: Dict[str, dict]) -> None:
                                     f"allows {limit}")
 
 
-def _value_size(wire: dict, depth: int = 1) -> int:
+def _value_size(wire: Wire, depth: int = 1) -> int:
     (kind, inner), = wire.items()
     if kind == "S":
         return len(inner) if inner.isascii() else len(inner.encode())
@@ -114,7 +117,7 @@ def _value_size(wire: dict, depth: int = 1) -> int:
     raise InvalidValue(f"unknown DynamoDB type {kind!r}")
 
 
-def _undeclared_size(inner: Dict[str, dict], fields: Dict[str, Any], depth: int) -> int:
+def _undeclared_size(inner: Dict[str, Wire], fields: Dict[str, Any], depth: int) -> int:
     """The size of the keys of the map ``inner`` (at ``depth``) that ``fields`` does not declare,
     as :func:`_value_size` counts them."""
     return sum(1 + len(key.encode()) + _value_size(wire, depth + 1) for key, wire in inner.items()
@@ -130,7 +133,7 @@ def _named(column: Any, error: InvalidValue) -> InvalidValue:
     return type(error)(f"{column.model.__name__}.{column.name}: {error}")
 
 
-def _sized(meta: Any, item: Dict[str, dict]) -> int:
+def _sized(meta: Any, item: Dict[str, Wire]) -> int:
     """:func:`item_size` of a model's item, naming the column whose value holds text
     DynamoDB cannot store."""
     try:

@@ -11,7 +11,7 @@ from .. import limits, types
 from ..containers import TrackedDict, TrackedList
 from ..exceptions import LimitExceeded
 from ..tracking import SNAPSHOT, Loaded, tracks
-from .checks import _check_keys, _sized, _undeclared_size, _value_size
+from .checks import Wire, _check_keys, _sized, _undeclared_size, _value_size
 from .generic import (
     DUMP_INLINE_ERRORS, DUMP_NAMED_ERRORS, LOAD_INLINE_ERRORS, LOAD_NAMED_ERRORS, _dump_failed, _dump_key_generic,
     _load_failed, _redump, _reload,
@@ -39,15 +39,15 @@ class Codec:
 
     __slots__ = ("to_item", "dump", "new", "into", "into_projected", "dump_key", "is_all", "loaded", "written",
                  "source")
-    to_item: Callable[[Any], Dict[str, dict]]
-    dump: Callable[[Any], Dict[str, dict]]
-    new: Callable[[Dict[str, dict]], Any]
-    into: Callable[[Any, Dict[str, dict]], Any]
-    into_projected: Callable[[Any, Dict[str, dict], List[Any], Optional[Loaded]], Any]
-    dump_key: Callable[[Any], Dict[str, dict]]
+    to_item: Callable[[Any], Dict[str, Wire]]
+    dump: Callable[[Any], Dict[str, Wire]]
+    new: Callable[[Dict[str, Wire]], Any]
+    into: Callable[[Any, Dict[str, Wire]], Any]
+    into_projected: Callable[[Any, Dict[str, Wire], List[Any], Optional[Loaded]], Any]
+    dump_key: Callable[[Any], Dict[str, Wire]]
     is_all: Callable[[Iterable[Any]], bool]
     loaded: Callable[[Iterable[Any]], Optional[Loaded]]
-    written: Callable[[Dict[str, Any], Dict[str, dict]], Dict[str, Any]]
+    written: Callable[[Dict[str, Any], Dict[str, Wire]], Dict[str, Any]]
     source: str
 
     def __init__(self, functions: Dict[str, Callable[..., Any]], source: str) -> None:
@@ -58,7 +58,7 @@ class Codec:
 
 def compile_codec(meta: Any) -> Codec:
     """Compile (once) and cache on ``meta`` the codec of the model ``meta`` describes."""
-    codec = meta.__dict__.get(_CODEC)
+    codec: Optional[Codec] = meta.__dict__.get(_CODEC)
     if codec is None:
         codec = _build(meta)
         setattr(meta, _CODEC, codec)

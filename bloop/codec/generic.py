@@ -7,7 +7,7 @@ from typing import Any, Dict, Iterable, Optional
 from .. import types
 from ..exceptions import InvalidValue, MissingKey
 from ..tracking import SNAPSHOT, dump_column
-from .checks import _check_key_value, _named, check_item
+from .checks import Wire, _check_key_value, _named, check_item
 
 
 def _meta(model: Any) -> Any:
@@ -17,10 +17,10 @@ def _meta(model: Any) -> Any:
     return meta
 
 
-def _dump_key_generic(obj: Any, columns: Optional[Iterable[Any]] = None) -> Dict[str, dict]:
+def _dump_key_generic(obj: Any, columns: Optional[Iterable[Any]] = None) -> Dict[str, Wire]:
     meta = _meta(type(obj))
     values = obj.__dict__
-    key: Dict[str, dict] = {}
+    key: Dict[str, Wire] = {}
     for column in (meta.keys if columns is None else columns):
         value = values.get(column.name)
         wire = None if value is None else dump_column(column, value)
@@ -32,10 +32,10 @@ def _dump_key_generic(obj: Any, columns: Optional[Iterable[Any]] = None) -> Dict
     return key
 
 
-def _to_item_generic(obj: Any, validate: bool = True) -> Dict[str, dict]:
+def _to_item_generic(obj: Any, validate: bool = True) -> Dict[str, Wire]:
     meta = _meta(type(obj))
     values = obj.__dict__
-    item: Dict[str, dict] = {}
+    item: Dict[str, Wire] = {}
     for column in meta.columns:
         value = values.get(column.name)
         if value is None:
@@ -52,7 +52,7 @@ def _to_item_generic(obj: Any, validate: bool = True) -> Dict[str, dict]:
 _LOAD_ERRORS = (InvalidValue, ValueError, TypeError, KeyError, ArithmeticError)
 
 
-def _load_column(column: Any, wire: dict) -> Any:
+def _load_column(column: Any, wire: Wire) -> Any:
     """One column's value from its wire value, naming the model and column in any error."""
     try:
         return column.typedef._load(wire)
@@ -60,11 +60,11 @@ def _load_column(column: Any, wire: dict) -> Any:
         raise _load_error(column, wire, error) from error
 
 
-def _load_error(column: Any, wire: dict, error: BaseException) -> InvalidValue:
+def _load_error(column: Any, wire: Wire, error: BaseException) -> InvalidValue:
     return InvalidValue(f"{column.model.__name__}.{column.name}: cannot load {wire!r:.80}: {error}")
 
 
-def _load_into_generic(obj: Any, item: Dict[str, dict], projected: Optional[Iterable[Any]] = None) -> Any:
+def _load_into_generic(obj: Any, item: Dict[str, Wire], projected: Optional[Iterable[Any]] = None) -> Any:
     meta = type(obj).Meta
     values = obj.__dict__
     snap: Dict[str, Any] = {}
@@ -85,7 +85,7 @@ def _load_into_generic(obj: Any, item: Dict[str, dict], projected: Optional[Iter
     return obj
 
 
-def _from_item_generic(model: Any, item: Dict[str, dict]) -> Any:
+def _from_item_generic(model: Any, item: Dict[str, Wire]) -> Any:
     meta = _meta(model)
     obj = model.__new__(model)
     return _load_into_generic(obj, item, meta.columns)
@@ -119,7 +119,7 @@ def _alone(error: BaseException, attempt: BaseException) -> None:
         link = link.__cause__ or link.__context__
 
 
-def _reload(column: Any, wire: dict, error: BaseException) -> Any:
+def _reload(column: Any, wire: Wire, error: BaseException) -> Any:
     """A value of bloop's own types that a compiled expression could not load (off its fast
     path, or bad): the generic code loads it or raises the generic error."""
     try:
@@ -149,7 +149,7 @@ def _dump_failed(column: Any, value: Any, error: BaseException) -> None:
     raise _named(column, error) from error
 
 
-def _load_failed(column: Any, wire: dict, error: BaseException) -> None:
+def _load_failed(column: Any, wire: Wire, error: BaseException) -> None:
     """A column with a user's type failed to load (one of LOAD_NAMED_ERRORS): its error,
     named as the generic code names it (the user's code is not called again)."""
     raise _load_error(column, wire, error) from error

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any, Dict, Iterable, List, Optional, TypeVar
 
 from ..tracking import SNAPSHOT
+from .checks import Wire
 from .compiler import _CODEC, compile_codec
 from .generic import _dump_key_generic, _meta
 
@@ -11,7 +12,7 @@ from .generic import _dump_key_generic, _meta
 M = TypeVar("M")
 
 
-def to_item(obj: Any, *, validate: bool = True) -> Dict[str, dict]:
+def to_item(obj: Any, *, validate: bool = True) -> Dict[str, Wire]:
     """The whole DynamoDB item for ``obj`` (every non-None column), in wire format.
 
     :raises MissingKey: a key column has no value.
@@ -23,7 +24,7 @@ def to_item(obj: Any, *, validate: bool = True) -> Dict[str, dict]:
     return codec.to_item(obj) if validate else codec.dump(obj)
 
 
-def from_item(model: type[M], item: Dict[str, dict]) -> M:
+def from_item(model: type[M], item: Dict[str, Wire]) -> M:
     """A new ``model`` object from a DynamoDB item in wire format."""
     meta = _meta(model)
     codec = meta.__dict__.get(_CODEC) or compile_codec(meta)
@@ -31,7 +32,7 @@ def from_item(model: type[M], item: Dict[str, dict]) -> M:
     return obj
 
 
-def load_into(obj: Any, item: Dict[str, dict], projected: Optional[Iterable[Any]] = None) -> Any:
+def load_into(obj: Any, item: Dict[str, Wire], projected: Optional[Iterable[Any]] = None) -> Any:
     """Fill ``obj`` from a wire item and record the snapshot.
 
     :param projected: the columns the item was read with; those missing from the
@@ -48,7 +49,7 @@ def load_into(obj: Any, item: Dict[str, dict], projected: Optional[Iterable[Any]
     return codec.into_projected(obj, item, projected, codec.loaded(projected))
 
 
-def load_all(model: Any, items: Iterable[Dict[str, dict]], projected: Optional[Iterable[Any]] = None) -> List[Any]:
+def load_all(model: Any, items: Iterable[Dict[str, Wire]], projected: Optional[Iterable[Any]] = None) -> List[Any]:
     """New ``model`` objects from wire items (a page of a query or scan): the same as
     ``[load_into(model.__new__(model), item, projected) for item in items]``, with the
     projection looked at once for the page rather than once per item."""
@@ -63,7 +64,7 @@ def load_all(model: Any, items: Iterable[Dict[str, dict]], projected: Optional[I
     return [into(new_object(model), item, projected, loaded) for item in items]
 
 
-def record_put(obj: Any, item: Dict[str, dict], sent: Optional[Dict[str, Any]] = None) -> None:
+def record_put(obj: Any, item: Dict[str, Wire], sent: Optional[Dict[str, Any]] = None) -> None:
     """After ``item``, dumped from ``obj``, was written whole (a put): every column is
     known.  The same as :func:`bloop.tracking.record_all` with the model's columns.
 
@@ -77,7 +78,7 @@ def record_put(obj: Any, item: Dict[str, dict], sent: Optional[Dict[str, Any]] =
     values[SNAPSHOT] = codec.written(values if sent is None else sent, item)
 
 
-def dump_key(obj: Any, columns: Optional[Iterable[Any]] = None) -> Dict[str, dict]:
+def dump_key(obj: Any, columns: Optional[Iterable[Any]] = None) -> Dict[str, Wire]:
     """The key attributes of ``obj`` (table keys unless other columns are given)."""
     if columns is None:
         meta = _meta(type(obj))

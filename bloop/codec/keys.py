@@ -4,9 +4,10 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from .. import types
+from .checks import Wire
 
 
-def key_identity(table: str, key: Dict[str, dict], names: Optional[Sequence[str]] = None) -> Tuple[Any, ...]:
+def key_identity(table: str, key: Dict[str, Wire], names: Optional[Sequence[str]] = None) -> Tuple[Any, ...]:
     """A hashable identity of one item's key in one table, from its wire form.
 
     Numbers are compared by value (``"1"``, ``"1.0"`` and ``"1E0"`` are one key): an

@@ -24,6 +24,8 @@ The package, by job:
 - :mod:`bloop.codec.generic`: the generic walk over the columns, the reference the
   compiled codecs match and the code they fall back to;
 - :mod:`bloop.codec.checks`: DynamoDB's item rules: item size, key values;
+- :mod:`bloop.codec.markers`: which types are bloop's own, and the snapshot markers
+  loaded objects share;
 - :mod:`bloop.codec.keys`: the identity of an item's key;
 - :mod:`bloop.codec.pause`: the collector pause while a response becomes objects.
 """

@@ -10,12 +10,13 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 from .. import limits, types
 from ..containers import TrackedDict, TrackedList
 from ..exceptions import LimitExceeded
-from ..tracking import SNAPSHOT, Loaded, tracks
+from ..tracking import SNAPSHOT, Loaded
 from .checks import Wire, _check_keys, _sized, _undeclared_size, _value_size
 from .generic import (
     DUMP_INLINE_ERRORS, DUMP_NAMED_ERRORS, LOAD_INLINE_ERRORS, LOAD_NAMED_ERRORS, _dump_failed, _dump_key_generic,
     _load_failed, _redump, _reload,
 )
+from .markers import BUILT_IN as _BUILT_IN, lazy as _lazy, markers, pure as _pure
 
 _CODEC = "_bloop_codec"
 _MISSING = object()
@@ -76,30 +77,6 @@ def _utf8_len(value: str) -> int:
         return len(value.encode())
     except UnicodeEncodeError:
         return limits.MAX_ITEM_SIZE + 1
-
-
-#: bloop's own types: their conversions call no user code, so a value off a compiled fast
-#: path can be converted again by the generic code
-_BUILT_IN = frozenset(cls for cls in vars(types).values()
-                      if isinstance(cls, type) and issubclass(cls, types.Type) and cls.__module__ == types.__name__)
-
-
-def _pure(typedef: Any) -> bool:
-    """``typedef`` and every type inside it are bloop's own (no user conversion code)."""
-    if type(typedef) not in _BUILT_IN:
-        return False
-    inner = getattr(typedef, "inner", None)
-    if inner is not None and not _pure(inner):
-        return False
-    fields = getattr(typedef, "fields", None)
-    return fields is None or all(_pure(field) for field in fields.values())
-
-
-def _lazy(typedef: Any) -> bool:
-    """Objects loaded with this column may share a Loaded marker (see bloop.tracking): its
-    values are immutable or tracked containers, and a snapshot made from them later calls
-    no user code (a user's type is dumped once per save, not again for the snapshot)."""
-    return tracks(typedef) and (not typedef.mutable or _pure(typedef))
 
 
 def _exact(typedef: Any, *classes: type) -> bool:
@@ -475,22 +452,6 @@ def _build_into_projected(src: _Source) -> Callable[..., Any]:
         "    return obj"])
 
 
-def _markers() -> Callable[[Iterable[Any]], Optional[Loaded]]:
-    """``loaded(columns)``: the Loaded marker objects loaded with these columns share, or None
-    when they need a snapshot of their own (one marker per set of columns)."""
-    markers: Dict[Tuple[str, ...], Optional[Loaded]] = {}
-
-    def loaded(projected: Iterable[Any]) -> Optional[Loaded]:
-        projected = list(projected)
-        names = tuple(column.name for column in projected)
-        try:
-            return markers[names]
-        except KeyError:
-            marker = Loaded(projected) if all(_lazy(c.typedef) for c in projected) else None
-            return markers.setdefault(names, marker)
-    return loaded
-
-
 # ---------------------------------------------------------------------------------------
 # tracking: the snapshot after a write, and the projection test
 
@@ -525,6 +486,6 @@ def _build(meta: Any) -> Codec:
         "written": _build_written(src),
         "is_all": _build_is_all(src),
         "dump_key": _build_dump_key(src),
-        "loaded": _markers(),
+        "loaded": markers(meta),
     }
     return Codec(functions, "".join(src.sources))

@@ -8,6 +8,7 @@ from .. import types
 from ..exceptions import InvalidValue, MissingKey
 from ..tracking import SNAPSHOT, dump_column
 from .checks import Wire, _check_key_value, _named, check_item
+from .markers import markers
 
 
 def _meta(model: Any) -> Any:
@@ -79,8 +80,7 @@ def _load_into_generic(obj: Any, item: Dict[str, Wire], projected: Optional[Iter
         value = _load_column(column, wire)
         values[column.name] = value
         snap[column.name] = wire if column.typedef.mutable else value
-    from .compiler import compile_codec  # the markers are the compiled codec's (no cycle at import)
-    loaded = compile_codec(meta).loaded(columns)
+    loaded = markers(meta)(columns)  # the compiled codec's markers
     values[SNAPSHOT] = snap if loaded is None else loaded
     return obj
 

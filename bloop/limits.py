@@ -28,6 +28,20 @@ MAX_NUMBER_DIGITS = 38
 MIN_POSITIVE_NUMBER = decimal.Decimal("1E-130")
 MAX_NUMBER = decimal.Decimal("9.9999999999999999999999999999999999999E+125")
 
+
+def number_size(text: str) -> int:
+    """DynamoDB's size of a number in its wire form ("Item size"): about one byte per two
+    significant digits, plus one."""
+    if text.isdigit():
+        return (len(text) + 3) // 2
+    mantissa = text.split("e")[0].split("E")[0]
+    plain = mantissa.replace(".", "", 1).lstrip("-+")
+    if plain.isdigit():
+        return (len(plain) + 3) // 2
+    digits = sum(1 for ch in mantissa if ch.isdigit())
+    return 1 + (digits + 1) // 2
+
+
 # "Constraints in Amazon DynamoDB" / "Nested attribute depth".
 MAX_NESTING_DEPTH = 32
 

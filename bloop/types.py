@@ -28,7 +28,7 @@ import enum
 import json
 import typing
 import uuid
-from typing import TYPE_CHECKING, Any, Dict, Generic, Optional, TypeVar
+from typing import TYPE_CHECKING, Any, Dict, Generic, NamedTuple, Optional, TypeVar
 
 from . import limits
 from .containers import TrackedDict, TrackedList, TrackedMap, TrackedSet, keeping
@@ -159,6 +159,40 @@ def load_float(value: str) -> float:
         raise InvalidValue(f"{value!r:.80} is not a number") from None
 
 
+class Inline(NamedTuple):
+    """A type's fast path, as source fragments the compiled codecs (:mod:`bloop.codec.compiler`)
+    write inline about a value in the variable ``v`` they were given: for a value that
+    ``condition`` holds for, ``_dump`` returns ``{kind: inner}``, whose DynamoDB size
+    (without the attribute name) is ``size``.  ``size`` may read ``_s``, the codec's name for
+    the inner value once it is computed.  The fragments use only Python's builtins and the
+    names in :data:`INLINE_NAMES`."""
+
+    condition: str
+    kind: str
+    inner: str
+    size: str
+
+
+def _only_str(values: Any) -> bool:
+    for value in values:
+        if value.__class__ is not str:
+            return False
+    return True
+
+
+def _only_text(values: Any) -> bool:
+    """Exact strs DynamoDB can store (no lone surrogate)."""
+    for value in values:
+        if value.__class__ is not str or not (value.isascii() or is_text(value)):
+            return False
+    return True
+
+
+def _string_size(text: str) -> str:
+    """The fragment of a str's size in UTF-8 bytes (DynamoDB's size of a string)."""
+    return f"(len({text}) if {text}.isascii() else len({text}.encode()))"
+
+
 class Type(Generic[T]):
     """Base class for every column type; ``T`` is the Python type of its values.
 
@@ -207,6 +241,21 @@ class Type(Generic[T]):
         """The type of ``value[key]``, for paths such as ``Model.doc["a"][0]``."""
         raise InvalidValue(f"{self!r} has no elements; {key!r} cannot be looked up in it")
 
+    # The fast-path rules of bloop's own types, for the compiled codecs.  The codecs ask them
+    # only of a type that is exactly one of bloop's (a user's subclass converts as it likes).
+    def _inline_dump(self, v: str, sized: bool) -> Optional[Inline]:
+        """The values ``v`` this type dumps without a check, or None (the codec calls ``_dump``).
+
+        :param sized: the codec sizes the wire (which finds text DynamoDB cannot store), so
+            the condition need not look for it.
+        """
+        return None
+
+    def _inline_load(self, w: str) -> Optional[str]:
+        """An expression equal to ``_load(w)`` when it raises nothing (it may raise where
+        ``_load`` would not: the codec then calls ``_load``), or None."""
+        return None
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
 
@@ -219,6 +268,13 @@ class String(Type[str]):
         if value.__class__ is not str and not isinstance(value, str):
             raise _wrong("str", value)
         return value
+
+    def _inline_dump(self, v: str, sized: bool) -> Optional[Inline]:
+        condition = f"{v}.__class__ is str" if sized else f"{v}.__class__ is str and ({v}.isascii() or _is_text({v}))"
+        return Inline(condition, "S", v, _string_size(v))
+
+    def _inline_load(self, w: str) -> Optional[str]:
+        return f"{w}['S']"
 
 
 class Number(Type[decimal.Decimal]):
@@ -241,6 +297,14 @@ class Number(Type[decimal.Decimal]):
     def dynamo_load(self, value, *, context=None):
         return load_decimal(value)
 
+    def _inline_dump(self, v: str, sized: bool) -> Optional[Inline]:
+        # an exact int of at most 38 digits is its str; the size counts digits and sign
+        return Inline(f"{v}.__class__ is int and -_B < {v} < _B", "N", f"str({v})",
+                      f"((len(_s) + 3) // 2 if {v} >= 0 else (len(_s) + 2) // 2)")
+
+    def _inline_load(self, w: str) -> Optional[str]:
+        return f"_Decimal({w}['N'])"
+
 
 if TYPE_CHECKING:  # for type checkers, each number type has its own Python type
     _IntegerBase = Type[int]
@@ -262,6 +326,10 @@ class Integer(_IntegerBase):
     def dynamo_load(self, value, *, context=None):
         return load_int(value)
 
+    def _inline_load(self, w: str) -> Optional[str]:
+        # int() refuses fractions and exponents, which then take _load
+        return f"int({w}['N'])"
+
 
 class Float(_FloatBase):
     """Floats travel through ``repr``, so 1.1 is stored as 1.1, not 1.100000000000000088."""
@@ -278,6 +346,15 @@ class Float(_FloatBase):
     def dynamo_load(self, value, *, context=None):
         return load_float(value)
 
+    def _inline_dump(self, v: str, sized: bool) -> Optional[Inline]:
+        # repr of a finite float is -?digits.digits unless it has an exponent: its size
+        # counts the digits
+        return Inline(f"{v}.__class__ is float and {_FLOAT_MIN!r} <= abs({v}) < {_FLOAT_MAX!r}", "N", f"repr({v})",
+                      "((len(_s) + 2 - (_s[0] == '-')) // 2 if 'e' not in _s else _number_size(_s))")
+
+    def _inline_load(self, w: str) -> Optional[str]:
+        return f"float({w}['N'])"
+
 
 class Binary(Type[bytes]):
     python_type = bytes
@@ -288,6 +365,12 @@ class Binary(Type[bytes]):
             return bytes(value)
         raise _wrong("bytes", value)
 
+    def _inline_dump(self, v: str, sized: bool) -> Optional[Inline]:
+        return Inline(f"{v}.__class__ is bytes", "B", v, f"len({v})")
+
+    def _inline_load(self, w: str) -> Optional[str]:
+        return f"{w}['B']"
+
 
 class Boolean(Type[bool]):
     python_type = bool
@@ -297,6 +380,12 @@ class Boolean(Type[bool]):
         if value is True or value is False:
             return value
         raise _wrong("bool", value)
+
+    def _inline_dump(self, v: str, sized: bool) -> Optional[Inline]:
+        return Inline(f"{v} is True or {v} is False", "BOOL", v, "1")
+
+    def _inline_load(self, w: str) -> Optional[str]:
+        return f"{w}['BOOL']"
 
 
 class UUID(Type[uuid.UUID]):
@@ -310,6 +399,9 @@ class UUID(Type[uuid.UUID]):
 
     def dynamo_load(self, value, *, context=None):
         return uuid.UUID(value)
+
+    def _inline_load(self, w: str) -> Optional[str]:
+        return f"_UUID({w}['S'])"
 
 
 def _aware_utc(value: Any) -> datetime.datetime:
@@ -338,6 +430,9 @@ class DateTime(Type[datetime.datetime]):
 
     def dynamo_load(self, value, *, context=None):
         return datetime.datetime.fromisoformat(value).astimezone(UTC)
+
+    def _inline_load(self, w: str) -> Optional[str]:
+        return f"_fromiso({w}['S']).astimezone(_UTC)"
 
 
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=UTC)
@@ -376,6 +471,17 @@ class Timestamp(Type[datetime.datetime]):
             load_decimal(value)  # "not a number" unless it is one, such as NaN
             raise InvalidValue(f"{value!r:.80} is not a number of seconds") from None
         return _EPOCH + datetime.timedelta(seconds=seconds)
+
+    def _inline_dump(self, v: str, sized: bool) -> Optional[Inline]:
+        # whole seconds of a UTC datetime; fractions and other zones take _dump
+        return Inline(f"{v}.__class__ is _datetime and {v}.tzinfo is _UTC "
+                      f"and not (_delta := {v} - _EPOCH).microseconds",
+                      "N", "str(_delta.days * 86400 + _delta.seconds)",
+                      "((len(_s) + 3) // 2 if _s.isdigit() else _number_size(_s))")
+
+    def _inline_load(self, w: str) -> Optional[str]:
+        # int() refuses fractions and exponents, which then take _load
+        return f"_fromtimestamp(int({w}['N']), _UTC)"
 
 
 class Enum(Type[E]):
@@ -419,6 +525,9 @@ class JSON(Type[Any]):
     def dynamo_load(self, value, *, context=None):
         return json.loads(value)
 
+    def _inline_load(self, w: str) -> Optional[str]:
+        return f"_json_loads({w}['S'])"
+
 
 class Set(Type[typing.Set[E]]):
     """A set of strings, numbers or binaries (``SS``, ``NS``, ``BS``).
@@ -460,6 +569,23 @@ class Set(Type[typing.Set[E]]):
     def dynamo_load(self, value, *, context=None):
         load = self.inner.dynamo_load
         return TrackedSet([load(v, context=context) for v in value])
+
+    def _inline_dump(self, v: str, sized: bool) -> Optional[Inline]:
+        if type(self.inner) is not String:
+            return None
+        # a set of exact strs has no duplicates, so it needs no check but its element types
+        only = "_only_str" if sized else "_only_text"
+        return Inline(f"({v}.__class__ is set or {v}.__class__ is _TSet or {v}.__class__ is frozenset) "
+                      f"and {v} and {only}({v})", "SS", f"list({v})",
+                      "sum([len(_e) if _e.isascii() else len(_e.encode()) for _e in _s])")
+
+    def _inline_load(self, w: str) -> Optional[str]:
+        parse = _SET_PARSE.get(type(self.inner), False)
+        if parse is False:
+            return None
+        if parse is None:
+            return f"_TSet({w}[{self.backing_type!r}])"
+        return f"_TSet(map({parse}, {w}[{self.backing_type!r}]))"
 
     def __repr__(self) -> str:
         return f"Set({self.inner!r})"
@@ -629,6 +755,18 @@ def holds_undeclared(typedef: Map, wire: Optional[dict]) -> bool:
 
 
 _NULL = {"NULL": True}
+
+#: the elements of a Set the compiled load converts: by a builtin (None: as they are)
+_SET_PARSE: Dict[type, Optional[str]] = {String: None, Binary: None, Integer: "int", Float: "float",
+                                         Number: "_Decimal"}
+
+#: the names the fast-path rules' fragments use (see Inline)
+INLINE_NAMES: Dict[str, Any] = {
+    "_B": 10 ** limits.MAX_NUMBER_DIGITS, "_is_text": is_text, "_only_str": _only_str, "_only_text": _only_text,
+    "_number_size": limits.number_size, "_Decimal": decimal.Decimal, "_UUID": uuid.UUID,
+    "_datetime": datetime.datetime, "_UTC": UTC, "_EPOCH": _EPOCH, "_fromiso": datetime.datetime.fromisoformat,
+    "_fromtimestamp": datetime.datetime.fromtimestamp, "_json_loads": json.loads, "_TSet": TrackedSet,
+}
 
 
 def dump_dynamic(value: Any, context: Any = None) -> Optional[dict]:

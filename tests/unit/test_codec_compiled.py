@@ -330,3 +330,145 @@ def test_binding_compiles_the_codec():
     assert "_bloop_codec" not in Fresh.Meta.__dict__
     bloop.Engine(dynamodb_client()).bind(Fresh, skip_table_setup=True)
     assert Fresh.Meta.__dict__["_bloop_codec"] is compile_codec(Fresh.Meta)
+
+
+# ---------------------------------------------------------------------------------------
+# the builders: keys of every kind, and the types' fast-path rules
+
+class TimedKeys(BaseModel):
+    when = Column(Timestamp, hash_key=True)
+    at = Column(Float, range_key=True)
+
+
+class UuidKeys(BaseModel):
+    id = Column(UUID, hash_key=True)
+    day = Column(DateTime, range_key=True)
+    n = Column(Integer)
+
+
+class BinaryKeys(BaseModel):
+    id = Column(Binary, hash_key=True)
+    kind = Column(Enum(Color), range_key=True)
+
+
+KEYED = [
+    TimedKeys(when=datetime.datetime(2021, 1, 1, tzinfo=UTC), at=0.5),
+    TimedKeys(when=datetime.datetime(1960, 1, 1, tzinfo=UTC), at=-2.0),
+    TimedKeys(when=datetime.datetime(2021, 1, 1, 0, 0, 0, 5, tzinfo=UTC), at=1e200),
+    TimedKeys(when=datetime.datetime(2021, 1, 1), at=1.0),
+    TimedKeys(when=datetime.datetime(2021, 1, 1, tzinfo=PLUS_TWO), at=float("nan")),
+    TimedKeys(at=1.0), TimedKeys(when=datetime.datetime(2021, 1, 1, tzinfo=UTC), at=True),
+    UuidKeys(id=uuid.UUID(int=1), day=datetime.datetime(2021, 1, 1, tzinfo=UTC), n=3),
+    UuidKeys(id="x", day=datetime.datetime(2021, 1, 1, tzinfo=UTC)), UuidKeys(id=uuid.UUID(int=1)),
+    BinaryKeys(id=b"a", kind=Color.red), BinaryKeys(id=b"", kind=Color.red), BinaryKeys(id=b"x" * 2049, kind=Color.red),
+    BinaryKeys(id=b"a", kind="red"), Plain(id="a", n=10 ** 38), Plain(id="a", n=-(10 ** 37)),
+    Plain(id="\ud800", n=1), Plain(id="", n=1), Plain(id="x" * 2048, n=1), Plain(id="x" * 2049, n=1),
+]
+
+
+@pytest.mark.parametrize("obj", KEYED, ids=[repr(o)[:60] for o in KEYED])
+def test_keys_of_every_kind_match_the_generic_code(obj):
+    assert outcome(dump_key, obj) == outcome(_dump_key_generic, obj)
+    assert outcome(bloop.to_item, obj) == outcome(_to_item_generic, obj)
+    assert outcome(bloop.to_item, obj, validate=False) == outcome(_to_item_generic, obj, False)
+
+
+SCALARS = [
+    (String(), ["", "abc", "caf\u00e9", "\ud800", type("S", (str,), {})("sub"), 5]),
+    (Integer(), [0, -1, 10 ** 38 - 1, 10 ** 38, -(10 ** 38), True, 1.0, "1"]),
+    (Number(), [0, 7, -(10 ** 37), decimal.Decimal("1.5"), 2.5, "1"]),
+    (Float(), [0.5, -2.25, 1e-130, 1e-131, 1e125, 1e126, 0.0, float("inf"), 3, "x"]),
+    (Boolean(), [True, False, 1, None.__class__]),
+    (Binary(), [b"", b"\x00", bytearray(b"x"), "x"]),
+    (Timestamp(), [datetime.datetime(2021, 1, 1, tzinfo=UTC), datetime.datetime(1969, 12, 31, tzinfo=UTC),
+                   datetime.datetime(2021, 1, 1, 0, 0, 0, 1, tzinfo=UTC),
+                   datetime.datetime(2021, 1, 1, tzinfo=PLUS_TWO)]),
+    (Set(String), [{"a", "b"}, frozenset({"a"}), set(), {"\ud800"}, {"a", 1}, ["a"]]),
+]
+
+
+def run_fragment(source, **names):
+    namespace = dict(bloop.types.INLINE_NAMES, **names)
+    exec(compile(source, "<fragment>", "exec"), namespace)  # noqa: S102 - the rule under test
+    return namespace
+
+
+@pytest.mark.parametrize("typedef, values", SCALARS, ids=[repr(t) for t, _ in SCALARS])
+@pytest.mark.parametrize("sized", [True, False])
+def test_a_types_dump_rule_agrees_with_its_dump(typedef, values, sized):
+    rule = typedef._inline_dump("v", sized)
+    for value in values:
+        # the condition may bind names the wire reads (as the generated code runs them)
+        source = f"ok = bool({rule.condition})\nif ok:\n    wire = {{{rule.kind!r}: (_s := {rule.inner})}}\n" \
+            f"    size = {rule.size}"
+        try:
+            ns = run_fragment(source, v=value)
+            if not ns["ok"]:
+                continue  # off the fast path: _dump decides
+        except UnicodeEncodeError:  # sizing finds text DynamoDB cannot store, which _dump refuses
+            assert sized
+            with pytest.raises(bloop.InvalidValue):
+                typedef._dump(value)
+            continue
+        expected = typedef._dump(value)
+        if rule.kind == "SS":
+            assert sorted(ns["wire"]["SS"]) == sorted(expected["SS"])
+        else:
+            assert ns["wire"] == expected
+        if sized:
+            assert ns["size"] == bloop.codec.checks._value_size(expected)
+        else:
+            assert bloop.codec.item_size({"x": expected}) > 0  # text DynamoDB can store
+
+
+@pytest.mark.parametrize("typedef, wires", [
+    (String(), [{"S": "a"}]), (Integer(), [{"N": "1"}, {"N": "-20"}]), (Number(), [{"N": "1.50"}]),
+    (Float(), [{"N": "0.25"}, {"N": "1E3"}]), (Boolean(), [{"BOOL": True}]), (Binary(), [{"B": b"x"}]),
+    (UUID(), [{"S": str(uuid.UUID(int=3))}]), (DateTime(), [{"S": "2021-01-01T00:00:00.000000+00:00"}]),
+    (Timestamp(), [{"N": "0"}, {"N": "-86400"}]), (JSON(), [{"S": '{"a":[1]}'}]),
+    (Set(String), [{"SS": ["a"]}]), (Set(Integer), [{"NS": ["1", "2"]}]), (Set(Float), [{"NS": ["0.5"]}]),
+    (Set(Number), [{"NS": ["1.5"]}]), (Set(Binary), [{"BS": [b"a"]}]),
+])
+def test_a_types_load_rule_agrees_with_its_load(typedef, wires):
+    rule = typedef._inline_load("w")
+    for wire in wires:
+        loaded = run_fragment(f"value = {rule}", w=wire)["value"]
+        expected = typedef._load(wire)
+        assert loaded == expected and type(loaded) is type(expected)
+
+
+def test_no_fast_path_for_a_users_subclass_or_a_type_without_a_rule():
+    from bloop.codec.compiler import _inline_dump
+
+    class Shouting(String):
+        def dynamo_dump(self, value, *, context=None):
+            return value.upper()
+
+    assert _inline_dump(Shouting(), "v", True) is None
+    assert _inline_dump(String(), "v", True) is not None
+    for typedef in (UUID(), DateTime(), Enum(Color), JSON(), Set(Integer), List(String), DynamicMap()):
+        assert _inline_dump(typedef, "v", True) is None
+    for typedef in (Enum(Color), List(String), Map(a=String), DynamicList()):
+        assert typedef._inline_load("w") is None
+
+
+def test_a_users_error_passes_untouched_and_a_bloop_error_is_named():
+    class Failing(bloop.Type):
+        backing_type = "S"
+
+        def dynamo_dump(self, value, *, context=None):
+            raise KeyError(value)
+
+        def dynamo_load(self, value, *, context=None):
+            raise LookupError(value)
+
+    class Holder(BaseModel):
+        id = Column(String, hash_key=True)
+        f = Column(Failing)
+
+    for compiled, generic in ((bloop.to_item, _to_item_generic),):
+        fast, slow = outcome(compiled, Holder(id="a", f="x")), outcome(generic, Holder(id="a", f="x"))
+        assert fast == slow and fast[1] is KeyError
+    item = {"id": {"S": "a"}, "f": {"S": "x"}}
+    assert outcome(bloop.from_item, Holder, item) == outcome(_from_item_generic, Holder, item)
+    assert outcome(bloop.from_item, Holder, item)[1] is LookupError

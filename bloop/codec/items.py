@@ -1,0 +1,87 @@
+"""The public conversions: each finds the model's compiled codec and runs it."""
+from __future__ import annotations
+
+from typing import Any, Dict, Iterable, List, Optional, TypeVar
+
+from ..tracking import SNAPSHOT
+from .checks import Wire
+from .compiler import _CODEC, compile_codec
+from .generic import _dump_key_generic, _meta
+
+#: a model class, for functions that return its objects
+M = TypeVar("M")
+
+
+def to_item(obj: Any, *, validate: bool = True) -> Dict[str, Wire]:
+    """The whole DynamoDB item for ``obj`` (every non-None column), in wire format.
+
+    :raises MissingKey: a key column has no value.
+    :raises InvalidValue: a value breaks a type or one of DynamoDB's rules.
+    """
+    cls = type(obj)
+    meta = _meta(cls)
+    codec = meta.__dict__.get(_CODEC) or compile_codec(meta)
+    return codec.to_item(obj) if validate else codec.dump(obj)
+
+
+def from_item(model: type[M], item: Dict[str, Wire]) -> M:
+    """A new ``model`` object from a DynamoDB item in wire format."""
+    meta = _meta(model)
+    codec = meta.__dict__.get(_CODEC) or compile_codec(meta)
+    obj: M = codec.new(item)
+    return obj
+
+
+def load_into(obj: Any, item: Dict[str, Wire], projected: Optional[Iterable[Any]] = None) -> Any:
+    """Fill ``obj`` from a wire item and record the snapshot.
+
+    :param projected: the columns the item was read with; those missing from the
+        item are known to be absent.  Defaults to every column.
+    """
+    meta = type(obj).Meta
+    codec = meta.__dict__.get(_CODEC) or compile_codec(meta)
+    if projected is None:
+        return codec.into(obj, item)
+    if projected.__class__ is not list:
+        projected = list(projected)  # read more than once below
+    if codec.is_all(projected):
+        return codec.into(obj, item)
+    return codec.into_projected(obj, item, projected, codec.loaded(projected))
+
+
+def load_all(model: Any, items: Iterable[Dict[str, Wire]], projected: Optional[Iterable[Any]] = None) -> List[Any]:
+    """New ``model`` objects from wire items (a page of a query or scan): the same as
+    ``[load_into(model.__new__(model), item, projected) for item in items]``, with the
+    projection looked at once for the page rather than once per item."""
+    meta = model.Meta
+    codec = meta.__dict__.get(_CODEC) or compile_codec(meta)
+    if projected is not None and projected.__class__ is not list:
+        projected = list(projected)  # read more than once below
+    if projected is None or codec.is_all(projected):
+        new = codec.new
+        return [new(item) for item in items]
+    into, new_object, loaded = codec.into_projected, model.__new__, codec.loaded(projected)
+    return [into(new_object(model), item, projected, loaded) for item in items]
+
+
+def record_put(obj: Any, item: Dict[str, Wire], sent: Optional[Dict[str, Any]] = None) -> None:
+    """After ``item``, dumped from ``obj``, was written whole (a put): every column is
+    known.  The same as :func:`bloop.tracking.record_all` with the model's columns.
+
+    :param sent: the object's values as ``item`` was made from them (a copy of its
+        ``__dict__``): the snapshot records those, not a value assigned while the
+        request was in flight (which the next save sends).
+    """
+    meta = type(obj).Meta
+    codec = meta.__dict__.get(_CODEC) or compile_codec(meta)
+    values = obj.__dict__
+    values[SNAPSHOT] = codec.written(values if sent is None else sent, item)
+
+
+def dump_key(obj: Any, columns: Optional[Iterable[Any]] = None) -> Dict[str, Wire]:
+    """The key attributes of ``obj`` (table keys unless other columns are given)."""
+    if columns is None:
+        meta = _meta(type(obj))
+        codec = meta.__dict__.get(_CODEC) or compile_codec(meta)
+        return codec.dump_key(obj)
+    return _dump_key_generic(obj, columns)

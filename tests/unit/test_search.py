@@ -800,3 +800,42 @@ def test_filters_an_index_can_evaluate():
     # a local secondary index reads what it does not project from the table, as for projections
     prepared(query(Post.by_views, key=Post.forum == "f").filter(Post.body == "x"))
     prepared(scan(Post.by_views).filter(Post.tags.contains("x")))
+
+
+# ---------------------------------------------------------------------------------------
+# exists()
+
+def test_exists_without_a_filter_reads_one_item_and_no_attributes():
+    engine = FakeEngine([{"Count": 1, "ScannedCount": 1, "LastEvaluatedKey": key_of(0)}])
+    assert Query(engine, Post, key=Post.forum == "f").exists() is True
+    (operation, request), = engine.transport.requests
+    assert operation == "query" and request["Select"] == "COUNT" and request["Limit"] == 1
+    assert "ProjectionExpression" not in request
+    engine = FakeEngine([{"Count": 0, "ScannedCount": 0}])
+    assert Scan(engine, Post).exists() is False
+    assert engine.transport.requests[0][1]["Limit"] == 1
+
+
+def test_exists_with_a_filter_stops_at_the_first_page_that_matches():
+    engine = FakeEngine([{"Count": 0, "LastEvaluatedKey": key_of(1)}, {"Count": 0, "LastEvaluatedKey": key_of(3)},
+                         {"Count": 1, "LastEvaluatedKey": key_of(5)}, {"Count": 2}])
+    search = Query(engine, Post, key=Post.forum == "f").filter(Post.views > 3).page_size(2)
+    assert search.exists() is True
+    assert [r.get("ExclusiveStartKey") for _, r in engine.transport.requests] == [None, key_of(1), key_of(3)]
+    assert all(r["Limit"] == 2 and r["Select"] == "COUNT" for _, r in engine.transport.requests)
+    engine = FakeEngine([{"Count": 0, "LastEvaluatedKey": key_of(1)}, {"Count": 0}])
+    assert Query(engine, Post, key=Post.forum == "f").filter(Post.views > 3).exists() is False
+    assert len(engine.transport.requests) == 2 and "Limit" not in engine.transport.requests[0][1]
+
+
+def test_exists_after_a_token_at_the_end_sends_nothing():
+    engine = FakeEngine([{"Items": items(0, 2)}])
+    iterator = iter(Query(engine, Post, key=Post.forum == "f"))
+    list(iterator)
+    assert Query(engine, Post, key=Post.forum == "f").start_from(iterator.token).exists() is False
+    assert len(engine.transport.requests) == 1
+
+
+def test_exists_is_checked_before_anything_is_sent():
+    with pytest.raises(InvalidSearch):
+        Scan(FakeEngine(), Post.by_author).filter(Post.body == "x").exists()

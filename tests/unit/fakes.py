@@ -8,13 +8,34 @@ next canned outcome or with ``respond(call)``.  Put one on a real engine with
 driver, searcher and facades run unchanged.  :class:`FakeClock` is a monotonic clock
 whose ``sleep`` advances it, for engines' ``clock=`` and ``sleep=``.
 """
+import functools
 from collections import deque
 from typing import Any, Callable, Iterable, List, Optional, Sequence, Tuple
 
+import botocore.session
+import botocore.validate
+
 from bloop import Engine
-from bloop.operations import Call
+from bloop.drivers.drive import drive
+from bloop.operations import Call, Op, Sleep
+from bloop.session import _STREAM_OPERATIONS
 
 from tests.unit.helpers import dynamodb_client, validate_request
+
+
+@functools.lru_cache(maxsize=None)
+def _streams_model() -> Any:
+    return botocore.session.get_session().get_service_model("dynamodbstreams")
+
+
+def validate_call(call: Call) -> None:
+    """Check a call's request against botocore's model of the service it goes to."""
+    if call.operation in _STREAM_OPERATIONS:
+        model = _streams_model()
+        api_name = "".join(part.title() for part in call.operation.split("_"))
+        botocore.validate.validate_parameters(call.request, model.operation_model(api_name).input_shape)
+    else:
+        validate_request(call.operation, call.request)
 
 
 class FakeTransport:
@@ -32,7 +53,7 @@ class FakeTransport:
         self.steps: List[List[Call]] = []
 
     def answer(self, call: Call) -> Any:
-        validate_request(call.operation, call.request)
+        validate_call(call)
         self.requests.append((call.operation, call.request))
         if self.respond is not None:
             return self.respond(call)
@@ -50,6 +71,43 @@ class AsyncFakeTransport(FakeTransport):
 
     async def send(self, calls: Sequence[Call]) -> List[Any]:  # type: ignore[override]
         return FakeTransport.send(self, calls)
+
+
+class Driver:
+    """Runs an operation with bloop's own driver (:func:`bloop.drivers.drive.drive`) on a
+    :class:`FakeTransport` (``respond(call)``) and a :class:`FakeClock`, keeping every
+    step it took in order: a list of calls, or a :class:`~bloop.operations.Sleep`."""
+
+    def __init__(self, op: Op, clock: "FakeClock", respond: Callable[[Call], Any]) -> None:
+        self.op = op
+        self.clock = clock
+        self.transport = FakeTransport(respond=respond)
+        self.steps: List[Any] = []
+
+    def run(self) -> Any:
+        return drive(self.op, self._send, self._sleep)
+
+    def _send(self, calls: Sequence[Call]) -> List[Any]:
+        assert calls and all(isinstance(call, Call) for call in calls)
+        self.steps.append(list(calls))
+        return self.transport.send(calls)
+
+    def _sleep(self, seconds: float) -> None:
+        assert seconds > 0
+        self.steps.append(Sleep(seconds))
+        self.clock.sleep(seconds)
+
+    @property
+    def calls(self) -> List[Call]:
+        return [call for step in self.rounds for call in step]
+
+    @property
+    def rounds(self) -> List[List[Call]]:
+        return [step for step in self.steps if isinstance(step, list)]
+
+    @property
+    def sleeps(self) -> List[float]:
+        return [step.seconds for step in self.steps if isinstance(step, Sleep)]
 
 
 class FakeClock:

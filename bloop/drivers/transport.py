@@ -29,7 +29,6 @@ an in-memory fake in tests.
 """
 from __future__ import annotations
 
-import asyncio
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, List, Optional, Protocol, Sequence, runtime_checkable
 
@@ -95,6 +94,8 @@ class AiobotocoreTransport:
         self.max_concurrency = max_concurrency
 
     async def send(self, calls: Sequence[Call]) -> List[Any]:
+        import asyncio  # here: ``import bloop`` (the sync engine) does not import asyncio
+
         call = self.session.call
         limit = asyncio.Semaphore(self.max_concurrency)
 

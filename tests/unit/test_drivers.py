@@ -127,3 +127,11 @@ def test_the_core_imports_no_driver(module):
         if isinstance(node, ast.ImportFrom):
             names = [node.module or ""] + [alias.name for alias in node.names]
             assert not any("drivers" in name or name in ("engine", "aio") for name in names), (module, names)
+
+
+def test_import_bloop_does_not_import_asyncio():
+    import subprocess
+    import sys
+    code = "import sys, bloop; print('asyncio' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"  # as before the drivers moved: the sync engine needs no event loop

@@ -3,8 +3,10 @@
 The engine is a facade.  It owns the per-engine settings (clients, table
 names, retry deadline, clock), hands each request-building operation from
 :mod:`bloop.operations`, :mod:`bloop.tables` and :mod:`bloop.search` to
-:func:`~bloop.operations.drive`, and lets :class:`~bloop.session.Session`
-do the I/O.  An async engine drives the same operations with ``await``.
+:func:`~bloop.drivers.drive.drive`, which sends each step through the engine's
+``transport`` (:class:`~bloop.drivers.transport.BotocoreTransport`, on
+:class:`~bloop.session.Session`).  An async engine drives the same operations
+with ``await`` (:mod:`bloop.aio`).
 """
 from __future__ import annotations
 

@@ -59,8 +59,8 @@ else:
 class Searcher(Protocol):
     """The one boundary between a search and the engine it is bound to (``engine.searcher``).
 
-    A search renders its request and decides what to send with the I/O-free
-    operations of this module (:func:`collect`, :func:`first`, :func:`only`,
+    Five members and no more: a search renders its request and decides what to send
+    with the I/O-free operations of this module (:func:`collect`, :func:`first`, :func:`only`,
     :func:`count`, :func:`exists`); the searcher only runs them and iterates.
     :class:`bloop.drivers.search.SyncSearcher` and
     :class:`~bloop.drivers.search.AsyncSearcher` are bloop's.
@@ -69,9 +69,13 @@ class Searcher(Protocol):
     #: whether results are awaited and iterated with ``async for``
     is_async: bool
 
+    def table_name(self, model: Any) -> str:
+        """The name of ``model``'s table for this engine."""
+        ...
+
     def prepare(self, search: "Search[Any, Any]") -> "Prepared":
-        """The search validated and rendered for this engine's table (objects it makes
-        are announced with ``object_loaded``)."""
+        """The search validated and rendered for this engine's table, to be run here
+        (the objects it makes are announced with ``object_loaded``)."""
         ...
 
     def iterate(self, prepared: "Prepared") -> Any:
@@ -171,7 +175,7 @@ class Search(Generic[M, E]):
     # terminal ----------------------------------------------------------------------------
     def prepare(self) -> "Prepared":
         """Validate and render once; raises :class:`InvalidSearch` before any request."""
-        return self._searcher().prepare(self)
+        return Prepared(self, self._searcher().table_name(self.model))
 
     def _bound_engine(self) -> Any:
         if self.engine is None:
@@ -342,7 +346,7 @@ def _positive(value: Any, what: str) -> Optional[int]:
 class Prepared:
     """A search validated and rendered for one table: request, projection, and unpacking."""
 
-    def __init__(self, search: Search, table_name: str) -> None:
+    def __init__(self, search: "Search[Any, Any]", table_name: str) -> None:
         model, index = search.model, search.index
         meta = model.Meta
         self.model = model

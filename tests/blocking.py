@@ -87,6 +87,9 @@ class BlockingSearcher:
         self.engine = engine
         self.searcher = searcher
 
+    def table_name(self, model: Any) -> str:
+        return self.searcher.table_name(model)
+
     def prepare(self, search: Any) -> Any:
         return self.searcher.prepare(search)
 

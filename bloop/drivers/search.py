@@ -92,9 +92,12 @@ class SyncSearcher:
     def __init__(self, engine: Any) -> None:
         self.engine = engine
 
+    def table_name(self, model: Any) -> str:
+        name: str = self.engine._table_name(model)
+        return name
+
     def prepare(self, search: Search[Any, Any]) -> Prepared:
-        engine = self.engine
-        return signals.announce_loads(engine, Prepared(search, engine._table_name(search.model)))
+        return signals.announce_loads(self.engine, Prepared(search, self.table_name(search.model)))
 
     def iterate(self, prepared: Prepared) -> SearchIterator[Any]:
         return SearchIterator(self.engine._run, prepared)

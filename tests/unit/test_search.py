@@ -839,3 +839,37 @@ def test_exists_after_a_token_at_the_end_sends_nothing():
 def test_exists_is_checked_before_anything_is_sent():
     with pytest.raises(InvalidSearch):
         Scan(FakeEngine(), Post.by_author).filter(Post.body == "x").exists()
+
+
+def test_a_search_needs_nothing_of_its_engine_but_a_searcher():
+    from types import SimpleNamespace
+
+    from bloop.drivers.drive import drive
+    from bloop.drivers.search import SearchIterator
+    from tests.unit.fakes import FakeTransport
+
+    class OwnSearcher:  # bloop.search.Searcher, implemented with no private knowledge
+        is_async = False
+
+        def __init__(self, answers):
+            self.transport = FakeTransport(answers)
+
+        def table_name(self, model):
+            return "own-" + model.Meta.table_name
+
+        def prepare(self, search):
+            return Prepared(search, self.table_name(search.model))
+
+        def iterate(self, prepared):
+            return SearchIterator(self.run, prepared)
+
+        def run(self, op):
+            return drive(op, self.transport.send, None)
+
+    searcher = OwnSearcher([{"Items": [item(0)]}, {"Items": [item(1)]}, {"Count": 4}, {"Count": 1},
+                            {"Items": [item(2)]}])
+    search = Query(SimpleNamespace(searcher=searcher), Post, key=Post.forum == "f")
+    assert created(search) == ["c0"] and search.first().created == "c1"
+    assert search.count() == 4 and search.exists() is True and created(search.all()) == ["c2"]
+    assert {request["TableName"] for _, request in searcher.transport.requests} == {"own-posts"}
+    assert search.prepare().request["TableName"] == "own-posts"

@@ -29,7 +29,7 @@ import asyncio
 import contextlib
 import random
 import time
-from typing import Any, Awaitable, Callable, Dict, Optional
+from typing import Any, Awaitable, Callable, Dict, Optional, Set
 
 from . import operations
 from .conditions import Condition
@@ -82,7 +82,7 @@ class AsyncSession:
         self._transport = client_config(connect_timeout, read_timeout, max_attempts)
         self._fast_path = fast_path
         self._made: Optional[contextlib.AsyncExitStack] = None
-        self._own: set = set()  # the services whose client this session made
+        self._own: Set[str] = set()  # the services whose client this session made
         self._lock: Optional[asyncio.Lock] = None
         self._aio_session: Any = None  # the aiobotocore session the clients are made from
 
@@ -162,7 +162,7 @@ class AsyncSession:
         started = time.monotonic()
         with attempts(resend) as watched:
             try:
-                response = await method(**request)
+                response: Dict[str, Any] = await method(**request)
             except TRANSPORT_ERRORS as error:
                 raise watched.count(failed(operation, request, error, started)) from error
         succeeded(operation, request, started)

@@ -108,7 +108,9 @@ class EngineCore(Generic[E]):
         def announce(call: operations.Call) -> None:
             if signals.before_create_table.receivers:
                 signals.before_create_table.send(self, model=model, table_name=table_name, request=call.request)
-        return signals.announce_calls(tables.bind(self.policy, model, table_name), "create_table", announce)
+        op: operations.Op = signals.announce_calls(tables.bind(self.policy, model, table_name), "create_table",
+                                                   announce)
+        return op
 
     def _bound_to(self, model: Any, table_name: str) -> None:
         """Record that ``model`` is bound to ``table_name``, compile its codec (so the first

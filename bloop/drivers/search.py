@@ -97,7 +97,8 @@ class SyncSearcher:
         return name
 
     def prepare(self, search: Search[Any, Any]) -> Prepared:
-        return signals.announce_loads(self.engine, Prepared(search, self.table_name(search.model)))
+        prepared: Prepared = signals.announce_loads(self.engine, Prepared(search, self.table_name(search.model)))
+        return prepared
 
     def iterate(self, prepared: Prepared) -> SearchIterator[Any]:
         return SearchIterator(self.engine._run, prepared)

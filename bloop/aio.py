@@ -61,8 +61,9 @@ class AsyncSession:
     :param dynamodbstreams: an aiobotocore DynamoDB Streams client, made on first use
         (next to the DynamoDB client's endpoint and region) when not given.
     :param fast_path: whether a DynamoDB client made here uses :mod:`bloop.fastpath`.
-    :param connect_timeout: :param read_timeout: :param max_attempts: for the clients made
-        here (see :func:`bloop.session.make_client`).
+    :param connect_timeout: for the clients made here (see :func:`bloop.session.make_client`).
+    :param read_timeout: likewise.
+    :param max_attempts: likewise.
 
     Every client, injected or made, gets bloop's response check
     (:func:`bloop.session.install_checks`).
@@ -184,14 +185,17 @@ class AsyncEngine(EngineCore[Async]):
     :param dynamodbstreams: an aiobotocore DynamoDB Streams client, made on first use when not given.
     :param table_name_template: a format string with ``{table_name}`` or a callable ``model -> name``.
     :param batch_deadline: seconds to keep re-sending items DynamoDB left unprocessed.
-    :param clock: monotonic seconds; :param sleep: an async sleep (both for tests).
+    :param clock: monotonic seconds (for tests).
+    :param sleep: an async sleep (for tests).
     :param max_concurrency: independent batch requests of one operation in flight at once.
     :param fast_path: read item responses on :mod:`bloop.fastpath` (which works on
         aiobotocore's documented events as on botocore's).  Default: on for the client
         the engine makes, off for an injected one; True installs it on an injected client too.
-    :param connect_timeout: :param read_timeout: :param max_attempts: as for
-        :class:`~bloop.engine.Engine`: for the clients the engine makes; with an injected
-        client they raise :class:`~bloop.exceptions.InvalidConfiguration`.
+    :param connect_timeout: as for :class:`~bloop.engine.Engine`: for the clients the
+        engine makes; with an injected client it raises
+        :class:`~bloop.exceptions.InvalidConfiguration`.
+    :param read_timeout: likewise.
+    :param max_attempts: likewise.
     """
 
     def __init__(self, dynamodb: Any = None, dynamodbstreams: Any = None, *,

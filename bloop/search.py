@@ -4,6 +4,12 @@
 every chained call returns a new search, so a base search can be reused.
 Iterating validates and renders the request once (:class:`Prepared`), then
 follows ``LastEvaluatedKey`` page by page.
+
+Nothing here does I/O.  What a search sends is decided by the generators at the
+end of this module (``fetch`` one page, ``collect``, ``first``, ``only``,
+``count``, ``exists``); a search hands them to its engine through the one
+:class:`Searcher` protocol (``engine.searcher``), whose sync and async
+implementations are in :mod:`bloop.drivers.search`.
 """
 from __future__ import annotations
 

@@ -15,11 +15,9 @@ names and searches come from :class:`~bloop.engine.EngineCore`; every request is
 built, every response decoded and every retry decided by the I/O-free generators of
 :mod:`bloop.operations`, :mod:`bloop.tables` and :mod:`bloop.search`; errors are
 translated by :func:`bloop.session.translate_error`.  This module adds only an async
-driver for those generators (independent requests of one step run concurrently,
-backoff uses :func:`asyncio.sleep`), an async session over aiobotocore clients, and
-the ``async`` faces of searches, transactions and streams over their shared cores
-(:class:`~bloop.search.Cursor`, :class:`~bloop.transactions.Transaction`,
-:class:`~bloop.stream.Coordinator`).
+session over aiobotocore clients and the engine; the async driver, transport,
+search iterator, transaction and stream sit beside their sync twins in
+:mod:`bloop.drivers` (and are importable from here too).
 
 aiobotocore is an optional extra (``pip install bloop[aio]``).  Importing this module
 does not import it: an engine given a client never does, and one that makes its own
@@ -31,46 +29,26 @@ import asyncio
 import contextlib
 import random
 import time
-from typing import Any, AsyncIterator, Awaitable, Callable, Dict, List, Optional
+from typing import Any, Awaitable, Callable, Dict, Optional, Set
 
-from . import operations, signals
-from .codec import paused_gc
+from . import operations
 from .conditions import Condition
+from .drivers.drive import drive_async as drive
+from .drivers.drive import drive_async
+from .drivers.search import AsyncSearcher, AsyncSearchIterator
+from .drivers.stream import AsyncStream
+from .drivers.transaction import AsyncTransaction
+from .drivers.transport import AiobotocoreTransport, AsyncTransport
 from .engine import EngineCore, _check_consistent, _check_positional, _version_option, transport_options
-from .exceptions import BloopException, InvalidStream
-from .operations import Call, Op, Sleep
-from .search import Cursor, CursorView, Prepared, Search, check_one, count
+from .operations import Op
+from .search import Async
 from .session import (
     _STREAM_OPERATIONS, DEFAULT_CONFIG, TRANSPORT_ERRORS, attempts, client_config, client_errors, failed,
     fixed_user_agent, inherited_config, install_checks, succeeded, validating, watch_attempts,
 )
-from .stream import Coordinator, Record
-from .stream.stream import check_model
-from .transactions import WRITE, PreparedTransaction, Transaction
+from .transactions import WRITE
 
 __all__ = ["AsyncEngine", "AsyncSession", "AsyncSearchIterator", "AsyncTransaction", "AsyncStream", "drive"]
-
-
-async def drive(op: Op, send: Callable[[List[Call]], Awaitable[List[Any]]],
-                sleep: Callable[[float], Awaitable[Any]]) -> Any:
-    """Run an operation generator with ``await``: the async twin of :func:`bloop.operations.drive`.
-
-    :param send: ``await send(calls)`` returns the outcomes, in call order.
-    :param sleep: ``await sleep(seconds)`` (:func:`asyncio.sleep`, or a fake in tests).
-    """
-    try:
-        with paused_gc():  # the objects' keys and the requests are made here
-            step = next(op)
-        while True:
-            if isinstance(step, Sleep):
-                await sleep(step.seconds)
-                step = op.send(None)
-            else:
-                outcomes = await send(step)  # the collector runs while the requests wait
-                with paused_gc():  # responses become objects: see paused_gc
-                    step = op.send(outcomes)
-    except StopIteration as stop:
-        return stop.value
 
 
 class AsyncSession:
@@ -106,7 +84,7 @@ class AsyncSession:
         self._transport = client_config(connect_timeout, read_timeout, max_attempts)
         self._fast_path = fast_path
         self._made: Optional[contextlib.AsyncExitStack] = None
-        self._own: set = set()  # the services whose client this session made
+        self._own: Set[str] = set()  # the services whose client this session made
         self._lock: Optional[asyncio.Lock] = None
         self._aio_session: Any = None  # the aiobotocore session the clients are made from
 
@@ -186,182 +164,14 @@ class AsyncSession:
         started = time.monotonic()
         with attempts(resend) as watched:
             try:
-                response = await method(**request)
+                response: Dict[str, Any] = await method(**request)
             except TRANSPORT_ERRORS as error:
                 raise watched.count(failed(operation, request, error, started)) from error
         succeeded(operation, request, started)
         return response
 
 
-class AsyncSearchIterator(CursorView):
-    """Iterates a prepared search with ``async for``, page by page.
-
-    :ivar token: the position after the last object yielded (see :meth:`Search.start_from`).
-    """
-
-    def __init__(self, call: Callable[[str, Dict[str, Any]], Awaitable[Dict[str, Any]]],
-                 prepared: Prepared) -> None:
-        self._call = call
-        self.cursor = Cursor(prepared)
-
-    def __aiter__(self) -> "AsyncSearchIterator":
-        return self
-
-    async def __anext__(self) -> Any:
-        cursor = self.cursor
-        while cursor.needs_page:
-            if cursor.exhausted:
-                raise StopAsyncIteration
-            response = await self._call(cursor.operation, cursor.request())
-            with paused_gc():  # the page becomes objects: see codec.paused_gc
-                cursor.feed(response)
-        if cursor.finished:
-            raise StopAsyncIteration
-        return cursor.take()
-
-    async def pages(self) -> AsyncIterator[List[Any]]:
-        """One list of objects per DynamoDB page."""
-        cursor = self.cursor
-        while not cursor.finished and not cursor.exhausted:
-            response = await self._call(cursor.operation, cursor.request())
-            with paused_gc():  # the page becomes objects: see codec.paused_gc
-                cursor.feed(response)
-            yield cursor.page()
-
-
-class AsyncSearches:
-    """The terminal operations of searches for an async engine: ``async for``, and
-    coroutines for ``all``, ``first``, ``one`` and ``count``."""
-
-    session: AsyncSession
-
-    async def _run(self, op: Op) -> Any:
-        raise NotImplementedError
-
-    def _iterate(self, prepared: Prepared) -> Any:
-        raise TypeError("a search of an AsyncEngine is iterated with async for (or await search.all())")
-
-    def _aiterate(self, prepared: Prepared) -> AsyncSearchIterator:
-        return AsyncSearchIterator(self.session.call, prepared)
-
-    def _pages(self, prepared: Prepared) -> AsyncIterator[List[Any]]:
-        return self._aiterate(prepared).pages()
-
-    async def _all(self, search: Search) -> List[Any]:
-        return [obj async for obj in search]
-
-    async def _first(self, search: Search) -> Any:
-        async for obj in search.limit(1):
-            return obj
-        return None
-
-    async def _one(self, search: Search) -> Any:
-        return check_one([obj async for obj in search.limit(2)])
-
-    async def _count(self, prepared: Prepared) -> int:
-        return await self._run(count(prepared))
-
-
-class AsyncTransaction(Transaction):
-    """``engine.transaction(mode)`` of an :class:`AsyncEngine`: ``async with``, and ``await tx.commit()``.
-
-    Everything but the sending is :class:`bloop.transactions.Transaction`'s: collecting,
-    validating, rendering, joining an open transaction of the same engine (in the same
-    task), and the idempotency token a retry re-sends.
-    """
-
-    def __init__(self, engine: "AsyncEngine", mode: str = WRITE, *, token: Optional[str] = None) -> None:
-        super().__init__(engine.policy, mode, token=token)
-        self.engine = engine
-
-    async def commit(self) -> PreparedTransaction:
-        """Send the transaction; await again to retry with the same idempotency token.
-
-        :raises TransactionCanceled: DynamoDB canceled it (``.cancellations`` says why, per object).
-        :raises ObjectsNotFound: a read transaction found no item for some objects.
-        """
-        await self.engine._run(self.commit_op())
-        assert self.prepared is not None
-        return self.prepared
-
-    async def __aenter__(self) -> "AsyncTransaction":
-        self._enter()
-        return self
-
-    async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
-        if self._exit(exc_type is not None):
-            await self.commit()
-
-
-_NOWHERE = object()
-
-
-class AsyncStream:
-    """``engine.stream(Model, position)`` of an :class:`AsyncEngine`: ``async for record in stream``.
-
-    The same reading as :class:`bloop.stream.Stream`, through the same
-    :class:`~bloop.stream.Coordinator`.  Making a stream cannot await, so it goes to
-    ``position`` on first use, or when ``await stream.move_to(position)`` says so.
-
-    .. code-block:: python
-
-        stream = engine.stream(User, "trim_horizon")
-        async for record in stream:
-            print(record.event_name, record.key, record.old, record.new)
-        saved = stream.token
-
-    :raises InvalidStream: the model declares no stream (``Meta.stream``).
-    """
-
-    def __init__(self, engine: "AsyncEngine", model: Any, position: Any) -> None:
-        check_model(model)
-        self.engine = engine
-        self.model = model
-        self.coordinator = Coordinator(model, engine._table_name(model))
-        self._position = position  # where to go on first use; _NOWHERE once there
-
-    async def heartbeat(self) -> None:
-        """Keep the place of shards that have yielded nothing yet (as
-        :meth:`Stream.heartbeat <bloop.stream.Stream.heartbeat>`); the records it reads are
-        yielded next."""
-        if self._position is not _NOWHERE:
-            await self.move_to(self._position)
-        await self.engine._run(self.coordinator.heartbeat())
-
-    async def move_to(self, position: Any) -> "AsyncStream":
-        """Go to ``"trim_horizon"``, ``"latest"``, an aware datetime, or a :attr:`token`."""
-        await self.engine._run(self.coordinator.move_to(position))
-        self._position = _NOWHERE
-        return self
-
-    @property
-    def token(self) -> str:
-        """The position after the last record yielded: a JSON string for :meth:`move_to`."""
-        if self._position is not _NOWHERE:
-            raise InvalidStream("this stream has not reached its position yet: iterate it or "
-                                "await stream.move_to(position) first")
-        return self.coordinator.token
-
-    def __aiter__(self) -> AsyncIterator[Record]:
-        return self._records()
-
-    async def _records(self) -> AsyncIterator[Record]:
-        if self._position is not _NOWHERE:
-            await self.move_to(self._position)
-        coordinator = self.coordinator
-        while True:
-            record = coordinator.take()
-            if record is None:
-                if not await self.engine._run(coordinator.poll()):
-                    return
-                continue
-            yield record
-
-    def __repr__(self) -> str:
-        return f"<AsyncStream {self.model.__name__} shards={len(self.coordinator.shards)}>"
-
-
-class AsyncEngine(EngineCore, AsyncSearches):
+class AsyncEngine(EngineCore[Async]):
     """Binds models to DynamoDB tables and loads, saves, deletes and searches them, on aiobotocore.
 
     The same options as :class:`~bloop.engine.Engine`; the operations are coroutines,
@@ -376,7 +186,8 @@ class AsyncEngine(EngineCore, AsyncSearches):
     :param dynamodbstreams: an aiobotocore DynamoDB Streams client, made on first use when not given.
     :param table_name_template: a format string with ``{table_name}`` or a callable ``model -> name``.
     :param batch_deadline: seconds to keep re-sending items DynamoDB left unprocessed.
-    :param clock: monotonic seconds; :param sleep: an async sleep (both for tests).
+    :param clock: monotonic seconds (for tests).
+    :param sleep: an async sleep (for tests).
     :param max_concurrency: independent batch requests of one operation in flight at once.
     :param fast_path: read item responses on :mod:`bloop.fastpath` (which works on
         aiobotocore's documented events as on botocore's).  Default: on for the client
@@ -404,37 +215,16 @@ class AsyncEngine(EngineCore, AsyncSearches):
             fastpath.install(dynamodb)
         self.session = AsyncSession(dynamodb, dynamodbstreams, endpoint_url=endpoint_url, region_name=region_name,
                                     fast_path=fast_path is not False, **transport)
+        #: what sends each step's calls (see :mod:`bloop.drivers.transport`); replaceable
+        self.transport: AsyncTransport = AiobotocoreTransport(self.session, max_concurrency)
+        #: what searches of this engine run through (see :class:`bloop.search.Searcher`)
+        self.searcher = AsyncSearcher(self)
         self._sleep = sleep
 
     # ---------------------------------------------------------------------------------------
-    async def _send(self, calls: List[Call]) -> List[Any]:
-        """Send independent calls, up to ``max_concurrency`` at once; outcomes in call order.
-
-        As for the sync engine, a bloop error is that call's outcome, so a batch can
-        tell which chunk failed.
-        """
-        call = self.session.call
-        limit = asyncio.Semaphore(self.max_concurrency)
-
-        async def one(request: Call) -> Any:
-            async with limit:
-                try:
-                    return await call(request.operation, request.request, **request.options)
-                except BloopException as error:
-                    return error
-
-        if len(calls) == 1:
-            return [await one(calls[0])]
-        tasks = [asyncio.ensure_future(one(request)) for request in calls]
-        try:
-            return list(await asyncio.gather(*tasks))
-        except BaseException:  # cancelled, or not a bloop error: leave nothing running
-            for task in tasks:
-                task.cancel()
-            raise
-
     async def _run(self, op: Op) -> Any:
-        return await drive(op, self._send, self._sleep)
+        """Run an operation generator through this engine's transport (see :mod:`bloop.drivers`)."""
+        return await drive_async(op, self.transport.send, self._sleep)
 
     # ---------------------------------------------------------------------------------------
     async def bind(self, model: Any = None, *, skip_table_setup: bool = False) -> None:
@@ -486,9 +276,6 @@ class AsyncEngine(EngineCore, AsyncSearches):
         """The model's table stream from ``"trim_horizon"``, ``"latest"``, an aware datetime
         or a token, read with ``async for``.  See :class:`AsyncStream`."""
         return AsyncStream(self, model, position)
-
-    def _aiterate(self, prepared: Prepared) -> AsyncSearchIterator:
-        return super()._aiterate(signals.announce_loads(self, prepared))
 
     # client lifetime -----------------------------------------------------------------------
     async def close(self) -> None:

@@ -3,31 +3,39 @@
 The engine is a facade.  It owns the per-engine settings (clients, table
 names, retry deadline, clock), hands each request-building operation from
 :mod:`bloop.operations`, :mod:`bloop.tables` and :mod:`bloop.search` to
-:func:`~bloop.operations.drive`, and lets :class:`~bloop.session.Session`
-do the I/O.  An async engine drives the same operations with ``await``.
+:func:`~bloop.drivers.drive.drive`, which sends each step through the engine's
+``transport`` (:class:`~bloop.drivers.transport.BotocoreTransport`, on
+:class:`~bloop.session.Session`).  An async engine drives the same operations
+with ``await`` (:mod:`bloop.aio`).
 """
 from __future__ import annotations
 
 import random
 import string
 import time
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, Generic, Optional, Type, TypeVar, overload
 
 from . import limits, operations, signals, tables
 from .codec import compile_codec
 from .conditions import Condition
 from .exceptions import InvalidConfiguration, InvalidModel, InvalidType
 from .models import BaseModel, walk_subclasses
-from .operations import Policy, drive, outcome
-from .search import Query, Scan, Search, SyncSearches
+from .drivers.drive import drive
+from .drivers.search import SyncSearcher
+from .drivers.stream import Stream
+from .drivers.transaction import SyncTransaction
+from .drivers.transport import BotocoreTransport, Transport
+from .operations import Policy
+from .search import Async, Query, Scan, Search, Sync
 from .session import Session, client_config, install_checks, make_client
-from .stream import Stream
-from .transactions import SyncTransaction
 
 __all__ = ["Engine", "EngineCore", "transport_options"]
 
 _TABLE_NAME_CHARS = set(limits.TABLE_NAME_CHARS)
+
+M = TypeVar("M")
+#: the kind of an engine's searches: bloop.search.Sync or bloop.search.Async
+E = TypeVar("E", Sync, Async)
 
 
 def _check_template(template: str) -> None:
@@ -46,7 +54,7 @@ def _check_template(template: str) -> None:
                            "(f\"{env}-{{table_name}}\") or pass a callable model -> name")
 
 
-class EngineCore:
+class EngineCore(Generic[E]):
     """What every engine shares and that does no I/O: the settings, the table names,
     which models a ``bind`` covers, and building searches.
 
@@ -66,7 +74,11 @@ class EngineCore:
         self.max_concurrency = max_concurrency
         self.policy = Policy(self._table_name, clock, rng or random.Random(), batch_deadline,
                              max_concurrency=max_concurrency)
-        self.policy.engine = self  # the sender of the signals the I/O-free core sends
+        # the core reports loads, saves and deletes through the announcer, which sends the
+        # signals with this engine as their sender; policy.engine is only for
+        # PreparedTransaction.commit(), which sends through the engine that made it
+        self.policy.announce = signals.Announcer(self)
+        self.policy.engine = self
         self._bound: Dict[type, str] = {}
         #: an abstract base class for this engine's models: ``engine.bind()`` binds its subclasses
         self.model = type("Model", (BaseModel,), {"Meta": type("Meta", (), {"abstract": True}),
@@ -100,7 +112,9 @@ class EngineCore:
         def announce(call: operations.Call) -> None:
             if signals.before_create_table.receivers:
                 signals.before_create_table.send(self, model=model, table_name=table_name, request=call.request)
-        return signals.announce_calls(tables.bind(self.policy, model, table_name), "create_table", announce)
+        op: operations.Op = signals.announce_calls(tables.bind(self.policy, model, table_name), "create_table",
+                                                   announce)
+        return op
 
     def _bound_to(self, model: Any, table_name: str) -> None:
         """Record that ``model`` is bound to ``table_name``, compile its codec (so the first
@@ -110,18 +124,40 @@ class EngineCore:
         if signals.model_bound.receivers:
             signals.model_bound.send(self, model=model, table_name=table_name)
 
+    @overload
+    def query(self, model_or_index: Type[M], *, key: Optional[Condition] = None,
+              filter: Optional[Condition] = None, projection: Any = "all", consistent: bool = False,
+              forward: bool = True, index: Any = None, limit: Optional[int] = None,
+              page_size: Optional[int] = None) -> Query[M, E]: ...
+
+    @overload
+    def query(self, model_or_index: Any, *, key: Optional[Condition] = None,
+              filter: Optional[Condition] = None, projection: Any = "all", consistent: bool = False,
+              forward: bool = True, index: Any = None, limit: Optional[int] = None,
+              page_size: Optional[int] = None) -> Query[Any, E]: ...
+
     def query(self, model_or_index: Any, *, key: Optional[Condition] = None, filter: Optional[Condition] = None,
               projection: Any = "all", consistent: bool = False, forward: bool = True, index: Any = None,
-              limit: Optional[int] = None, page_size: Optional[int] = None) -> Query:
+              limit: Optional[int] = None, page_size: Optional[int] = None) -> Query[Any, E]:
         """A query on a model or one of its indexes; nothing is sent until it is iterated."""
         if isinstance(model_or_index, Search):
             return model_or_index._replace(engine=self)  # type: ignore[return-value]
         return Query(self, model_or_index, key=key, filter=filter, projection=projection,
                      consistent=consistent, forward=forward, index=index, limit=limit, page_size=page_size)
 
+    @overload
+    def scan(self, model_or_index: Type[M], *, filter: Optional[Condition] = None, projection: Any = "all",
+             consistent: bool = False, index: Any = None, limit: Optional[int] = None,
+             page_size: Optional[int] = None) -> Scan[M, E]: ...
+
+    @overload
     def scan(self, model_or_index: Any, *, filter: Optional[Condition] = None, projection: Any = "all",
              consistent: bool = False, index: Any = None, limit: Optional[int] = None,
-             page_size: Optional[int] = None) -> Scan:
+             page_size: Optional[int] = None) -> Scan[Any, E]: ...
+
+    def scan(self, model_or_index: Any, *, filter: Optional[Condition] = None, projection: Any = "all",
+             consistent: bool = False, index: Any = None, limit: Optional[int] = None,
+             page_size: Optional[int] = None) -> Scan[Any, E]:
         """A scan of a model or one of its indexes; nothing is sent until it is iterated."""
         if isinstance(model_or_index, Search):
             return model_or_index._replace(engine=self)  # type: ignore[return-value]
@@ -132,7 +168,7 @@ class EngineCore:
         return f"<{type(self).__name__} bound={len(self._bound)}>"
 
 
-class Engine(EngineCore, SyncSearches):
+class Engine(EngineCore[Sync]):
     """Binds models to DynamoDB tables and loads, saves, deletes and searches them.
 
     :param dynamodb: a botocore/boto3 DynamoDB client; made from the default boto3
@@ -179,21 +215,16 @@ class Engine(EngineCore, SyncSearches):
         if dynamodbstreams is not None:
             install_checks(dynamodbstreams)
         self.session = Session(dynamodb, dynamodbstreams)
+        #: what sends each step's calls (see :mod:`bloop.drivers.transport`); replaceable
+        self.transport: Transport = BotocoreTransport(self.session, max_concurrency)
+        #: what searches of this engine run through (see :class:`bloop.search.Searcher`)
+        self.searcher = SyncSearcher(self)
         self._sleep = sleep
-        self._pool: Optional[ThreadPoolExecutor] = None
 
     # ---------------------------------------------------------------------------------------
-    def _send(self, calls: List[operations.Call]) -> List[Any]:
-        """Send independent calls, up to ``max_concurrency`` at once; outcomes in call order."""
-        call = self.session.call
-        if len(calls) == 1 or self.max_concurrency == 1:
-            return [outcome(call, one) for one in calls]
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(self.max_concurrency, thread_name_prefix="bloop")
-        return list(self._pool.map(lambda one: outcome(call, one), calls))
-
     def _run(self, op: operations.Op) -> Any:
-        return drive(op, self._send, self._sleep)
+        """Run an operation generator through this engine's transport (see :mod:`bloop.drivers`)."""
+        return drive(op, self.transport.send, self._sleep)
 
     # ---------------------------------------------------------------------------------------
     def bind(self, model: Any = None, *, skip_table_setup: bool = False) -> None:
@@ -260,13 +291,6 @@ class Engine(EngineCore, SyncSearches):
         """The model's table stream from ``"trim_horizon"``, ``"latest"``, an aware datetime
         or a token.  See :class:`bloop.stream.Stream`."""
         return Stream(self, model, position)
-
-    # searches: the terminal operations come from SyncSearches -----------------------------
-    def _search_call(self, operation: str, request: Dict[str, Any]) -> Dict[str, Any]:
-        return self.session.call(operation, request)
-
-    def _iterate(self, prepared: Any) -> Any:
-        return super()._iterate(signals.announce_loads(self, prepared))
 
 
 def _version_option(check_version: bool, add_version_condition: Optional[bool]) -> bool:

@@ -11,7 +11,8 @@ A column that was never given a value reads as None; ``del obj.col`` or
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Generic, Iterator, List, Optional, Tuple, Union, cast, overload
+import sys
+from typing import Any, Callable, Dict, Generic, Iterator, List, Optional, Tuple, TypeVar, Union, cast, overload
 
 from . import limits
 from .signals import model_created, object_modified
@@ -20,6 +21,14 @@ from .exceptions import InvalidModel, UnknownColumn
 from .tracking import SNAPSHOT, Loaded, snapshot
 from .actions import Action
 from .types import T, Type, instance, is_text
+
+if sys.version_info >= (3, 11):
+    from typing import dataclass_transform
+else:  # the decorator only tells type checkers (PEP 681); before 3.11 it does nothing
+    _C = TypeVar("_C")
+
+    def dataclass_transform(**kwargs: Any) -> Callable[[_C], _C]:
+        return lambda cls: cls
 
 __all__ = ["Column", "GlobalSecondaryIndex", "LocalSecondaryIndex", "BaseModel", "ModelMeta", "model_meta"]
 
@@ -542,11 +551,18 @@ def _validate(cls: type, meta: ModelMeta, hash_keys: List[Column[Any]], range_ke
         raise InvalidModel(f"{name}.Meta.table_name must be a string")
 
 
+@dataclass_transform(kw_only_default=True)
 class BaseModel:
     """The base of every model; subclass it (or ``engine.model``) and declare columns.
 
     ``class Meta: abstract = True`` makes a model that is never bound to a table:
     a base for other models.  Plain classes holding columns work as mixins.
+
+    Type checkers read the constructor of a model whose columns are annotated
+    (``qty: Column[int] = Column(Integer)``, PEP 681): ``Order(qty="x")`` and
+    ``Order(qyt=1)`` are flagged, and every column is an optional keyword.  A model
+    without annotations keeps ``Model(**attrs)``; annotate all of a model's columns
+    (those of mixins too) or none.
     """
 
     class Meta:

@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any, Dict, Generator, Iterable, List, Optional, Sequence, Tuple
 
 from . import limits, signals
-from .codec import dump_key, key_identity, load_into, paused_gc, record_put, to_item
+from .codec import dump_key, key_identity, load_into, record_put, to_item
 from .conditions import Condition
 from .exceptions import (
     BatchIncomplete, BloopException, ConstraintViolation, DuplicateKeys, InvalidCondition,
@@ -91,7 +91,11 @@ class Policy:
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
         self.max_concurrency = max_concurrency
-        #: the engine these operations run for: the sender of the signals they send
+        #: what the operations report loads, saves and deletes to (a
+        #: :class:`bloop.signals.Announcer`, set by the engine); None: no signals' sender
+        self.announce: Any = None
+        #: the engine that made this policy, for what must send through it
+        #: (``PreparedTransaction.commit()``); the core sends nothing through it
         self.engine: Any = None
 
     def delay(self, attempt: int) -> float:
@@ -849,31 +853,13 @@ def load(policy: Policy, objs: Any, consistent: bool = False) -> Op:
         raise ObjectsNotFound(f"load: {len(missing)} of {len(entries)} objects were not found", objs)
 
 
-def drive(op: Op, send: Any, sleep: Any) -> Any:
-    """Run an operation synchronously: ``send(calls) -> outcomes``, ``sleep(seconds)``.
-
-    The cyclic collector is paused (:func:`~bloop.codec.paused_gc`) only while the
-    generator runs, which is where keys and requests are made and responses become
-    objects; never while requests wait on the network or the driver sleeps.
-    """
-    try:
-        with paused_gc():  # the objects' keys and the requests are made here
-            step = next(op)
-        while True:
-            if isinstance(step, Sleep):
-                sleep(step.seconds)
-                step = op.send(None)
-            else:
-                outcomes = send(step)  # the collector runs while the requests wait
-                with paused_gc():  # responses become objects: see paused_gc
-                    step = op.send(outcomes)
-    except StopIteration as stop:
-        return stop.value
-
-
-def outcome(session_call: Any, one: Call) -> Any:
-    """Send one call; a bloop error becomes the outcome instead of propagating."""
-    try:
-        return session_call(one.operation, one.request, **one.options)
-    except BloopException as error:
-        return error
+def __getattr__(name: str) -> Any:
+    # the drivers live in bloop.drivers (they do I/O; this module does none); their old
+    # names here still work, imported only when asked for
+    if name == "drive":
+        from .drivers.drive import drive
+        return drive
+    if name == "outcome":
+        from .drivers.transport import outcome
+        return outcome
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

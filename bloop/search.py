@@ -4,6 +4,12 @@
 every chained call returns a new search, so a base search can be reused.
 Iterating validates and renders the request once (:class:`Prepared`), then
 follows ``LastEvaluatedKey`` page by page.
+
+Nothing here does I/O.  What a search sends is decided by the generators at the
+end of this module (``fetch`` one page, ``collect``, ``first``, ``only``,
+``count``, ``exists``); a search hands them to its engine through the one
+:class:`Searcher` protocol (``engine.searcher``), whose sync and async
+implementations are in :mod:`bloop.drivers.search`.
 """
 from __future__ import annotations
 
@@ -14,24 +20,89 @@ import functools
 import hashlib
 import json
 import re
-from typing import Any, Dict, Iterator, List, NamedTuple, Optional, Tuple
+from typing import (
+    TYPE_CHECKING, Any, AsyncIterator, Awaitable, Dict, Generic, Iterator, List, NamedTuple, Optional, Protocol,
+    Tuple, overload,
+)
 
 from . import limits
-from .codec import load_all, paused_gc
+from .codec import load_all
 from .conditions import Comparison, Condition, Operand, iter_conditions
 from .exceptions import InvalidSearch
 from .expressions import Renderer
 from .models import Column, GlobalSecondaryIndex, Index
-from .operations import Call, Op, call, drive
+from .operations import Op, call
 
-__all__ = ["Search", "Query", "Scan", "Prepared", "Cursor", "CursorView", "SearchIterator", "SyncSearches", "count",
-           "Token", "encode_token", "decode_token"]
+if TYPE_CHECKING:  # PEP 696 defaults, for type checkers only (typing has them from Python 3.13)
+    from typing_extensions import Self, TypeVar
+
+__all__ = ["Search", "Query", "Scan", "Prepared", "Cursor", "CursorView", "Searcher", "Sync", "Async",
+           "SearchIterator", "fetch", "count", "collect", "first", "only", "exists", "Token", "encode_token",
+           "decode_token"]
 
 _RANGE_OPERATORS = {"==", "<", "<=", ">", ">=", "between", "begins_with"}
 
 
-class Search:
-    """What a query or scan asks for.  Use ``engine.query(...)`` / ``engine.scan(...)``."""
+class Sync:
+    """Type marker: a search bound to a blocking engine (``for``, results returned)."""
+
+
+class Async:
+    """Type marker: a search bound to an async engine (``async for``, results awaited)."""
+
+
+if TYPE_CHECKING:
+    #: the model a search yields objects of (Any for a search built on an index)
+    M = TypeVar("M", default=Any)
+    #: whether the search's engine is blocking (:class:`Sync`) or async (:class:`Async`)
+    E = TypeVar("E", default=Sync)
+else:
+    import typing
+    M = typing.TypeVar("M")
+    E = typing.TypeVar("E")
+
+
+class Searcher(Protocol):
+    """The one boundary between a search and the engine it is bound to (``engine.searcher``).
+
+    Five members and no more: a search renders its request and decides what to send
+    with the I/O-free operations of this module (:func:`collect`, :func:`first`, :func:`only`,
+    :func:`count`, :func:`exists`); the searcher only runs them and iterates.
+    :class:`bloop.drivers.search.SyncSearcher` and
+    :class:`~bloop.drivers.search.AsyncSearcher` are bloop's.
+    """
+
+    #: whether results are awaited and iterated with ``async for``
+    is_async: bool
+
+    def table_name(self, model: Any) -> str:
+        """The name of ``model``'s table for this engine."""
+        ...
+
+    def prepare(self, search: "Search[Any, Any]") -> "Prepared":
+        """The search validated and rendered for this engine's table, to be run here
+        (the objects it makes are announced with ``object_loaded``)."""
+        ...
+
+    def iterate(self, prepared: "Prepared") -> Any:
+        """An iterator (an async iterator when ``is_async``) of the prepared search's objects,
+        with ``pages()``, ``token``, ``scanned`` and ``count``."""
+        ...
+
+    def run(self, op: Op) -> Any:
+        """Run an I/O-free operation: its result (an awaitable of it when ``is_async``)."""
+        ...
+
+
+class Search(Generic[M, E]):
+    """What a query or scan asks for.  Use ``engine.query(...)`` / ``engine.scan(...)``.
+
+    To a type checker a search is generic in its model ``M`` and its engine's kind
+    ``E`` (:class:`Sync` or :class:`Async`): ``engine.query(User)`` is a
+    ``Query[User, Sync]`` whose ``first()`` is ``User | None``; on an
+    :class:`~bloop.aio.AsyncEngine` it is a ``Query[User, Async]`` whose ``first()``
+    is awaited.
+    """
 
     mode = ""
 
@@ -66,7 +137,7 @@ class Search:
         #: (segment, total segments) of a parallel scan
         self._segment: Optional[Tuple[int, int]] = None
 
-    def _replace(self, **changes: Any) -> "Search":
+    def _replace(self, **changes: Any) -> "Self":
         new = object.__new__(type(self))
         new.__dict__.update(self.__dict__)
         for name, value in changes.items():
@@ -74,15 +145,15 @@ class Search:
         return new
 
     # chainable ---------------------------------------------------------------------------
-    def key(self, condition: Condition) -> "Search":
+    def key(self, condition: Condition) -> "Self":
         """AND ``condition`` into the key condition."""
         return self._replace(_key=_and(self._key, condition, "key"))
 
-    def filter(self, condition: Condition) -> "Search":
+    def filter(self, condition: Condition) -> "Self":
         """AND ``condition`` into the filter (applied by DynamoDB after reading)."""
         return self._replace(_filter=_and(self._filter, condition, "filter"))
 
-    def project(self, *columns: Any) -> "Search":
+    def project(self, *columns: Any) -> "Self":
         """``"all"``, ``"keys"``, or the columns to return (keys are always included)."""
         if len(columns) == 1 and isinstance(columns[0], str) and columns[0] in ("all", "keys"):
             return self._replace(_projection=columns[0])
@@ -91,61 +162,119 @@ class Search:
         return self._replace(_projection=list(columns))
 
     @property
-    def consistent(self) -> "Search":
+    def consistent(self) -> "Self":
         """A strongly consistent copy of this search (not on a GSI)."""
         return self._replace(_consistent=True)
 
-    def forward(self, forward: bool = True) -> "Search":
+    def forward(self, forward: bool = True) -> "Self":
         """Range key order: ascending (True) or descending (False)."""
         return self._replace(_forward=bool(forward))
 
-    def limit(self, n: Optional[int]) -> "Search":
+    def limit(self, n: Optional[int]) -> "Self":
         """Return at most ``n`` objects in all."""
         return self._replace(_limit=_positive(n, "limit"))
 
-    def page_size(self, n: Optional[int]) -> "Search":
+    def page_size(self, n: Optional[int]) -> "Self":
         """DynamoDB's ``Limit``: items read per request (before the filter)."""
         return self._replace(_page_size=_positive(n, "page_size"))
 
     # terminal ----------------------------------------------------------------------------
     def prepare(self) -> "Prepared":
         """Validate and render once; raises :class:`InvalidSearch` before any request."""
-        return Prepared(self, self._bound_engine()._table_name(self.model))
+        return Prepared(self, self._searcher().table_name(self.model))
 
     def _bound_engine(self) -> Any:
         if self.engine is None:
             raise InvalidSearch("this search has no engine: bind it with engine.query(search) or engine.scan(search)")
         return self.engine
 
-    def __iter__(self) -> "SearchIterator":
-        return self._bound_engine()._iterate(self.prepare())
+    def _searcher(self) -> Searcher:
+        searcher: Searcher = self._bound_engine().searcher
+        return searcher
 
-    def __aiter__(self) -> Any:
+    def __iter__(self: "Search[M, Sync]") -> "SearchIterator[M]":
+        searcher = self._searcher()
+        if searcher.is_async:
+            raise TypeError("a search of an AsyncEngine is iterated with async for (or await search.all())")
+        iterator: SearchIterator[M] = searcher.iterate(searcher.prepare(self))
+        return iterator
+
+    def __aiter__(self: "Search[M, Async]") -> "AsyncIterator[M]":
         """``async for obj in search`` on a search of an async engine."""
-        return self._bound_engine()._aiterate(self.prepare())
+        searcher = self._searcher()
+        if not searcher.is_async:
+            raise TypeError("async for needs a search of bloop.aio.AsyncEngine; iterate this one with for")
+        iterator: AsyncIterator[M] = searcher.iterate(searcher.prepare(self))
+        return iterator
+
+    @overload
+    def pages(self: "Search[M, Sync]") -> Iterator[List[M]]: ...
+    @overload
+    def pages(self: "Search[M, Async]") -> AsyncIterator[List[M]]: ...
 
     def pages(self) -> Any:
         """One list of objects per DynamoDB page."""
-        return self._bound_engine()._pages(self.prepare())
+        searcher = self._searcher()
+        return searcher.iterate(searcher.prepare(self)).pages()
+
+    @overload
+    def all(self: "Search[M, Sync]") -> List[M]: ...
+    @overload
+    def all(self: "Search[M, Async]") -> Awaitable[List[M]]: ...
 
     def all(self) -> Any:
         """Every object, as a list."""
-        return self._bound_engine()._all(self)
+        searcher = self._searcher()
+        return searcher.run(collect(searcher.prepare(self)))
+
+    @overload
+    def first(self: "Search[M, Sync]") -> Optional[M]: ...
+    @overload
+    def first(self: "Search[M, Async]") -> Awaitable[Optional[M]]: ...
 
     def first(self) -> Any:
         """The first object, or None when nothing matches."""
-        return self._bound_engine()._first(self)
+        searcher = self._searcher()
+        return searcher.run(first(searcher.prepare(self.limit(1))))
+
+    @overload
+    def one(self: "Search[M, Sync]") -> M: ...
+    @overload
+    def one(self: "Search[M, Async]") -> Awaitable[M]: ...
 
     def one(self) -> Any:
         """The only object; :class:`InvalidSearch` if there are none or several."""
-        return self._bound_engine()._one(self)
+        searcher = self._searcher()
+        return searcher.run(only(searcher.prepare(self.limit(2))))
+
+    @overload
+    def count(self: "Search[M, Sync]") -> int: ...
+    @overload
+    def count(self: "Search[M, Async]") -> Awaitable[int]: ...
 
     def count(self) -> Any:
         """How many objects match (DynamoDB's ``Select=COUNT``), capped by ``limit``."""
-        return self._bound_engine()._count(self.prepare())
+        searcher = self._searcher()
+        return searcher.run(count(searcher.prepare(self)))
+
+    @overload
+    def exists(self: "Search[M, Sync]") -> bool: ...
+    @overload
+    def exists(self: "Search[M, Async]") -> Awaitable[bool]: ...
+
+    def exists(self) -> Any:
+        """Whether anything matches: True at the first match, without reading any item.
+
+        It counts (``Select=COUNT``) page by page and stops at the first page that
+        holds a match.  Without a filter the first page is of one item (``Limit=1``),
+        so one request answers; with a filter DynamoDB may read pages that hold no
+        match before one that does (or the end), as many as a count would.
+        """
+        searcher = self._searcher()
+        return searcher.run(exists(searcher.prepare(self)))
 
     # resuming and splitting -----------------------------------------------------------------
-    def start_from(self, token: str) -> "Search":
+    def start_from(self, token: str) -> "Self":
         """This search, continued after the position ``token`` names.
 
         The token is the ``token`` of an iterator of the same search (same model, index,
@@ -164,7 +293,7 @@ class Search:
         """
         return self._replace(_token=decode_token(token))
 
-    def segments(self, n: int) -> List["Search"]:
+    def segments(self, n: int) -> List["Self"]:
         """Split a scan into ``n`` independent, picklable parallel-scan segments.
 
         Together they read the table (or index) exactly once; each can run in another
@@ -189,11 +318,11 @@ class Search:
         return f"<{type(self).__name__}[{target}]>"
 
 
-class Query(Search):
+class Query(Search[M, E]):
     mode = "query"
 
 
-class Scan(Search):
+class Scan(Search[M, E]):
     mode = "scan"
 
 
@@ -223,7 +352,7 @@ def _positive(value: Any, what: str) -> Optional[int]:
 class Prepared:
     """A search validated and rendered for one table: request, projection, and unpacking."""
 
-    def __init__(self, search: Search, table_name: str) -> None:
+    def __init__(self, search: "Search[Any, Any]", table_name: str) -> None:
         model, index = search.model, search.index
         meta = model.Meta
         self.model = model
@@ -641,13 +770,6 @@ def _bad(token: str, why: str) -> InvalidSearch:
     return InvalidSearch(f"not a search token ({why}): {token!r:.80}")
 
 
-def _fetch(cursor: Cursor, call: Any) -> None:
-    """Fetch one page and make its objects (with the collector paused: see paused_gc)."""
-    response = call(cursor.operation, cursor.request())  # the collector runs while the request waits
-    with paused_gc():
-        cursor.feed(response)
-
-
 class CursorView:
     """What sync and async iterators show of their cursor."""
 
@@ -669,65 +791,53 @@ class CursorView:
         return self.cursor.count
 
 
-class SearchIterator(CursorView):
-    """Iterates a prepared search through a synchronous engine, page by page.
+def fetch(cursor: Cursor) -> Op:
+    """One page of an iteration as an I/O-free operation: the cursor's next page
+    request, its response fed to the cursor (which makes its objects)."""
+    cursor.feed((yield from call(cursor.operation, cursor.request())))
 
-    :ivar token: the position after the last object yielded (see :meth:`Search.start_from`).
-    """
 
-    def __init__(self, call: Any, prepared: Prepared) -> None:
-        self._call = call
-        self.cursor = Cursor(prepared)
-
-    def __iter__(self) -> "SearchIterator":
-        return self
-
-    def __next__(self) -> Any:
-        cursor = self.cursor
+def collect(prepared: Prepared) -> Op:
+    """``search.all()`` as an I/O-free operation: every object, page by page, up to the limit."""
+    cursor = Cursor(prepared)
+    found: List[Any] = []
+    while True:
         while cursor.needs_page:
             if cursor.exhausted:
-                raise StopIteration
-            _fetch(cursor, self._call)
+                return found
+            yield from fetch(cursor)
         if cursor.finished:
-            raise StopIteration
-        return cursor.take()
-
-    def pages(self) -> Iterator[List[Any]]:
-        cursor = self.cursor
-        while not cursor.finished and not cursor.exhausted:
-            _fetch(cursor, self._call)
-            yield cursor.page()
+            return found
+        found.extend(cursor.page())
 
 
-class SyncSearches:
-    """The terminal operations of searches, for an engine that sends requests with a
-    blocking ``_search_call(operation, request) -> response``."""
+def first(prepared: Prepared) -> Op:
+    """``search.first()`` (of the search limited to 1): the first object, or None."""
+    found = yield from collect(prepared)
+    return found[0] if found else None
 
-    def _search_call(self, operation: str, request: Dict[str, Any]) -> Dict[str, Any]:
-        raise NotImplementedError
 
-    def _iterate(self, prepared: Prepared) -> SearchIterator:
-        return SearchIterator(self._search_call, prepared)
+def only(prepared: Prepared) -> Op:
+    """``search.one()`` (of the search limited to 2): the only object, or InvalidSearch."""
+    found = yield from collect(prepared)
+    return check_one(found)
 
-    def _aiterate(self, prepared: Prepared) -> Any:
-        raise TypeError("async for needs a search of bloop.aio.AsyncEngine; iterate this one with for")
 
-    def _pages(self, prepared: Prepared) -> Iterator[List[Any]]:
-        return self._iterate(prepared).pages()
-
-    def _all(self, search: Search) -> List[Any]:
-        return list(search)
-
-    def _first(self, search: Search) -> Any:
-        return next(iter(search.limit(1)), None)
-
-    def _one(self, search: Search) -> Any:
-        return check_one(list(search.limit(2)))
-
-    def _count(self, prepared: Prepared) -> int:
-        def send(calls: List[Call]) -> List[Any]:
-            return [self._search_call(one.operation, one.request) for one in calls]
-        return drive(count(prepared), send, None)
+def exists(prepared: Prepared) -> Op:
+    """``search.exists()``: ``Select=COUNT`` page by page until a page counts a match."""
+    if prepared.exhausted:
+        return False
+    request = prepared.count_request()
+    if "Limit" not in request and not prepared.filtered:
+        request["Limit"] = 1  # no filter: the first item read is a match
+    while True:
+        response = yield from call(prepared.operation, request)
+        if response.get("Count", 0) > 0:
+            return True
+        start = response.get("LastEvaluatedKey")
+        if not start:
+            return False
+        request = dict(request, ExclusiveStartKey=start)
 
 
 def count(prepared: Prepared) -> Op:
@@ -752,3 +862,15 @@ def check_one(found: List[Any]) -> Any:
     if len(found) != 1:
         raise InvalidSearch(f"expected exactly one result, found {'none' if not found else 'more than one'}")
     return found[0]
+
+
+def __getattr__(name: str) -> Any:
+    # the iterators are drivers and live in bloop.drivers.search; their names here still work
+    if name in ("SearchIterator", "AsyncSearchIterator"):
+        from .drivers import search
+        return getattr(search, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+if TYPE_CHECKING:
+    from .drivers.search import SearchIterator

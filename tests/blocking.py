@@ -3,9 +3,10 @@
 The scenarios are written as plain synchronous test bodies.  For the async engine,
 :class:`Blocking` wraps a :class:`bloop.aio.AsyncEngine` so those same bodies drive it:
 each coroutine runs to completion on the test's own event loop, and a search bound to
-the wrapper is consumed through the async engine's ``async for`` iterator (its
-``token`` included), ``pages()`` async generator and ``all/first/one/count``
-coroutines.  Nothing of the engine is reimplemented here; the wrapper only waits.
+the wrapper runs through the async engine's :class:`~bloop.search.Searcher`:
+its ``async for`` iterator (``token`` included), ``pages()`` async generator and the
+operations behind ``all/first/one/count/exists``, each awaited here.  Nothing of the
+engine is reimplemented here; the wrapper only waits.
 
 :class:`Engines` makes the engines of one flavour (``"sync"`` or ``"async"``) for one
 test, on one endpoint, with one client.
@@ -35,13 +36,13 @@ class Blocking:
     def wait(self, coroutine: Any) -> Any:
         return self.loop.run_until_complete(coroutine)
 
-    # everything else (policy, model, _table_name, _aiterate, ...) is the async engine's
+    # everything else (policy, model, transport, ...) is the async engine's
     def __getattr__(self, name: str) -> Any:
         return getattr(self.engine, name)
 
     def __setattr__(self, name: str, value: Any) -> None:
-        if name == "_send" and not asyncio.iscoroutinefunction(value):
-            value = _awaitable(value)  # a test's fake transport, written for the sync engine
+        if name == "transport" and not asyncio.iscoroutinefunction(value.send):
+            value = AwaitedTransport(value)  # a test's transport, written for the sync engine
         setattr(self.engine, name, value)
 
     def __delattr__(self, name: str) -> None:
@@ -68,32 +69,35 @@ class Blocking:
     def scan(self, *args: Any, **kwargs: Any) -> Any:
         return self.engine.scan(*args, **kwargs)._replace(engine=self)
 
-    # the terminal operations of searches bound to this wrapper ----------------------------
-    def _iterate(self, prepared: Any) -> "BlockingIterator":
-        return BlockingIterator(self, self.engine._aiterate(prepared))
-
-    def _pages(self, prepared: Any) -> Any:
-        pages = self.engine._pages(prepared)
-        while True:
-            try:
-                yield self.wait(pages.__anext__())
-            except StopAsyncIteration:
-                return
-
-    def _all(self, search: Any) -> Any:
-        return self.wait(self.engine._all(search))
-
-    def _first(self, search: Any) -> Any:
-        return self.wait(self.engine._first(search))
-
-    def _one(self, search: Any) -> Any:
-        return self.wait(self.engine._one(search))
-
-    def _count(self, prepared: Any) -> Any:
-        return self.wait(self.engine._count(prepared))
+    # searches bound to this wrapper run through the async engine's searcher, awaited here
+    @property
+    def searcher(self) -> "BlockingSearcher":
+        return BlockingSearcher(self, self.engine.searcher)
 
     def __repr__(self) -> str:
         return f"<Blocking {self.engine!r}>"
+
+
+class BlockingSearcher:
+    """The async engine's :class:`~bloop.search.Searcher`, waited on: a blocking one."""
+
+    is_async = False
+
+    def __init__(self, engine: Blocking, searcher: Any) -> None:
+        self.engine = engine
+        self.searcher = searcher
+
+    def table_name(self, model: Any) -> str:
+        return self.searcher.table_name(model)
+
+    def prepare(self, search: Any) -> Any:
+        return self.searcher.prepare(search)
+
+    def iterate(self, prepared: Any) -> "BlockingIterator":
+        return BlockingIterator(self.engine, self.searcher.iterate(prepared))
+
+    def run(self, op: Any) -> Any:
+        return self.engine.wait(self.searcher.run(op))
 
 
 class BlockingIterator:
@@ -111,6 +115,14 @@ class BlockingIterator:
             return self.engine.wait(self.iterator.__anext__())
         except StopAsyncIteration:
             raise StopIteration from None
+
+    def pages(self) -> Any:
+        pages = self.iterator.pages()
+        while True:
+            try:
+                yield self.engine.wait(pages.__anext__())
+            except StopAsyncIteration:
+                return
 
     @property
     def token(self) -> str:
@@ -158,6 +170,16 @@ class BlockingTransaction:
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
         if self.transaction._exit(exc_type is not None):
             self.commit()
+
+
+class AwaitedTransport:
+    """A blocking transport (a test's) as an async one."""
+
+    def __init__(self, transport: Any) -> None:
+        self.transport = transport
+
+    async def send(self, calls: Any) -> Any:
+        return self.transport.send(calls)
 
 
 def _awaitable(function: Any) -> Any:

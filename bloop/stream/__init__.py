@@ -8,10 +8,20 @@
   Lambda function receives from a DynamoDB stream.
 
 The reading itself is :class:`~bloop.stream.coordinator.Coordinator`, an
-I/O-free core shared with any engine.
+I/O-free core shared with any engine; the facades that send (``Stream`` and
+``AsyncStream``) are in :mod:`bloop.drivers.stream`.
 """
+from typing import Any
+
 from .coordinator import Coordinator
 from .records import Record, from_lambda, from_stream
-from .stream import Stream
 
 __all__ = ["Stream", "Record", "Coordinator", "from_lambda", "from_stream"]
+
+
+def __getattr__(name: str) -> Any:
+    # the facade is a driver (bloop.drivers.stream), imported when first asked for
+    if name == "Stream":
+        from ..drivers.stream import Stream
+        return Stream
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

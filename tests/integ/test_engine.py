@@ -403,10 +403,11 @@ def test_many_pages(posts):
 def test_batch_incomplete_names_objects(users, monkeypatch):
     objs = [User(id=f"never-{i}") for i in range(3)]
 
-    def never_drains(calls):
-        return [{"UnprocessedItems": c.request["RequestItems"]} for c in calls]
+    class NeverDrains:  # a transport (bloop.drivers.transport.Transport) DynamoDB never drains
+        def send(self, calls):
+            return [{"UnprocessedItems": c.request["RequestItems"]} for c in calls]
 
-    monkeypatch.setattr(users, "_send", never_drains)
+    monkeypatch.setattr(users, "transport", NeverDrains())
     users.policy.batch_deadline = 0.2
     with pytest.raises(BatchIncomplete) as excinfo:
         users.save(objs)

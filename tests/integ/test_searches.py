@@ -236,3 +236,22 @@ def test_segments_pickle_and_rebind(posts, make_engine):
     next(iterator)
     rest = pickle.loads(pickle.dumps(token_search.start_from(iterator.token)))
     assert len(other.query(rest).all()) == 29
+
+
+@pytest.mark.engines("sync", "async")
+def test_exists_stops_at_the_first_match(posts, requests):
+    requests.clear()
+    assert posts.query(Post).key(Post.forum == "f1").exists() is True
+    assert posts.scan(Post).exists() is True
+    assert [(name, params["Select"], params["Limit"]) for name, params in requests.calls] == \
+        [("Query", "COUNT", 1), ("Scan", "COUNT", 1)]  # one item read each, none returned
+    requests.clear()
+    assert posts.query(Post).key(Post.forum == "none").exists() is False
+    assert posts.query(Post).key(Post.forum == "f1").filter(Post.author == "nobody").exists() is False
+    assert len(requests.calls) == 2
+    # f1 holds numbers 1, 4, 7, 10, ... (views the same): views == 10 is the fourth item, on the second page
+    requests.clear()
+    search = posts.query(Post).key(Post.forum == "f1").filter(Post.views == 10).page_size(2)
+    assert search.exists() is True
+    assert len(requests.calls) == 2 and search.count() == 1
+    assert posts.query(Post.by_author).key(Post.author == "a2").exists() is True

@@ -16,12 +16,14 @@ from bloop import (
 )
 from bloop.actions import Action
 from bloop.conditions import BeginsWith, Comparison, Exists, In
+from bloop.drivers.drive import drive as bloop_drive
 from bloop.exceptions import InvalidCondition, InvalidStream, InvalidTransaction
 from bloop.operations import Policy
 from bloop.stream import Record
 from bloop.stream.coordinator import Coordinator
 from bloop.tracking import changes
 from bloop.transactions import PreparedTransaction, Transaction
+from tests.unit.fakes import FakeTransport, fake_engine
 from tests.unit.helpers import assert_render, stubbed_engine, validate_request
 
 
@@ -287,15 +289,11 @@ SHARD = "shardId-" + "a" * 20
 
 
 def drive(op, answer):
-    """Drive a coordinator generator: ``answer(call)`` is each call's outcome."""
-    sent = []
-    try:
-        step = next(op)
-        while True:
-            sent.extend(step)
-            step = op.send([answer(call) for call in step])
-    except StopIteration as stop:
-        return sent, stop.value
+    """Run a coordinator generator with bloop's driver on the shared fake transport:
+    ``answer(call)`` is each call's outcome."""
+    transport = FakeTransport(respond=answer)
+    value = bloop_drive(op, transport.send, None)
+    return [call for step in transport.steps for call in step], value
 
 
 def test_heartbeat_keeps_a_shard_that_yielded_nothing_in_place():
@@ -324,12 +322,9 @@ def test_next_on_a_stream_returns_a_record_or_none():
     pages = {"it-1": {"Records": [stream_record("a")], "NextShardIterator": "it-2"},
              "it-2": {"Records": [], "NextShardIterator": "it-3"}}
 
-    class FakeEngine:  # drives the coordinator's generators with canned answers
-        def _run(self, op):
-            return drive(op, lambda call: pages[call.request["ShardIterator"]])[1]
-
+    engine = fake_engine(respond=lambda call: pages[call.request["ShardIterator"]])
     stream = Stream.__new__(Stream)
-    stream.engine, stream.model, stream.coordinator = FakeEngine(), Item, coordinator
+    stream.engine, stream.model, stream.coordinator = engine, Item, coordinator
     record = next(stream)
     assert isinstance(record, Record) and record.key.id == "a"
     assert next(stream) is None  # nothing new yet: bloop 3 returned None, never StopIteration

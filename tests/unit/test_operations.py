@@ -15,8 +15,9 @@ from bloop.exceptions import (
     BatchIncomplete, ConstraintViolation, DuplicateKeys, InvalidCondition, InvalidValue, LimitExceeded,
     MissingKey, ObjectsNotFound, Throttled,
 )
-from bloop.operations import Call, Policy, Sleep
+from bloop.operations import Policy, Sleep
 from bloop.tracking import SNAPSHOT, changes, snapshot
+from tests.unit.fakes import Driver, FakeClock
 from tests.unit.helpers import dynamodb_client, validate_request
 
 
@@ -55,14 +56,9 @@ def table_name(model):
     return "test-" + model.Meta.table_name
 
 
-class Clock:
-    """Monotonic seconds that move only when a test says so (or a Sleep is honoured)."""
-
-    def __init__(self, now=1000.0):
-        self.now = now
-
-    def __call__(self):
-        return self.now
+def Clock(now=1000.0):
+    """The shared fake clock, at ``now``."""
+    return FakeClock(now)
 
 
 class MaxJitter:
@@ -75,47 +71,6 @@ class MaxJitter:
 def make_policy(deadline=1.0, rng=None):
     clock = Clock()
     return Policy(table_name, clock, rng or MaxJitter(), deadline), clock
-
-
-class Driver:
-    """Drives an operation: validates each yielded call, answers it, honours Sleeps on the clock."""
-
-    def __init__(self, op, clock, respond):
-        self.op = op
-        self.clock = clock
-        self.respond = respond
-        self.steps = []  # every yielded step: a list of Calls or a Sleep
-
-    def run(self):
-        step = next(self.op)
-        try:
-            while True:
-                self.steps.append(step)
-                if isinstance(step, Sleep):
-                    assert step.seconds > 0
-                    self.clock.now += step.seconds
-                    step = self.op.send(None)
-                    continue
-                assert isinstance(step, list) and step and all(isinstance(c, Call) for c in step)
-                outcomes = []
-                for call in step:
-                    validate_request(call.operation, call.request)
-                    outcomes.append(self.respond(call))
-                step = self.op.send(outcomes)
-        except StopIteration as stop:
-            return stop.value
-
-    @property
-    def calls(self):
-        return [call for step in self.steps if isinstance(step, list) for call in step]
-
-    @property
-    def rounds(self):
-        return [step for step in self.steps if isinstance(step, list)]
-
-    @property
-    def sleeps(self):
-        return [step.seconds for step in self.steps if isinstance(step, Sleep)]
 
 
 def run(op, clock, respond):

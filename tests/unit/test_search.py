@@ -12,8 +12,9 @@ from bloop import (
 )
 from bloop.conditions import size
 from bloop.exceptions import InvalidSearch
-from bloop.search import Prepared, Query, Scan, Search, SyncSearches, decode_token
+from bloop.search import Prepared, Query, Scan, Search, decode_token
 from bloop.tracking import snapshot
+from tests.unit.fakes import fake_engine
 from tests.unit.helpers import dynamodb_client, validate_request
 
 
@@ -38,27 +39,10 @@ class Simple(BaseModel):
     n = Column(Integer)
 
 
-class FakeEngine(SyncSearches):
-    """The one thing a search needs from an engine to prepare: the table name.
-
-    It also iterates: pages are answered from ``pages`` (after validating each
-    request against botocore's service model) and the requests kept.
-    """
-
-    def __init__(self, pages=()):
-        self.pages = list(pages)
-        self.requests = []
-
-    def _table_name(self, model):
-        return "prefix-" + model.Meta.table_name
-
-    def call(self, operation, request):
-        validate_request(operation, request)
-        self.requests.append((operation, request))
-        return self.pages.pop(0)
-
-    def _search_call(self, operation, request):
-        return self.call(operation, request)
+def FakeEngine(pages=()):
+    """An engine on the shared fake transport: pages are answered in order (each request
+    checked against botocore's service model) and kept in ``engine.transport.requests``."""
+    return fake_engine(pages)
 
 
 ENGINE = FakeEngine()
@@ -409,9 +393,9 @@ def test_iteration_follows_last_evaluated_key():
     assert [p.title for p in results] == ["title 0", "title 1", "title 2"]
     assert all(type(p) is Post for p in results)
     assert (iterator.count, iterator.scanned) == (3, 4)
-    assert engine.requests[1][1]["ExclusiveStartKey"] == {"forum": {"S": "f"}, "created": {"S": "c1"}}
-    assert "ExclusiveStartKey" not in engine.requests[0][1]
-    assert [op for op, _ in engine.requests] == ["query", "query"]
+    assert engine.transport.requests[1][1]["ExclusiveStartKey"] == {"forum": {"S": "f"}, "created": {"S": "c1"}}
+    assert "ExclusiveStartKey" not in engine.transport.requests[0][1]
+    assert [op for op, _ in engine.transport.requests] == ["query", "query"]
 
 
 def test_limit_stops_iteration():
@@ -419,7 +403,7 @@ def test_limit_stops_iteration():
     engine = FakeEngine([{"Items": [item(0), item(1), item(2)], "LastEvaluatedKey": last}])
     search = Scan(engine, Post).filter(Post.views > 1).limit(2)
     assert [p.created for p in search] == ["c0", "c1"]
-    assert len(engine.requests) == 1
+    assert len(engine.transport.requests) == 1
 
 
 def test_first_and_one():
@@ -480,15 +464,15 @@ def test_next_page_after_a_used_up_limit():
     assert created(first) == ["c00", "c01", "c02"]
     second = iter(base.start_from(first.token).limit(3))
     assert created(second) == ["c03", "c04", "c05"]
-    assert engine.requests[1][1]["ExclusiveStartKey"] == key_of(2)
-    assert engine.requests[1][1]["Limit"] == 3
+    assert engine.transport.requests[1][1]["ExclusiveStartKey"] == key_of(2)
+    assert engine.transport.requests[1][1]["Limit"] == 3
     third = iter(base.limit(3).start_from(second.token))  # the limit may come first
     assert created(third) == ["c06", "c07"]
-    assert engine.requests[2][1]["ExclusiveStartKey"] == key_of(5)
+    assert engine.transport.requests[2][1]["ExclusiveStartKey"] == key_of(5)
     # the end of the search: nothing left, nothing sent
     assert base.start_from(third.token).limit(3).all() == []
     assert base.start_from(third.token).count() == 0
-    assert len(engine.requests) == 3
+    assert len(engine.transport.requests) == 3
 
 
 def test_next_page_of_a_filtered_search_starts_after_the_last_object_yielded():
@@ -500,7 +484,7 @@ def test_next_page_of_a_filtered_search_starts_after_the_last_object_yielded():
     first = iter(base.limit(2))
     assert created(first) == ["c00", "c01"]
     assert created(base.start_from(first.token).limit(2)) == ["c02", "c03"]
-    assert engine.requests[1][1]["ExclusiveStartKey"] == key_of(1)  # not DynamoDB's key 9
+    assert engine.transport.requests[1][1]["ExclusiveStartKey"] == key_of(1)  # not DynamoDB's key 9
 
 
 def test_a_token_cannot_lift_a_limit():
@@ -535,7 +519,7 @@ def test_rest_of_a_limited_iteration():
     assert created([next(iterator), next(iterator)]) == ["c00", "c01"]
     rest = iter(limited.start_from(iterator.token))
     assert created(rest) == ["c02", "c03", "c04"]
-    assert engine.requests[1][1]["Limit"] == 3
+    assert engine.transport.requests[1][1]["Limit"] == 3
     assert json.loads(rest.token)["left"] is None  # its limit reached: the next page follows
 
 
@@ -544,7 +528,7 @@ def test_a_token_counts_from_its_position():
     token = token_after(query(Post, key=Post.forum == "f"), 1, [{"Items": items(0, 3), "LastEvaluatedKey": key_of(2)}])
     search = Query(engine, Post, key=Post.forum == "f").start_from(token)
     assert search.count() == 9
-    assert [r["ExclusiveStartKey"] for _, r in engine.requests] == [key_of(0), key_of(9)]
+    assert [r["ExclusiveStartKey"] for _, r in engine.transport.requests] == [key_of(0), key_of(9)]
 
 
 BASE_TOKEN_PAGES = [{"Items": items(0, 3), "LastEvaluatedKey": key_of(2)}]
@@ -820,3 +804,76 @@ def test_filters_an_index_can_evaluate():
     # a local secondary index reads what it does not project from the table, as for projections
     prepared(query(Post.by_views, key=Post.forum == "f").filter(Post.body == "x"))
     prepared(scan(Post.by_views).filter(Post.tags.contains("x")))
+
+
+# ---------------------------------------------------------------------------------------
+# exists()
+
+def test_exists_without_a_filter_reads_one_item_and_no_attributes():
+    engine = FakeEngine([{"Count": 1, "ScannedCount": 1, "LastEvaluatedKey": key_of(0)}])
+    assert Query(engine, Post, key=Post.forum == "f").exists() is True
+    (operation, request), = engine.transport.requests
+    assert operation == "query" and request["Select"] == "COUNT" and request["Limit"] == 1
+    assert "ProjectionExpression" not in request
+    engine = FakeEngine([{"Count": 0, "ScannedCount": 0}])
+    assert Scan(engine, Post).exists() is False
+    assert engine.transport.requests[0][1]["Limit"] == 1
+
+
+def test_exists_with_a_filter_stops_at_the_first_page_that_matches():
+    engine = FakeEngine([{"Count": 0, "LastEvaluatedKey": key_of(1)}, {"Count": 0, "LastEvaluatedKey": key_of(3)},
+                         {"Count": 1, "LastEvaluatedKey": key_of(5)}, {"Count": 2}])
+    search = Query(engine, Post, key=Post.forum == "f").filter(Post.views > 3).page_size(2)
+    assert search.exists() is True
+    assert [r.get("ExclusiveStartKey") for _, r in engine.transport.requests] == [None, key_of(1), key_of(3)]
+    assert all(r["Limit"] == 2 and r["Select"] == "COUNT" for _, r in engine.transport.requests)
+    engine = FakeEngine([{"Count": 0, "LastEvaluatedKey": key_of(1)}, {"Count": 0}])
+    assert Query(engine, Post, key=Post.forum == "f").filter(Post.views > 3).exists() is False
+    assert len(engine.transport.requests) == 2 and "Limit" not in engine.transport.requests[0][1]
+
+
+def test_exists_after_a_token_at_the_end_sends_nothing():
+    engine = FakeEngine([{"Items": items(0, 2)}])
+    iterator = iter(Query(engine, Post, key=Post.forum == "f"))
+    list(iterator)
+    assert Query(engine, Post, key=Post.forum == "f").start_from(iterator.token).exists() is False
+    assert len(engine.transport.requests) == 1
+
+
+def test_exists_is_checked_before_anything_is_sent():
+    with pytest.raises(InvalidSearch):
+        Scan(FakeEngine(), Post.by_author).filter(Post.body == "x").exists()
+
+
+def test_a_search_needs_nothing_of_its_engine_but_a_searcher():
+    from types import SimpleNamespace
+
+    from bloop.drivers.drive import drive
+    from bloop.drivers.search import SearchIterator
+    from tests.unit.fakes import FakeTransport
+
+    class OwnSearcher:  # bloop.search.Searcher, implemented with no private knowledge
+        is_async = False
+
+        def __init__(self, answers):
+            self.transport = FakeTransport(answers)
+
+        def table_name(self, model):
+            return "own-" + model.Meta.table_name
+
+        def prepare(self, search):
+            return Prepared(search, self.table_name(search.model))
+
+        def iterate(self, prepared):
+            return SearchIterator(self.run, prepared)
+
+        def run(self, op):
+            return drive(op, self.transport.send, None)
+
+    searcher = OwnSearcher([{"Items": [item(0)]}, {"Items": [item(1)]}, {"Count": 4}, {"Count": 1},
+                            {"Items": [item(2)]}])
+    search = Query(SimpleNamespace(searcher=searcher), Post, key=Post.forum == "f")
+    assert created(search) == ["c0"] and search.first().created == "c1"
+    assert search.count() == 4 and search.exists() is True and created(search.all()) == ["c2"]
+    assert {request["TableName"] for _, request in searcher.transport.requests} == {"own-posts"}
+    assert search.prepare().request["TableName"] == "own-posts"

@@ -6,7 +6,8 @@ import pytest
 from bloop import BaseModel, Column, GlobalSecondaryIndex, Integer, LocalSecondaryIndex, String, Timestamp
 from bloop import tables
 from bloop.exceptions import RequestRejected, TableMismatch, TableNotFound
-from bloop.operations import Call, Policy, Sleep
+from bloop.operations import Policy, Sleep
+from tests.unit.fakes import Driver, FakeClock
 from tests.unit.helpers import validate_request
 
 
@@ -120,42 +121,25 @@ def test_compare_key_type():
 # ---------------------------------------------------------------------------------------
 # bind, driven by hand
 
-class Clock:
-    def __init__(self):
-        self.now = 0.0
-
-    def __call__(self):
-        return self.now
-
-
 class MaxJitter:
     def uniform(self, low, high):
         return high
 
 
 def drive(op, clock, answers):
-    """Answer each call with ``answers[operation]`` (a list consumed in order); honour Sleeps."""
-    seen = []
-    step = next(op)
-    try:
-        while True:
-            if isinstance(step, Sleep):
-                clock.now += step.seconds
-                seen.append("sleep")
-                step = op.send(None)
-                continue
-            (call,) = step
-            assert isinstance(call, Call)
-            validate_request(call.operation, call.request)
-            seen.append(call.operation)
-            answer = answers[call.operation].pop(0)
-            step = op.send([answer(call) if callable(answer) else answer])
-    except StopIteration as stop:
-        return seen, stop.value
+    """Run ``op`` with bloop's driver on the shared fakes: each call is answered with
+    ``answers[operation]`` (a list consumed in order); sleeps move the fake clock."""
+    def respond(call):
+        answer = answers[call.operation].pop(0)
+        return answer(call) if callable(answer) else answer
+    driver = Driver(op, clock, respond)
+    value = driver.run()
+    assert all(len(step) == 1 for step in driver.rounds)
+    return ["sleep" if isinstance(step, Sleep) else step[0].operation for step in driver.steps], value
 
 
 def policy():
-    clock = Clock()
+    clock = FakeClock()
     return Policy(lambda model: model.Meta.table_name, clock, MaxJitter(), 30.0), clock
 
 

@@ -13,14 +13,16 @@ import pytest
 from botocore.stub import Stubber
 
 from bloop import BaseModel, Column, Engine, Integer, String, signals
+from bloop.drivers.drive import drive as bloop_drive
 from bloop.exceptions import (
     DuplicateKeys, InvalidCondition, InvalidTransaction, InvalidValue, LimitExceeded, MissingKey, ObjectsNotFound,
     ServiceError, TransactionCanceled, TransactionTokenExpired,
 )
-from bloop.operations import Call, Policy
+from bloop.operations import Policy
 from bloop.tracking import SNAPSHOT, snapshot
 from bloop.transactions import KEY_ONLY_ATTRIBUTE, PreparedTransaction, Transaction, active
 from tests.integ.models import Email, Locked
+from tests.unit.fakes import FakeClock, FakeTransport
 from tests.unit.helpers import validate_request
 
 
@@ -33,34 +35,19 @@ class User(BaseModel):
     age = Column(Integer)
 
 
-class Clock:
-    def __init__(self, now=100.0):
-        self.now = now
-
-    def __call__(self):
-        return self.now
-
-
 def make_policy():
-    clock = Clock()
+    clock = FakeClock(100.0)
     return Policy(lambda model: "t-" + model.Meta.table_name, clock, None, 1.0), clock
 
 
 def drive(op, *outcomes):
-    """Drive a commit generator: each step must be one validated call, answered in turn."""
-    sent = []
-    answers = list(outcomes)
-    try:
-        step = next(op)
-        while True:
-            assert isinstance(step, list) and len(step) == 1 and isinstance(step[0], Call)
-            validate_request(step[0].operation, step[0].request)
-            sent.append(step[0])
-            step = op.send([answers.pop(0)])
-    except StopIteration:
-        pass
-    assert not answers, "not every outcome was used"
-    return sent
+    """Run a commit generator with bloop's driver on the shared fake transport: each step
+    must be one call (validated), answered with the next of ``outcomes``."""
+    transport = FakeTransport(outcomes)
+    bloop_drive(op, transport.send, None)
+    assert all(len(step) == 1 for step in transport.steps)
+    assert not transport.answers, "not every outcome was used"
+    return [call for step in transport.steps for call in step]
 
 
 def canceled(*reasons):

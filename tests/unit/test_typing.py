@@ -1,17 +1,24 @@
-"""Typed columns: ``make test`` runs mypy on this file as well as on the package.
+"""Typed columns, constructors and search results: ``make test`` runs mypy on this file
+as well as on the package.
 
 At run time these tests only check the values; mypy checks the ``assert_type`` lines,
 and, through ``warn_unused_ignores``, that each ``# type: ignore`` below marks an error
 a type checker does report.
 """
+import asyncio
 import datetime
 import decimal
 import uuid
-from typing import Any, Dict, List as ListOf, Optional, Set as SetOf, assert_type
+from typing import Any, Awaitable, Dict, List as ListOf, Optional, Set as SetOf, assert_type
+
+import pytest
 
 import bloop
-from bloop import Column, actions
+from bloop import BaseModel, Column, Engine, Integer, String, UnknownColumn, actions
+from bloop.aio import AsyncEngine
 from tests.integ.models import Color, Everything  # one column of every type
+from tests.unit.fakes import AsyncFakeTransport, FakeTransport
+from tests.unit.helpers import dynamodb_client
 
 
 def test_values_are_typed_by_their_columns() -> None:
@@ -53,3 +60,67 @@ def test_assignments_are_checked() -> None:
     obj.strings = {"x"}
     obj.strings = ["x"]  # type: ignore[assignment]
     assert obj.integer == "three" and obj.strings == ["x"]  # nothing is checked before a save
+
+
+class Order(BaseModel):
+    """Annotated columns: type checkers read the constructor (PEP 681 dataclass_transform)."""
+
+    class Meta:
+        table_name = "orders"
+
+    id: Column[str] = Column(String, hash_key=True)
+    qty: Column[int] = Column(Integer)
+
+
+def test_constructors_of_annotated_models_are_checked() -> None:
+    assert Order(id="a", qty=2).qty == 2
+    assert Order().qty is None and Order(qty=None).qty is None  # every column is optional
+    assert Order(qty="x").qty == "x"  # type: ignore[arg-type]
+    with pytest.raises(UnknownColumn):
+        Order(qyt=1)  # type: ignore[call-arg]
+    assert Everything(string="a", integer=3).integer == 3  # a model without annotations takes **attrs
+
+
+ITEM = {"id": {"S": "a"}, "qty": {"N": "2"}}
+PAGE = {"Items": [ITEM], "Count": 1, "ScannedCount": 1}
+
+
+def test_sync_search_results_are_typed_by_model() -> None:
+    engine = Engine(dynamodb_client())
+    engine.transport = FakeTransport([PAGE] * 5 + [{"Count": 1}, {"Count": 1}])
+    search = engine.query(Order).key(Order.id == "a")
+    found = search.first()
+    assert_type(found, Optional[Order])
+    assert_type(search.all(), ListOf[Order])
+    assert_type(search.one(), Order)
+    for obj in search:
+        assert_type(obj, Order)
+    for page in search.pages():
+        assert_type(page, ListOf[Order])
+    assert_type(search.count(), int)
+    assert_type(engine.scan(Order).exists(), bool)
+    assert found is not None and found.qty == 2
+    search.__aiter__  # type: ignore[misc]  # a sync search has no async iteration
+
+
+def test_async_search_results_are_awaited_and_typed_by_model() -> None:
+    engine = AsyncEngine()
+    engine.transport = AsyncFakeTransport([PAGE] * 5 + [{"Count": 1}, {"Count": 1}])
+    search = engine.query(Order).key(Order.id == "a")
+
+    async def use() -> None:
+        first = search.first()
+        assert_type(first, Awaitable[Optional[Order]])
+        assert_type(await first, Optional[Order])
+        assert_type(await search.all(), ListOf[Order])
+        assert_type(await search.one(), Order)
+        async for obj in search:
+            assert_type(obj, Order)
+        async for page in search.pages():
+            assert_type(page, ListOf[Order])
+        assert_type(await search.count(), int)
+        assert_type(await engine.scan(Order).exists(), bool)
+    asyncio.run(use())
+    with pytest.raises(TypeError):
+        for _ in search:  # type: ignore[misc]  # an async search is iterated with async for
+            pass

@@ -1,0 +1,117 @@
+"""The transport boundary: what carries the calls of one step to DynamoDB and back.
+
+An operation generator (see :mod:`bloop.operations`) yields a list of independent
+:class:`~bloop.operations.Call` objects; a driver hands that list to a transport and
+sends the generator what comes back.  A transport is anything with a ``send`` method
+of the shape below (a :class:`typing.Protocol`, so nothing needs to subclass it):
+
+.. code-block:: python
+
+    class Transport(Protocol):
+        def send(self, calls: Sequence[Call]) -> List[Any]: ...
+
+    class AsyncTransport(Protocol):
+        async def send(self, calls: Sequence[Call]) -> List[Any]: ...
+
+``send`` returns one outcome per call, in call order: the response dict, or the
+:class:`~bloop.exceptions.BloopException` that call failed with (returned, not
+raised, so a batch can tell which of its requests failed).  Anything else it raises
+propagates out of the operation.  A call's ``operation`` is a botocore client method
+name (``"update_item"``, ``"get_records"``), its ``request`` the method's keyword
+arguments, and ``call.options`` the keywords for :meth:`bloop.session.Session.call`
+(``resend=False`` marks a request that must not be applied twice).
+
+:class:`BotocoreTransport` (the :class:`~bloop.engine.Engine`'s, on
+:class:`~bloop.session.Session`) and :class:`AiobotocoreTransport` (the
+:class:`~bloop.aio.AsyncEngine`'s, on :class:`~bloop.aio.AsyncSession`) are the two
+bloop ships; an engine's ``transport`` attribute may be replaced by any other, such as
+an in-memory fake in tests.
+"""
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable, List, Optional, Protocol, Sequence, runtime_checkable
+
+from ..exceptions import BloopException
+from ..operations import Call
+
+__all__ = ["Transport", "AsyncTransport", "BotocoreTransport", "AiobotocoreTransport", "outcome"]
+
+
+@runtime_checkable
+class Transport(Protocol):
+    """Sends the calls of one step and returns their outcomes (blocking)."""
+
+    def send(self, calls: Sequence[Call]) -> List[Any]:
+        """One outcome per call, in call order: the response dict or the bloop exception."""
+        ...
+
+
+@runtime_checkable
+class AsyncTransport(Protocol):
+    """Sends the calls of one step and returns their outcomes (awaited)."""
+
+    async def send(self, calls: Sequence[Call]) -> List[Any]:
+        """One outcome per call, in call order: the response dict or the bloop exception."""
+        ...
+
+
+def outcome(session_call: Callable[..., Any], one: Call) -> Any:
+    """Send one call; a bloop error becomes the outcome instead of propagating."""
+    try:
+        return session_call(one.operation, one.request, **one.options)
+    except BloopException as error:
+        return error
+
+
+class BotocoreTransport:
+    """The sync engine's transport: each call through :meth:`bloop.session.Session.call`,
+    the calls of one step at most ``max_concurrency`` at once on a thread pool (made on
+    first need: a step of one call runs on the caller's thread)."""
+
+    def __init__(self, session: Any, max_concurrency: int = 4) -> None:
+        self.session = session
+        self.max_concurrency = max_concurrency
+        self._pool: Optional[ThreadPoolExecutor] = None
+
+    def send(self, calls: Sequence[Call]) -> List[Any]:
+        call = self.session.call
+        if len(calls) == 1 or self.max_concurrency == 1:
+            return [outcome(call, one) for one in calls]
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self.max_concurrency, thread_name_prefix="bloop")
+        return list(self._pool.map(lambda one: outcome(call, one), calls))
+
+
+class AiobotocoreTransport:
+    """The async engine's transport: each call through :meth:`bloop.aio.AsyncSession.call`,
+    the calls of one step concurrently (``asyncio.gather``), at most ``max_concurrency``
+    in flight; if one raises something that is not a bloop error (or the step is
+    cancelled), the others are cancelled."""
+
+    def __init__(self, session: Any, max_concurrency: int = 4) -> None:
+        self.session = session
+        self.max_concurrency = max_concurrency
+
+    async def send(self, calls: Sequence[Call]) -> List[Any]:
+        import asyncio  # here: ``import bloop`` (the sync engine) does not import asyncio
+
+        call = self.session.call
+        limit = asyncio.Semaphore(self.max_concurrency)
+
+        async def one(request: Call) -> Any:
+            async with limit:
+                try:
+                    return await call(request.operation, request.request, **request.options)
+                except BloopException as error:
+                    return error
+
+        if len(calls) == 1:
+            return [await one(calls[0])]
+        tasks = [asyncio.ensure_future(one(request)) for request in calls]
+        try:
+            return list(await asyncio.gather(*tasks))
+        except BaseException:  # cancelled, or not a bloop error: leave nothing running
+            for task in tasks:
+                task.cancel()
+            raise

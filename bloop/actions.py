@@ -76,12 +76,12 @@ class Action:
         if self.fits and backing and backing not in self.fits:
             raise InvalidCondition(f"{target.where()}: {self.fits_what}, not {HOLDS.get(backing, backing)}")
 
-    def wire(self, target: Any) -> Optional[dict]:
+    def wire(self, target: Any) -> Optional[Dict[str, Any]]:
         """The action's operand dumped with the type of ``target`` (a column or a path)."""
         self.check(target)
         typedef = _typedef(target)
         try:
-            wire = typedef._dump(self.value)
+            wire: Optional[Dict[str, Any]] = typedef._dump(self.value)
         except InvalidValue as error:  # name the column (bloop.types does not know it)
             raise type(error)(f"{target.where()}: {error}") from error
         if wire is None:
@@ -120,7 +120,7 @@ class Remove(Action):
     __slots__ = ()
     kind = "remove"
 
-    def wire(self, target: Any) -> Optional[dict]:
+    def wire(self, target: Any) -> Optional[Dict[str, Any]]:
         return None
 
 

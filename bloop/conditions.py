@@ -17,7 +17,7 @@ because ``if Model.age > 3:`` is always a mistake.
 """
 from __future__ import annotations
 
-from typing import Any, Iterable, Optional, Tuple
+from typing import Any, Iterable, Iterator, List, Optional, Tuple, cast
 
 from .actions import HOLDS, Action, Minus, Plus, SubtractFrom
 from .exceptions import InvalidCondition, InvalidValue
@@ -273,7 +273,7 @@ def _check(value: Any) -> Condition:
     return value
 
 
-def _combine(cls: type, left: Optional[Condition], right: Optional[Condition]) -> Condition:
+def _combine(cls: type[And], left: Optional[Condition], right: Optional[Condition]) -> Condition:
     # None is "no condition" here as everywhere a condition is optional: ``None & c`` is c
     left = _EMPTY if left is None else _check(left)
     right = _EMPTY if right is None else _check(right)
@@ -281,10 +281,10 @@ def _combine(cls: type, left: Optional[Condition], right: Optional[Condition]) -
         return right
     if right.kind == "empty":
         return left
-    parts = []
+    parts: List[Condition] = []
     for part in (left, right):
         if type(part) is cls:
-            parts.extend(part.conditions)  # type: ignore[attr-defined]
+            parts.extend(part.conditions)
         else:
             parts.append(part)
     return cls(parts)
@@ -399,7 +399,7 @@ class IsType(Comparison):
         super().__init__("is_type", operand, code)
 
 
-def iter_conditions(condition: Condition):
+def iter_conditions(condition: Condition) -> Iterator[Comparison]:
     """Every leaf condition below ``condition`` (for analysing key conditions)."""
     if isinstance(condition, (And, Or)):
         for part in condition.conditions:
@@ -407,4 +407,4 @@ def iter_conditions(condition: Condition):
     elif isinstance(condition, Not):
         yield from iter_conditions(condition.condition)
     elif condition.kind != "empty":
-        yield condition
+        yield cast(Comparison, condition)  # every other kind of node is a comparison

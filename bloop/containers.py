@@ -17,7 +17,7 @@ wire values aside, so that saving it writes them back unchanged.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Set, Tuple
 
 __all__ = ["TrackedList", "TrackedSet", "TrackedDict", "TrackedMap", "keeping", "loaded_view", "TRACKED"]
 
@@ -48,19 +48,29 @@ def _tracked(base: type, changing: Tuple[str, ...], doc: str) -> type:
     return type(f"Tracked{base.__name__.capitalize()}", (base,), namespace)
 
 
-TrackedList = _tracked(list, (
-    "__setitem__", "__delitem__", "__iadd__", "__imul__", "append", "extend", "insert",
-    "pop", "remove", "clear", "sort", "reverse"), "A list loaded by bloop.")
-TrackedSet = _tracked(set, (
-    "__ior__", "__iand__", "__isub__", "__ixor__", "add", "discard", "remove", "pop", "clear",
-    "update", "intersection_update", "difference_update", "symmetric_difference_update"),
-    "A set loaded by bloop.")
-TrackedDict = _tracked(dict, (
-    "__setitem__", "__delitem__", "__ior__", "pop", "popitem", "clear", "update", "setdefault"),
-    "A dict loaded by bloop.")
+if TYPE_CHECKING:  # to a type checker, each is the container it subclasses
+    class TrackedList(List[Any]):
+        pass
+
+    class TrackedSet(Set[Any]):
+        pass
+
+    class TrackedDict(Dict[Any, Any]):
+        pass
+else:
+    TrackedList = _tracked(list, (
+        "__setitem__", "__delitem__", "__iadd__", "__imul__", "append", "extend", "insert",
+        "pop", "remove", "clear", "sort", "reverse"), "A list loaded by bloop.")
+    TrackedSet = _tracked(set, (
+        "__ior__", "__iand__", "__isub__", "__ixor__", "add", "discard", "remove", "pop", "clear",
+        "update", "intersection_update", "difference_update", "symmetric_difference_update"),
+        "A set loaded by bloop.")
+    TrackedDict = _tracked(dict, (
+        "__setitem__", "__delitem__", "__ior__", "pop", "popitem", "clear", "update", "setdefault"),
+        "A dict loaded by bloop.")
 
 
-class TrackedMap(TrackedDict):  # type: ignore[valid-type, misc]
+class TrackedMap(TrackedDict):
     """A dict loaded by a :class:`~bloop.types.Map` from a map that holds keys the type does
     not declare (another program wrote them), or holds such a map under a declared key.
 

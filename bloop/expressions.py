@@ -14,7 +14,7 @@ column (or path) they are compared with.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from . import limits
 from .conditions import (
@@ -32,7 +32,7 @@ _KEYS = {
 }
 
 #: one update: (path, action kind, wire value or None for REMOVE)
-UpdateEntry = Tuple[Operand, str, Optional[dict]]
+UpdateEntry = Tuple[Operand, str, Optional[Dict[str, Any]]]
 
 
 class Renderer:
@@ -40,7 +40,7 @@ class Renderer:
 
     def __init__(self) -> None:
         self.names: Dict[str, str] = {}
-        self.values: Dict[str, dict] = {}
+        self.values: Dict[str, Dict[str, Any]] = {}
 
     # placeholders ---------------------------------------------------------------------
     def name(self, dynamo_name: str) -> str:
@@ -49,7 +49,7 @@ class Renderer:
             ref = self.names[dynamo_name] = f"#n{len(self.names)}"
         return ref
 
-    def value(self, wire: dict) -> str:
+    def value(self, wire: Dict[str, Any]) -> str:
         ref = f":v{len(self.values)}"
         self.values[ref] = wire
         return ref
@@ -89,7 +89,7 @@ class Renderer:
         return self._render(condition)
 
     def _render(self, node: Condition) -> str:
-        method = getattr(self, "render_" + node.kind, None)
+        method: Optional[Callable[[Condition], str]] = getattr(self, "render_" + node.kind, None)
         if method is None:
             raise InvalidCondition(f"cannot render {node!r}")
         return method(node)
@@ -181,34 +181,34 @@ class Renderer:
         rendered = " ".join(f"{clause} {', '.join(parts)}" for clause, parts in clauses.items() if parts)
         return rendered or None
 
-    def update_set(self, path: str, wire: dict) -> Tuple[str, str]:
+    def update_set(self, path: str, wire: Dict[str, Any]) -> Tuple[str, str]:
         return "SET", f"{path}={self.value(wire)}"
 
     def update_remove(self, path: str, wire: None) -> Tuple[str, str]:
         return "REMOVE", path
 
-    def update_add(self, path: str, wire: dict) -> Tuple[str, str]:
+    def update_add(self, path: str, wire: Dict[str, Any]) -> Tuple[str, str]:
         return "ADD", f"{path} {self.value(wire)}"
 
-    def update_delete(self, path: str, wire: dict) -> Tuple[str, str]:
+    def update_delete(self, path: str, wire: Dict[str, Any]) -> Tuple[str, str]:
         return "DELETE", f"{path} {self.value(wire)}"
 
-    def update_append(self, path: str, wire: dict) -> Tuple[str, str]:
+    def update_append(self, path: str, wire: Dict[str, Any]) -> Tuple[str, str]:
         return "SET", f"{path}=list_append({path}, {self.value(wire)})"
 
-    def update_prepend(self, path: str, wire: dict) -> Tuple[str, str]:
+    def update_prepend(self, path: str, wire: Dict[str, Any]) -> Tuple[str, str]:
         return "SET", f"{path}=list_append({self.value(wire)}, {path})"
 
-    def update_plus(self, path: str, wire: dict) -> Tuple[str, str]:
+    def update_plus(self, path: str, wire: Dict[str, Any]) -> Tuple[str, str]:
         return "SET", f"{path}={path} + {self.value(wire)}"
 
-    def update_minus(self, path: str, wire: dict) -> Tuple[str, str]:
+    def update_minus(self, path: str, wire: Dict[str, Any]) -> Tuple[str, str]:
         return "SET", f"{path}={path} - {self.value(wire)}"
 
-    def update_subtract_from(self, path: str, wire: dict) -> Tuple[str, str]:
+    def update_subtract_from(self, path: str, wire: Dict[str, Any]) -> Tuple[str, str]:
         return "SET", f"{path}={self.value(wire)} - {path}"
 
-    def update_if_not_exists(self, path: str, wire: dict) -> Tuple[str, str]:
+    def update_if_not_exists(self, path: str, wire: Dict[str, Any]) -> Tuple[str, str]:
         return "SET", f"{path}=if_not_exists({path}, {self.value(wire)})"
 
     # the request fragment -------------------------------------------------------------
@@ -249,7 +249,8 @@ def _refuse_overlaps(entries: Sequence[UpdateEntry]) -> None:
 
 
 def _show(path: Tuple[Any, ...]) -> str:
-    return path[0][1] + "".join(f"[{part!r}]" for _, part in path[1:])
+    column: str = path[0][1]
+    return column + "".join(f"[{part!r}]" for _, part in path[1:])
 
 
 def _checked(expression: str, what: str) -> str:

@@ -16,7 +16,7 @@ what to re-send, so it is tested without any backend.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Generator, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Generator, Iterable, List, Optional, Sequence, Set, Tuple
 
 from . import limits, signals
 from .codec import dump_key, key_identity, load_into, record_put, to_item
@@ -26,7 +26,7 @@ from .exceptions import (
     InvalidValue, ObjectsNotFound, OutcomeUnknown, ServiceError,
 )
 from .expressions import Renderer
-from .tracking import SNAPSHOT, changes, dump_column, forget, puttable, record, restate, snapshot, wire_equal
+from .tracking import SNAPSHOT, Entry, changes, dump_column, forget, puttable, record, restate, snapshot, wire_equal
 
 __all__ = ["Call", "Sleep", "call", "save", "delete", "load", "Policy", "KEY_ONLY_ATTRIBUTE"]
 
@@ -100,8 +100,9 @@ class Policy:
 
     def delay(self, attempt: int) -> float:
         """Exponential backoff with jitter: half fixed, half random."""
-        ceiling = min(self.backoff_cap, self.backoff_base * (2 ** attempt))
-        return ceiling / 2 + self.random.uniform(0, ceiling / 2)
+        ceiling: float = min(self.backoff_cap, self.backoff_base * (2 ** attempt))
+        jitter: float = self.random.uniform(0, ceiling / 2)
+        return ceiling / 2 + jitter
 
 
 def call(operation: str, request: Dict[str, Any], obj: Any = None, resend: bool = True) -> Op:
@@ -156,7 +157,7 @@ class Keyed:
 
     __slots__ = ("obj", "table", "key", "identity", "position")
 
-    def __init__(self, obj: Any, table: str, key: Dict[str, dict], position: int) -> None:
+    def __init__(self, obj: Any, table: str, key: Dict[str, Dict[str, Any]], position: int) -> None:
         self.obj = obj
         self.table = table
         self.key = key
@@ -215,7 +216,7 @@ KEY_ONLY_ATTRIBUTE = "_bloop_key_only"
 
 
 def update_request(policy: Policy, entry: Keyed, condition: Optional[Condition],
-                   return_values: Optional[str], check_version: bool = True) -> Tuple[Dict[str, Any], list]:
+                   return_values: Optional[str], check_version: bool = True) -> Tuple[Dict[str, Any], List[Entry]]:
     """The UpdateItem for one object: its changes since the last sync, and the condition.
 
     :param check_version: for a model with a version column, write only if DynamoDB holds
@@ -271,11 +272,11 @@ def _versioned(obj: Any, condition: Optional[Condition]) -> Optional[Condition]:
     version = type(obj).Meta.version
     snapshot(obj)  # a loaded object's snapshot is made before anything else changes
     expected = _carried(obj)
-    check = version.is_(None) if expected is None else version == expected
+    check: Condition = version.is_(None) if expected is None else version == expected
     return check if condition is None else condition & check
 
 
-def written(obj: Any, updates: list) -> None:
+def written(obj: Any, updates: List[Entry]) -> None:
     """After a successful UpdateItem: the object holds its new version, and the snapshot
     records what the request carried (``updates`` from :func:`~bloop.tracking.changes`
     name the values they were made from; see :func:`~bloop.tracking.record`)."""
@@ -287,7 +288,7 @@ def written(obj: Any, updates: list) -> None:
     record(obj, updates, type(obj).Meta.keys)
 
 
-def synced_old(obj: Any, attributes: Dict[str, dict]) -> None:
+def synced_old(obj: Any, attributes: Dict[str, Dict[str, Any]]) -> None:
     """After a save with ``sync="old"``: the object shows the item as it was before the
     save (nothing but its key if there was none), while its snapshot and its version stay
     what DynamoDB holds now, so a later save writes what the object shows."""
@@ -408,7 +409,7 @@ def save(policy: Policy, objs: Any, condition: Any = None, sync: Optional[str] =
             (whole if puttable(e.obj, type(e.obj).Meta.columns) else singles).append(e)
     checked = check_version  # a version check is what lets a re-sent versioned save be recognised
 
-    def saved(entry: Keyed, response: Dict[str, Any], updates: list = []) -> None:
+    def saved(entry: Keyed, response: Dict[str, Any], updates: List[Entry] = []) -> None:
         written(entry.obj, updates)
         if return_values == "ALL_OLD":
             synced_old(entry.obj, response.get("Attributes") or {})
@@ -520,7 +521,7 @@ def resendable(obj: Any, updates: Sequence[Any], return_values: Optional[str], c
     return version_checked(obj, updates, checked) or not repeats(updates)
 
 
-def _at(item: Dict[str, Any], operand: Any) -> Optional[dict]:
+def _at(item: Dict[str, Any], operand: Any) -> Optional[Dict[str, Any]]:
     """The wire value at an operand's path in an item, or None."""
     value = item.get(operand.column.dynamo_name)
     for segment in operand.segments:
@@ -535,7 +536,7 @@ def _at(item: Dict[str, Any], operand: Any) -> Optional[dict]:
     return value
 
 
-def _elements(wire: Optional[dict]) -> set:
+def _elements(wire: Optional[Dict[str, Any]]) -> Set[Any]:
     if not wire:
         return set()
     (kind, values), = wire.items()

@@ -36,7 +36,7 @@ from .expressions import Renderer
 from .operations import (
     KEY_ONLY_ATTRIBUTE, Keyed, Op, Policy, as_objects, call, delete_request, keyed, update_request, written,
 )
-from .tracking import forget
+from .tracking import Entry, forget
 
 __all__ = ["Transaction", "PreparedTransaction", "SyncTransaction", "Cancellation", "active", "KEY_ONLY_ATTRIBUTE"]
 
@@ -105,7 +105,7 @@ class Cancellation:
         return f"Cancellation({self.action} {self.obj!r}: {self.code})"
 
 
-def _condition(condition: Any, what: str, required: bool) -> Optional[Condition]:
+def _condition(condition: object, what: str, required: bool) -> Optional[Condition]:
     if condition is not None and not isinstance(condition, Condition):
         raise InvalidCondition(f"{what}: expected a condition, got {condition!r}")
     if condition is not None and condition.kind == "empty":
@@ -143,7 +143,7 @@ class Transaction:
         self._prepared_at = -1
         self._root: Optional[Transaction] = None  # the open transaction this one joined
         self._mark = 0  # how many items the joined transaction had when this one joined
-        self._reset: Optional[contextvars.Token] = None
+        self._reset: Optional[contextvars.Token[Tuple[Transaction, ...]]] = None
 
     # collecting ------------------------------------------------------------------------
     def save(self, *objs: Any, condition: Optional[Condition] = None) -> "Transaction":
@@ -271,7 +271,7 @@ class PreparedTransaction:
         except DuplicateKeys as error:
             raise DuplicateKeys(f"a transaction acts on each item at most once; these keys appear more "
                                 f"than once: {error.keys}", error.keys) from None
-        self._updates: List[list] = []
+        self._updates: List[List[Entry]] = []
         if mode == READ:
             self.operation = "transact_get_items"
             self.request: Dict[str, Any] = {"TransactItems": [
@@ -397,7 +397,7 @@ def _token(token: Any, mode: str) -> Optional[str]:
     return token
 
 
-def _write_item(policy: Policy, item: _Item, entry: Keyed) -> Tuple[Dict[str, Any], list, int]:
+def _write_item(policy: Policy, item: _Item, entry: Keyed) -> Tuple[Dict[str, Any], List[Entry], int]:
     """One TransactWriteItems entry, the updates a save records, and its bytes toward 4 MB."""
     if item.action == "save":
         request, updates = update_request(policy, entry, item.condition, None)

@@ -45,11 +45,14 @@ UTC = datetime.timezone.utc
 #: the Python type of a column type's values (``Column(String)`` is a ``Column[str]``)
 T = TypeVar("T")
 E = TypeVar("E")
+EnumT = TypeVar("EnumT", bound=enum.Enum)
+#: a DynamoDB attribute value, such as ``{"S": "text"}``: one data type and its inner wire value
+Wire = Dict[str, Any]
 _FLOAT_MIN = 1e-130
 _FLOAT_MAX = 1e126  # exclusive: this float's repr is "1e+126", above DynamoDB's largest number
 
 
-def instance(typedef: Any) -> "Type":
+def instance(typedef: Any) -> "Type[Any]":
     """A Type instance from a Type class or instance (``Column(String)`` or ``Column(String())``)."""
     if isinstance(typedef, type) and issubclass(typedef, Type):
         typedef = typedef()
@@ -215,7 +218,7 @@ class Type(Generic[T]):
         return value
 
     # The two entry points the rest of bloop uses: they add and strip the type tag.
-    def _dump(self, value: Any, context: Any = None) -> Optional[dict]:
+    def _dump(self, value: Any, context: Any = None) -> Optional[Wire]:
         if value is None:
             return None
         inner = self.dynamo_dump(value, context=context)
@@ -225,7 +228,7 @@ class Type(Generic[T]):
             check_text(inner)  # any type's string, bloop's or a user's
         return {self.backing_type: inner}
 
-    def _load(self, wire: Optional[dict], context: Any = None) -> Any:
+    def _load(self, wire: Optional[Wire], context: Any = None) -> Any:
         if wire is None:
             return None
         try:
@@ -237,7 +240,7 @@ class Type(Generic[T]):
                 f"{self!r} expected a {self.backing_type!r} attribute, got {wire!r:.80}") from None
         return self.dynamo_load(inner, context=context)
 
-    def _element(self, key: Any) -> "Type":
+    def _element(self, key: Any) -> "Type[Any]":
         """The type of ``value[key]``, for paths such as ``Model.doc["a"][0]``."""
         raise InvalidValue(f"{self!r} has no elements; {key!r} cannot be looked up in it")
 
@@ -264,7 +267,7 @@ class String(Type[str]):
     python_type = str
     backing_type = "S"
 
-    def dynamo_dump(self, value, *, context=None):
+    def dynamo_dump(self, value: Any, *, context: Any = None) -> str:
         if value.__class__ is not str and not isinstance(value, str):
             raise _wrong("str", value)
         return value
@@ -283,7 +286,7 @@ class Number(Type[decimal.Decimal]):
     python_type: Any = decimal.Decimal
     backing_type = "N"
 
-    def dynamo_dump(self, value, *, context=None):
+    def dynamo_dump(self, value: Any, *, context: Any = None) -> str:
         if isinstance(value, decimal.Decimal):
             return check_number(value)
         if isinstance(value, bool):
@@ -294,7 +297,7 @@ class Number(Type[decimal.Decimal]):
             return dump_float(value)
         raise _wrong("a number", value)
 
-    def dynamo_load(self, value, *, context=None):
+    def dynamo_load(self, value: Any, *, context: Any = None) -> decimal.Decimal:
         return load_decimal(value)
 
     def _inline_dump(self, v: str, sized: bool) -> Optional[Inline]:
@@ -316,14 +319,14 @@ else:  # at run time both are Numbers
 class Integer(_IntegerBase):
     python_type = int
 
-    def dynamo_dump(self, value, *, context=None):
+    def dynamo_dump(self, value: Any, *, context: Any = None) -> str:
         if value.__class__ is int:
             return dump_int(value)
         if isinstance(value, bool) or not isinstance(value, int):
             raise _wrong("int", value)
         return dump_int(int(value))
 
-    def dynamo_load(self, value, *, context=None):
+    def dynamo_load(self, value: Any, *, context: Any = None) -> int:
         return load_int(value)
 
     def _inline_load(self, w: str) -> Optional[str]:
@@ -336,14 +339,14 @@ class Float(_FloatBase):
 
     python_type = float
 
-    def dynamo_dump(self, value, *, context=None):
+    def dynamo_dump(self, value: Any, *, context: Any = None) -> str:
         if value.__class__ is float:
             return dump_float(value)
         if isinstance(value, bool) or not isinstance(value, (int, float, decimal.Decimal)):
             raise _wrong("float", value)
         return dump_float(float(value))
 
-    def dynamo_load(self, value, *, context=None):
+    def dynamo_load(self, value: Any, *, context: Any = None) -> float:
         return load_float(value)
 
     def _inline_dump(self, v: str, sized: bool) -> Optional[Inline]:
@@ -360,7 +363,7 @@ class Binary(Type[bytes]):
     python_type = bytes
     backing_type = "B"
 
-    def dynamo_dump(self, value, *, context=None):
+    def dynamo_dump(self, value: Any, *, context: Any = None) -> bytes:
         if isinstance(value, (bytes, bytearray, memoryview)):
             return bytes(value)
         raise _wrong("bytes", value)
@@ -376,7 +379,7 @@ class Boolean(Type[bool]):
     python_type = bool
     backing_type = "BOOL"
 
-    def dynamo_dump(self, value, *, context=None):
+    def dynamo_dump(self, value: Any, *, context: Any = None) -> bool:
         if value is True or value is False:
             return value
         raise _wrong("bool", value)
@@ -392,12 +395,12 @@ class UUID(Type[uuid.UUID]):
     python_type = uuid.UUID
     backing_type = "S"
 
-    def dynamo_dump(self, value, *, context=None):
+    def dynamo_dump(self, value: Any, *, context: Any = None) -> str:
         if not isinstance(value, uuid.UUID):
             raise _wrong("uuid.UUID", value)
         return str(value)
 
-    def dynamo_load(self, value, *, context=None):
+    def dynamo_load(self, value: Any, *, context: Any = None) -> uuid.UUID:
         return uuid.UUID(value)
 
     def _inline_load(self, w: str) -> Optional[str]:
@@ -425,10 +428,10 @@ class DateTime(Type[datetime.datetime]):
     python_type = datetime.datetime
     backing_type = "S"
 
-    def dynamo_dump(self, value, *, context=None):
+    def dynamo_dump(self, value: Any, *, context: Any = None) -> str:
         return _aware_utc(value).isoformat(timespec="microseconds")
 
-    def dynamo_load(self, value, *, context=None):
+    def dynamo_load(self, value: Any, *, context: Any = None) -> datetime.datetime:
         return datetime.datetime.fromisoformat(value).astimezone(UTC)
 
     def _inline_load(self, w: str) -> Optional[str]:
@@ -449,7 +452,7 @@ class Timestamp(Type[datetime.datetime]):
     python_type = datetime.datetime
     backing_type = "N"
 
-    def dynamo_dump(self, value, *, context=None):
+    def dynamo_dump(self, value: Any, *, context: Any = None) -> str:
         # Exact integer arithmetic on microseconds: correct before 1970 too, where
         # the fraction counts towards the past (-0.5 is 23:59:59.5).
         micros = (_aware_utc(value) - _EPOCH) // _MICROSECOND
@@ -458,7 +461,7 @@ class Timestamp(Type[datetime.datetime]):
             return str(decimal.Decimal(micros).scaleb(-6))
         return str(seconds)
 
-    def dynamo_load(self, value, *, context=None):
+    def dynamo_load(self, value: Any, *, context: Any = None) -> datetime.datetime:
         if "." in value or "E" in value or "e" in value:
             number = load_decimal(value)
             if not number.is_finite():
@@ -484,23 +487,23 @@ class Timestamp(Type[datetime.datetime]):
         return f"_fromtimestamp(int({w}['N']), _UTC)"
 
 
-class Enum(Type[E]):
+class Enum(Type[EnumT]):
     """Members of an :class:`enum.Enum`, stored by name."""
 
     backing_type = "S"
 
-    def __init__(self, enum_cls: type[E]) -> None:
+    def __init__(self, enum_cls: type[EnumT]) -> None:
         if not (isinstance(enum_cls, type) and issubclass(enum_cls, enum.Enum)):
             raise InvalidModel(f"Enum needs an enum.Enum subclass, got {enum_cls!r}")
         self.enum_cls = enum_cls
         self.python_type = enum_cls
 
-    def dynamo_dump(self, value, *, context=None):
+    def dynamo_dump(self, value: Any, *, context: Any = None) -> str:
         if not isinstance(value, self.enum_cls):
             raise _wrong(self.enum_cls.__name__, value)
         return value.name
 
-    def dynamo_load(self, value, *, context=None):
+    def dynamo_load(self, value: Any, *, context: Any = None) -> EnumT:
         try:
             return self.enum_cls[value]
         except KeyError:
@@ -516,13 +519,13 @@ class JSON(Type[Any]):
     backing_type = "S"
     mutable = True
 
-    def dynamo_dump(self, value, *, context=None):
+    def dynamo_dump(self, value: Any, *, context: Any = None) -> str:
         try:
             return json.dumps(value, separators=(",", ":"), sort_keys=True)
         except (TypeError, ValueError) as error:
             raise InvalidType(f"value is not JSON-serialisable: {error}") from None
 
-    def dynamo_load(self, value, *, context=None):
+    def dynamo_load(self, value: Any, *, context: Any = None) -> Any:
         return json.loads(value)
 
     def _inline_load(self, w: str) -> Optional[str]:
@@ -547,7 +550,7 @@ class Set(Type[typing.Set[E]]):
                 f"Set elements must be a string, number or binary type, not {self.inner!r}")
         self.backing_type = self.inner.backing_type + "S"
 
-    def dynamo_dump(self, value, *, context=None):
+    def dynamo_dump(self, value: Any, *, context: Any = None) -> Optional[typing.List[Any]]:
         if not isinstance(value, (set, frozenset, list, tuple)):
             raise _wrong("a set", value)
         if not value:
@@ -566,7 +569,7 @@ class Set(Type[typing.Set[E]]):
             raise InvalidValue(f"set {value!r:.80} has duplicate elements once normalised")
         return out
 
-    def dynamo_load(self, value, *, context=None):
+    def dynamo_load(self, value: Any, *, context: Any = None) -> typing.Set[E]:
         load = self.inner.dynamo_load
         return TrackedSet([load(v, context=context) for v in value])
 
@@ -601,17 +604,17 @@ class List(Type[typing.List[E]]):
     def __init__(self, typedef: Type[E] | type[Type[E]]) -> None:
         self.inner = instance(typedef)
 
-    def dynamo_dump(self, value, *, context=None):
+    def dynamo_dump(self, value: Any, *, context: Any = None) -> typing.List[Wire]:
         if not isinstance(value, (list, tuple)):
             raise _wrong("a list", value)
         dump = self.inner._dump
         return [dump(v, context) or _NULL for v in value]
 
-    def dynamo_load(self, value, *, context=None):
+    def dynamo_load(self, value: Any, *, context: Any = None) -> typing.List[E]:
         load = self.inner._load
         return TrackedList([load(v, context) for v in value])
 
-    def _element(self, key):
+    def _element(self, key: Any) -> Type[Any]:
         if not isinstance(key, int) or isinstance(key, bool) or key < 0:
             raise InvalidValue(f"a List is indexed by non-negative ints, not {key!r}")
         return self.inner
@@ -644,12 +647,12 @@ class Map(Type[Dict[str, Any]]):
         for name in fields:
             if not is_text(name):
                 raise InvalidModel(f"Map field {name!r} holds a lone surrogate; DynamoDB stores names as UTF-8")
-        self.fields: Dict[str, Type] = {name: instance(t) for name, t in fields.items()}
+        self.fields: Dict[str, Type[Any]] = {name: instance(t) for name, t in fields.items()}
 
     @property
-    def nested(self) -> tuple:
+    def nested(self) -> typing.Tuple[str, ...]:
         """The declared keys whose type is a Map too (worked out once)."""
-        nested = self.__dict__.get("_nested")
+        nested: Optional[typing.Tuple[str, ...]] = self.__dict__.get("_nested")
         if nested is None:
             nested = self.__dict__["_nested"] = tuple(k for k, t in self.fields.items() if isinstance(t, Map))
         return nested
@@ -658,11 +661,11 @@ class Map(Type[Dict[str, Any]]):
         return InvalidValue(f"{key!r} is not a field of {self!r}; declare it, or use DynamicMap for a map "
                             "whose keys are not known in advance")
 
-    def dynamo_dump(self, value, *, context=None):
+    def dynamo_dump(self, value: Any, *, context: Any = None) -> Dict[str, Wire]:
         if not isinstance(value, dict):
             raise _wrong("a dict", value)
         fields = self.fields
-        out = {}
+        out: Dict[str, Wire] = {}
         for key, item in value.items():
             try:
                 typedef = fields[key]
@@ -679,12 +682,12 @@ class Map(Type[Dict[str, Any]]):
                     out[key] = wire
         return out
 
-    def dynamo_load(self, value, *, context=None):
+    def dynamo_load(self, value: Any, *, context: Any = None) -> Dict[str, Any]:
         fields = self.fields
         out = {key: fields[key]._load(wire, context) for key, wire in value.items() if key in fields}
         return kept(out, value, fields, self.nested)
 
-    def _element(self, key):
+    def _element(self, key: Any) -> Type[Any]:
         try:
             return self.fields[key]
         except KeyError:
@@ -695,7 +698,8 @@ class Map(Type[Dict[str, Any]]):
         return f"Map({inner})"
 
 
-def kept(out: Dict[str, Any], wire: Dict[str, dict], fields: Dict[str, Any], nested: tuple = ()) -> Dict[str, Any]:
+def kept(out: Dict[str, Any], wire: Dict[str, Wire], fields: Dict[str, Any],
+         nested: typing.Tuple[str, ...] = ()) -> Dict[str, Any]:
     """The loaded value of a Map: ``out`` (the declared keys' values) as a TrackedDict, or
     as a :class:`~bloop.containers.TrackedMap` keeping the keys of ``wire`` (the stored map)
     that ``fields`` does not declare.  A map holding such a map under a declared key (in
@@ -709,7 +713,7 @@ def kept(out: Dict[str, Any], wire: Dict[str, dict], fields: Dict[str, Any], nes
     return TrackedDict(out)
 
 
-def with_undeclared(typedef: Map, wire: Optional[dict], old: Optional[dict]) -> Optional[dict]:
+def with_undeclared(typedef: Map, wire: Optional[Wire], old: Optional[Wire]) -> Optional[Wire]:
     """``wire`` (``typedef``'s dump of a value) with the keys of ``old`` (the stored map)
     that ``typedef`` does not declare, at every level of declared maps.
 
@@ -740,7 +744,7 @@ def with_undeclared(typedef: Map, wire: Optional[dict], old: Optional[dict]) -> 
     return wire if merged is None else {"M": merged}
 
 
-def holds_undeclared(typedef: Map, wire: Optional[dict]) -> bool:
+def holds_undeclared(typedef: Map, wire: Optional[Wire]) -> bool:
     """The stored map ``wire`` holds a key ``typedef`` does not declare, at some level of
     declared maps."""
     inner = wire.get("M") if wire is not None else None
@@ -769,7 +773,7 @@ INLINE_NAMES: Dict[str, Any] = {
 }
 
 
-def dump_dynamic(value: Any, context: Any = None) -> Optional[dict]:
+def dump_dynamic(value: Any, context: Any = None) -> Optional[Wire]:
     """Infer the DynamoDB type of plain data: str, bytes, bool, numbers, None,
     sets, lists/tuples and dicts with str keys, nested to any depth."""
     if value is None:
@@ -847,7 +851,7 @@ def _load_number(value: str) -> Any:
         return load_decimal(value)
 
 
-def load_dynamic(wire: dict, context: Any = None) -> Any:
+def load_dynamic(wire: Wire, context: Any = None) -> Any:
     """The inverse of :func:`dump_dynamic`."""
     (kind, inner), = wire.items()
     if kind == "S" or kind == "BOOL" or kind == "B":
@@ -872,13 +876,13 @@ class _Dynamic(Type[Any]):
 
     mutable = True
 
-    def _dump(self, value, context=None):
+    def _dump(self, value: Any, context: Any = None) -> Optional[Wire]:
         return dump_dynamic(value, context) if value is not None else None
 
-    def _load(self, wire, context=None):
+    def _load(self, wire: Optional[Wire], context: Any = None) -> Any:
         return None if wire is None else load_dynamic(wire, context)
 
-    def _element(self, key):
+    def _element(self, key: Any) -> Type[Any]:
         if isinstance(key, str):
             check_text(key)
         return self
@@ -894,15 +898,15 @@ class DynamicList(Type[typing.List[Any]]):
     backing_type = "L"
     mutable = True
 
-    def dynamo_dump(self, value, *, context=None):
+    def dynamo_dump(self, value: Any, *, context: Any = None) -> typing.List[Wire]:
         if not isinstance(value, (list, tuple)):
             raise _wrong("a list", value)
         return [dump_dynamic(item, context) or _NULL for item in value]
 
-    def dynamo_load(self, value, *, context=None):
+    def dynamo_load(self, value: Any, *, context: Any = None) -> typing.List[Any]:
         return TrackedList([load_dynamic(item, context) for item in value])
 
-    def _element(self, key):
+    def _element(self, key: Any) -> Type[Any]:
         return _DYNAMIC
 
 
@@ -913,7 +917,7 @@ class DynamicMap(Type[Dict[str, Any]]):
     backing_type = "M"
     mutable = True
 
-    def dynamo_dump(self, value, *, context=None):
+    def dynamo_dump(self, value: Any, *, context: Any = None) -> Dict[str, Wire]:
         if not isinstance(value, dict):
             raise _wrong("a dict", value)
         out = {}
@@ -924,10 +928,10 @@ class DynamicMap(Type[Dict[str, Any]]):
                 out[key] = wire
         return out
 
-    def dynamo_load(self, value, *, context=None):
+    def dynamo_load(self, value: Any, *, context: Any = None) -> Dict[str, Any]:
         return TrackedDict({key: load_dynamic(item, context) for key, item in value.items()})
 
-    def _element(self, key):
+    def _element(self, key: Any) -> Type[Any]:
         if isinstance(key, str):
             check_text(key)
         return _DYNAMIC

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any, Awaitable, Callable, List, Sequence
 
-from ..codec import paused_gc
+from ..codec.pause import paused_gc
 from ..operations import Call, Op, Sleep
 
 __all__ = ["drive", "drive_async"]

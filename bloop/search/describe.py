@@ -15,7 +15,7 @@ from typing import (
 
 from ..conditions import Condition
 from ..exceptions import InvalidSearch
-from ..models import Index
+from ..models import Index, model_meta
 from .prepared import Prepared
 from .searcher import Searcher
 from .terminal import collect, count, exists, first, only
@@ -71,8 +71,7 @@ class Search(Generic[M, E]):
             model = model_or_index.model
         else:
             model = model_or_index
-        meta = getattr(model, "Meta", None)
-        if meta is None or not hasattr(meta, "columns") or meta.abstract:
+        if model_meta(model, concrete=True) is None:
             raise InvalidSearch(f"{self.mode} needs a concrete model or one of its indexes, not {model_or_index!r}")
         if index is not None and (not isinstance(index, Index) or index.model is not model):
             raise InvalidSearch(f"{index!r} is not an index of {model.__name__}")

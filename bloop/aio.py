@@ -14,10 +14,11 @@ It shares everything but the transport with the sync engine: the settings, table
 names and searches come from :class:`~bloop.engine.EngineCore`; every request is
 built, every response decoded and every retry decided by the I/O-free generators of
 :mod:`bloop.operations`, :mod:`bloop.tables` and :mod:`bloop.search`; errors are
-translated by :func:`bloop.session.translate_error`.  This module adds only an async
-session over aiobotocore clients and the engine; the async driver, transport,
-search iterator, transaction and stream sit beside their sync twins in
-:mod:`bloop.drivers` (and are importable from here too).
+translated by :func:`bloop.session.translate_error`.  This module adds only the
+engine; the async session (:class:`bloop.session.AsyncSession`) sits beside the sync
+one in :mod:`bloop.session`, and the async driver, transport, search iterator,
+transaction and stream beside their sync twins in :mod:`bloop.drivers` (all are
+importable from here too).
 
 aiobotocore is an optional extra (``pip install bloop[aio]``).  Importing this module
 does not import it: an engine given a client never does, and one that makes its own
@@ -26,10 +27,9 @@ client imports it when it makes it.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import random
 import time
-from typing import Any, Awaitable, Callable, Dict, Optional, Set
+from typing import Any, Awaitable, Callable, Optional
 
 from . import operations
 from .conditions import Condition
@@ -42,133 +42,10 @@ from .drivers.transport import AiobotocoreTransport, AsyncTransport
 from .engine import EngineCore, _check_consistent, _check_positional, _version_option, transport_options
 from .operations import Op
 from .search import Async
-from .session import (
-    _STREAM_OPERATIONS, DEFAULT_CONFIG, TRANSPORT_ERRORS, attempts, client_config, client_errors, failed,
-    fixed_user_agent, inherited_config, install_checks, succeeded, validating, watch_attempts,
-)
+from .session import AsyncSession
 from .transactions import WRITE
 
 __all__ = ["AsyncEngine", "AsyncSession", "AsyncSearchIterator", "AsyncTransaction", "AsyncStream", "drive"]
-
-
-class AsyncSession:
-    """Sends requests through aiobotocore clients: the async twin of :class:`bloop.session.Session`.
-
-    :param dynamodb: an aiobotocore DynamoDB client (already entered, e.g. with
-        ``async with session.create_client("dynamodb") as client``); when None, one is
-        made on first use from a new aiobotocore session, with ``endpoint_url`` and
-        ``region_name``, and closed by :meth:`close`.
-    :param dynamodbstreams: an aiobotocore DynamoDB Streams client, made on first use
-        (next to the DynamoDB client's endpoint and region) when not given.
-    :param fast_path: whether a DynamoDB client made here uses :mod:`bloop.fastpath`.
-    :param connect_timeout: seconds to open a connection, for the clients made here (see
-        :func:`bloop.session.make_client`).
-    :param read_timeout: seconds to wait for an answer, for the clients made here.
-    :param max_attempts: attempts of each request (the first included), for the clients made here.
-
-    Every client, injected or made, gets bloop's response check
-    (:func:`bloop.session.install_checks`).
-    """
-
-    def __init__(self, dynamodb: Any = None, dynamodbstreams: Any = None, *,
-                 endpoint_url: Optional[str] = None, region_name: Optional[str] = None,
-                 fast_path: bool = True, connect_timeout: Optional[float] = None,
-                 read_timeout: Optional[float] = None, max_attempts: Optional[int] = None) -> None:
-        self._clients: Dict[str, Any] = {}
-        if dynamodb is not None:
-            self._clients["dynamodb"] = install_checks(dynamodb)
-            watch_attempts(dynamodb)
-        if dynamodbstreams is not None:
-            self._clients["dynamodbstreams"] = install_checks(dynamodbstreams)
-        self._where = {"endpoint_url": endpoint_url, "region_name": region_name}
-        self._transport = client_config(connect_timeout, read_timeout, max_attempts)
-        self._fast_path = fast_path
-        self._made: Optional[contextlib.AsyncExitStack] = None
-        self._own: Set[str] = set()  # the services whose client this session made
-        self._lock: Optional[asyncio.Lock] = None
-        self._aio_session: Any = None  # the aiobotocore session the clients are made from
-
-    @property
-    def dynamodb(self) -> Any:
-        """The DynamoDB client, or None before the first request of an engine that makes its own."""
-        return self._clients.get("dynamodb")
-
-    async def client(self, service: str = "dynamodb") -> Any:
-        """The client for ``service``, made (once, however many requests wait for it) if needed."""
-        client = self._clients.get(service)
-        if client is not None:
-            return client
-        if self._lock is None:
-            self._lock = asyncio.Lock()
-        async with self._lock:
-            if service not in self._clients:
-                self._clients[service] = await self._make(service)
-                self._own.add(service)
-        return self._clients[service]
-
-    async def _make(self, service: str) -> Any:
-        try:
-            from aiobotocore.config import AioConfig
-            from aiobotocore.session import get_session
-        except ImportError as error:
-            raise ImportError("bloop.aio.AsyncEngine needs aiobotocore: pip install bloop[aio]") from error
-        where = dict(self._where)
-        transport = self._transport
-        dynamodb = self._clients.get("dynamodb")
-        if service != "dynamodb" and dynamodb is not None:
-            # next to the DynamoDB client: its endpoint, region, timeouts and attempts
-            where = {"endpoint_url": dynamodb.meta.endpoint_url, "region_name": dynamodb.meta.region_name}
-            transport = inherited_config(dynamodb)
-        # the settings of the sync engine's clients (see bloop.session.make_client)
-        validate = validating()
-        options = {"retries": DEFAULT_CONFIG.retries, "parameter_validation": validate, **fixed_user_agent(),
-                   **transport}
-        try:
-            # read botocore's service model files on a thread, not on the event loop
-            config = AioConfig(warm_up_loader_caches=True, **options)
-        except TypeError:  # an aiobotocore without that option
-            config = AioConfig(**options)
-        if self._made is None:
-            self._made = contextlib.AsyncExitStack()
-        if self._aio_session is None:
-            self._aio_session = get_session()
-        with client_errors(service):
-            maker = self._aio_session.create_client(service, config=config, **where)
-            client = await self._made.enter_async_context(maker)
-        if self._fast_path and service == "dynamodb":
-            from . import fastpath
-            fastpath.install(client, requests=not validate)
-        if service == "dynamodb":
-            watch_attempts(client)
-        return install_checks(client)
-
-    async def close(self) -> None:
-        """Close the clients this session made (injected clients stay open: their owner closes them)."""
-        made, self._made = self._made, None
-        self._lock = None  # a lock belongs to one event loop; the next may be another
-        for service in self._own:
-            self._clients.pop(service, None)
-        self._own.clear()
-        if made is not None:
-            await made.aclose()
-
-    async def call(self, operation: str, request: Dict[str, Any], resend: bool = True) -> Dict[str, Any]:
-        """Send ``request`` to ``operation`` (a client method name, e.g. ``"update_item"``).
-
-        :param resend: as for :meth:`bloop.session.Session.call`.
-        :raises BloopException: the most specific one for the failure (see
-            :func:`bloop.session.translate_error`), raised from the botocore error.
-        """
-        client = await self.client("dynamodbstreams" if operation in _STREAM_OPERATIONS else "dynamodb")
-        method = getattr(client, operation)
-        started = time.monotonic()
-        with attempts(resend) as watched:
-            try:
-                response: Dict[str, Any] = await method(**request)
-            except TRANSPORT_ERRORS as error:
-                raise watched.count(failed(operation, request, error, started)) from error
-        succeeded(operation, request, started)
-        return response
 
 
 class AsyncEngine(EngineCore[Async]):

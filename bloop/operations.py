@@ -26,6 +26,7 @@ from .exceptions import (
     InvalidValue, ObjectsNotFound, OutcomeUnknown, ServiceError,
 )
 from .expressions import Renderer
+from .models import model_meta
 from .tracking import SNAPSHOT, Entry, changes, dump_column, forget, puttable, record, restate, snapshot, wire_equal
 
 __all__ = ["Call", "Sleep", "call", "save", "delete", "load", "Policy", "KEY_ONLY_ATTRIBUTE"]
@@ -132,7 +133,7 @@ def describe(obj: Any) -> str:
 
 def as_objects(objs: Any) -> List[Any]:
     """One model object or an iterable of them, as a list without repeats of one object."""
-    if hasattr(type(objs), "Meta") and hasattr(objs, "__dict__") and not isinstance(objs, type):
+    if model_meta(type(objs)) is not None and hasattr(objs, "__dict__") and not isinstance(objs, type):
         objs = [objs]
     try:
         items = list(objs)
@@ -141,8 +142,8 @@ def as_objects(objs: Any) -> List[Any]:
     seen = set()
     out = []
     for obj in items:
-        meta = getattr(type(obj), "Meta", None)
-        if meta is None or not hasattr(meta, "columns") or isinstance(obj, type):
+        meta = model_meta(type(obj))
+        if meta is None or isinstance(obj, type):
             raise InvalidValue(f"{obj!r} is not a model object")
         if meta.abstract:
             raise InvalidValue(f"{type(obj).__name__} is abstract and has no table")

@@ -6,16 +6,21 @@ from typing import Any, Dict, Iterable, Optional
 
 from .. import types
 from ..exceptions import InvalidValue, MissingKey
+from ..models import model_meta
 from ..tracking import SNAPSHOT, dump_column
 from .checks import Wire, _check_key_value, _named, check_item
 from .markers import markers
 
 
 def _meta(model: Any) -> Any:
-    meta = getattr(model, "Meta", None)
-    if meta is None or not hasattr(meta, "columns"):
-        raise InvalidValue(f"{model!r} is not a bloop model")
+    meta = model_meta(model)
+    if meta is None:
+        raise _not_a_model(model)
     return meta
+
+
+def _not_a_model(model: Any) -> InvalidValue:
+    return InvalidValue(f"{model!r} is not a bloop model")
 
 
 def _dump_key_generic(obj: Any, columns: Optional[Iterable[Any]] = None) -> Dict[str, Wire]:

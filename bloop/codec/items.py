@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from typing import Any, Dict, Iterable, List, Optional, TypeVar
 
+from ..models import model_meta
 from ..tracking import SNAPSHOT
 from .checks import Wire
 from .compiler import _CODEC, compile_codec
-from .generic import _dump_key_generic, _meta
+from .generic import _dump_key_generic, _not_a_model
 
 #: a model class, for functions that return its objects
 M = TypeVar("M")
@@ -19,14 +20,18 @@ def to_item(obj: Any, *, validate: bool = True) -> Dict[str, Wire]:
     :raises InvalidValue: a value breaks a type or one of DynamoDB's rules.
     """
     cls = type(obj)
-    meta = _meta(cls)
+    meta = model_meta(cls)
+    if meta is None:  # one call on the fast path
+        raise _not_a_model(cls)
     codec = meta.__dict__.get(_CODEC) or compile_codec(meta)
     return codec.to_item(obj) if validate else codec.dump(obj)
 
 
 def from_item(model: type[M], item: Dict[str, Wire]) -> M:
     """A new ``model`` object from a DynamoDB item in wire format."""
-    meta = _meta(model)
+    meta = model_meta(model)
+    if meta is None:  # one call on the fast path
+        raise _not_a_model(model)
     codec = meta.__dict__.get(_CODEC) or compile_codec(meta)
     obj: M = codec.new(item)
     return obj
@@ -81,7 +86,9 @@ def record_put(obj: Any, item: Dict[str, Wire], sent: Optional[Dict[str, Any]] =
 def dump_key(obj: Any, columns: Optional[Iterable[Any]] = None) -> Dict[str, Wire]:
     """The key attributes of ``obj`` (table keys unless other columns are given)."""
     if columns is None:
-        meta = _meta(type(obj))
+        meta = model_meta(type(obj))
+        if meta is None:  # one call on the fast path
+            raise _not_a_model(type(obj))
         codec = meta.__dict__.get(_CODEC) or compile_codec(meta)
         return codec.dump_key(obj)
     return _dump_key_generic(obj, columns)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any, AsyncIterator, Iterator, Optional
 
 from ..exceptions import InvalidStream
+from ..models import model_meta
 from ..stream.coordinator import Coordinator
 from ..stream.records import Record
 
@@ -19,8 +20,8 @@ def check_model(model: Any) -> None:
 
     :raises InvalidStream: not a concrete model class, or its Meta declares no stream.
     """
-    meta = getattr(model, "Meta", None)
-    if not isinstance(model, type) or meta is None or not hasattr(meta, "columns") or meta.abstract:
+    meta = model_meta(model, concrete=True)
+    if meta is None:
         raise InvalidStream(f"engine.stream takes a concrete model class, not {model!r}")
     if not meta.stream_view:
         raise InvalidStream(f"{model.__name__} declares no stream: add Meta.stream = "

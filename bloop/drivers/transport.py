@@ -23,7 +23,7 @@ arguments, and ``call.options`` the keywords for :meth:`bloop.session.Session.ca
 
 :class:`BotocoreTransport` (the :class:`~bloop.engine.Engine`'s, on
 :class:`~bloop.session.Session`) and :class:`AiobotocoreTransport` (the
-:class:`~bloop.aio.AsyncEngine`'s, on :class:`~bloop.aio.AsyncSession`) are the two
+:class:`~bloop.aio.AsyncEngine`'s, on :class:`~bloop.session.AsyncSession`) are the two
 bloop ships; an engine's ``transport`` attribute may be replaced by any other, such as
 an in-memory fake in tests.
 """
@@ -84,7 +84,7 @@ class BotocoreTransport:
 
 
 class AiobotocoreTransport:
-    """The async engine's transport: each call through :meth:`bloop.aio.AsyncSession.call`,
+    """The async engine's transport: each call through :meth:`bloop.session.AsyncSession.call`,
     the calls of one step concurrently (``asyncio.gather``), at most ``max_concurrency``
     in flight; if one raises something that is not a bloop error (or the step is
     cancelled), the others are cancelled."""

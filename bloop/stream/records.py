@@ -15,6 +15,7 @@ from typing import Any, Dict, Iterator, Optional, Tuple
 
 from ..codec import from_item, load_into
 from ..exceptions import InvalidStream
+from ..models import model_meta
 
 __all__ = ["Record", "from_lambda", "from_stream"]
 
@@ -107,8 +108,8 @@ def from_lambda(model: Any, raw: Dict[str, Any]) -> Record:
 
 
 def _record(model: Any, raw: Dict[str, Any], shard_id: Optional[str]) -> Record:
-    meta = getattr(model, "Meta", None)
-    if meta is None or not hasattr(meta, "columns") or meta.abstract:
+    meta = model_meta(model, concrete=True)
+    if meta is None:
         raise InvalidStream(f"records load into a concrete model, not {model!r}")
     body = raw.get("dynamodb") or {}
     event_name = raw.get("eventName", "")

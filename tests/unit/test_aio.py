@@ -372,3 +372,16 @@ def test_a_client_without_a_region_is_refused_clearly(monkeypatch, tmp_path):
 
     with pytest.raises(InvalidConfiguration, match="no AWS region"):
         run(body())
+
+
+def test_the_async_session_sits_beside_the_sync_one():
+    """Session and AsyncSession are siblings in bloop.session; bloop.aio re-exports the same class,
+    and importing bloop.session imports neither asyncio nor aiobotocore."""
+    import bloop.aio
+    import bloop.session
+    assert bloop.aio.AsyncSession is bloop.session.AsyncSession
+    assert bloop.session.AsyncSession.__module__ == "bloop.session"
+    code = ("import sys, bloop.session; "
+            "print(sorted(m for m in ('asyncio', 'aiobotocore', 'aiohttp') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -115,9 +115,10 @@ def test_the_old_import_paths_still_work():
     assert Stream is streams.Stream
 
 
-CORE = ["operations.py", "search.py", "transactions.py", "tables.py", "stream/coordinator.py",
+CORE = ["operations.py", "transactions.py", "tables.py", "stream/coordinator.py",
         "stream/records.py", "stream/__init__.py"] + sorted(
-    f"codec/{path.name}" for path in (pathlib.Path(bloop.__file__).parent / "codec").glob("*.py"))
+    f"{package}/{path.name}" for package in ("codec", "search")
+    for path in (pathlib.Path(bloop.__file__).parent / package).glob("*.py"))
 
 
 @pytest.mark.parametrize("module", CORE)

@@ -877,3 +877,21 @@ def test_a_search_needs_nothing_of_its_engine_but_a_searcher():
     assert search.count() == 4 and search.exists() is True and created(search.all()) == ["c2"]
     assert {request["TableName"] for _, request in searcher.transport.requests} == {"own-posts"}
     assert search.prepare().request["TableName"] == "own-posts"
+
+
+def test_the_search_package_is_split_by_job_and_keeps_every_name():
+    """bloop.search is a package with one module per job; every name it had is importable from it."""
+    import importlib
+
+    import bloop.search as search
+    jobs = {"describe": ["Search", "Query", "Scan", "Sync", "Async"], "searcher": ["Searcher"],
+            "prepared": ["Prepared"], "tokens": ["Token", "encode_token", "decode_token"],
+            "cursor": ["Cursor", "CursorView"],
+            "terminal": ["fetch", "collect", "first", "only", "exists", "count", "check_one"]}
+    for module, names in jobs.items():
+        job = importlib.import_module(f"bloop.search.{module}")
+        for name in names:
+            assert getattr(search, name) is getattr(job, name), (module, name)
+    for name in search.__all__ + ["M", "E", "TOKEN_VERSION", "MAX_TOKEN_LENGTH", "AsyncSearchIterator"]:
+        assert getattr(search, name) is not None, name
+    assert importlib.import_module("bloop.search.validate")._check_key is not None

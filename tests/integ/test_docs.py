@@ -1,5 +1,6 @@
-"""The ``.. code-block:: python`` blocks of the pages listed here run, in order, in one
-namespace, against moto in-process (which intercepts the clients ``Engine()`` makes).
+"""The ``.. code-block:: python`` blocks of the pages listed here (and the README's
+```python blocks) run, in order, in one namespace, against moto in-process (which
+intercepts the clients ``Engine()`` makes).
 
 A page is listed once its blocks run as written: each block may use what the blocks
 before it defined, as a reader typing them in order would.  An error names the page
@@ -61,3 +62,29 @@ def test_code_blocks_run(page):
             exec(compile(source, f"docs/{page}, block at line {line}", "exec"), namespace)
     namespace.clear()
     gc.collect()  # receivers and models the page made go now, not during later tests
+
+
+README = DOCS.parent / "README.md"
+#: README blocks that need what the test environment does not have: compiled, not run
+NEEDS = {"fastapi": "FastAPI (the async web service sketch)"}
+
+
+def readme_blocks():
+    """``(line number, source)`` of each ```python block of the README, in order."""
+    text = README.read_text()
+    return [(text.count("\n", 0, match.start(1)) + 1, match.group(1))
+            for match in re.finditer(r"^```python\n(.*?)^```", text, flags=re.S | re.M)]
+
+
+def test_readme_code_blocks_run():
+    blocks = readme_blocks()
+    assert len(blocks) >= 6
+    namespace = {"__name__": "docs.README"}
+    with mock_aws():
+        for line, source in blocks:
+            code = compile(source, f"README.md, block at line {line}", "exec")
+            if any(f"from {name} import" in source or f"import {name}" in source for name in NEEDS):
+                continue  # compiled above: its syntax is checked
+            exec(code, namespace)
+    namespace.clear()
+    gc.collect()

@@ -16,7 +16,7 @@ what to re-send, so it is tested without any backend.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Generator, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import Any, Callable, Dict, Generator, Iterable, List, Optional, Sequence, Set, Tuple
 
 from . import limits, signals
 from .codec import dump_key, key_identity, load_into, record_put, to_item
@@ -37,21 +37,41 @@ _DEFAULT: Dict[str, Any] = {}
 _ONCE: Dict[str, Any] = {"resend": False}
 
 
+class NotSent:
+    """The outcome of a call a transport did not start because its ``expired()`` said so."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "NOT_SENT"
+
+
+#: see :class:`NotSent`
+NOT_SENT = NotSent()
+
+
 class Call:
     """One request to send: ``operation`` is a client method name.
 
     ``resend=False`` marks a request that must not be applied twice: the transport
     re-sends it only after an answer that says it was not applied (see
     :meth:`bloop.session.Session.call`).
+
+    ``expired``, when set, is asked by the transport just before it starts the call;
+    True means "do not start it any more" (a batch's deadline passed while the calls
+    before it were in flight), and the call's outcome is :data:`NOT_SENT`.  A
+    transport that never asks sends every call, which is always correct, only not
+    bounded in time.
     """
 
-    __slots__ = ("operation", "request", "options")
+    __slots__ = ("operation", "request", "options", "expired")
 
     def __init__(self, operation: str, request: Dict[str, Any], resend: bool = True) -> None:
         self.operation = operation
         self.request = request
         #: keyword arguments for the session's ``call``
         self.options: Dict[str, Any] = _ONCE if not resend else _DEFAULT
+        self.expired: Optional[Callable[[], bool]] = None
 
     def __repr__(self) -> str:
         return f"Call({self.operation!r}, {self.request!r})"
@@ -688,44 +708,51 @@ def _batches(policy: Policy, items: List[Item], size: int, request: Any, settle:
     """Send ``items`` in chunks of ``size``, re-sending what DynamoDB leaves unprocessed
     with backoff, all within the policy's ``batch_deadline``.
 
-    Each step yields at most ``policy.max_concurrency`` requests (what a driver sends at
-    once), and none starts after the deadline: the clock is read before each step.  The
-    first step always goes out.
+    Each round is one step of every chunk, and each call but the operation's first
+    carries ``expired`` (see :class:`Call`), so the transport starts none after the
+    deadline: the clock is read as each request is about to start.
 
     :param request: ``chunk -> Call``.
     :param settle: ``(chunk, response) -> the items to send again``.
     :returns: a :class:`Progress`.
     """
     progress = Progress()
-    deadline = policy.clock() + policy.batch_deadline
+    clock = policy.clock
+    deadline = clock() + policy.batch_deadline
+
+    def expired() -> bool:
+        return bool(clock() > deadline)
+
     pending = items
     attempt = -1
     first_round = True  # what is not sent in the first round was never sent
-    started = False
     while pending:
         chunks = _chunks(pending, size)
-        width = policy.max_concurrency or len(chunks)
+        calls = [request(chunk) for chunk in chunks]
+        # Every call of a round goes in one step, so the transport keeps its
+        # max_concurrency requests in flight; it starts none after the deadline (the
+        # first call of the operation always goes out).
+        for index, call in enumerate(calls):
+            if index or not first_round:
+                call.expired = expired
+        outcomes = yield calls
         retry: List[Item] = []
-        for start in range(0, len(chunks), width):
-            if started and policy.clock() > deadline:
-                rest = [item for chunk in chunks[start:] for item in chunk]
-                (progress.unsent if first_round else progress.left).extend(rest)
-                progress.left.extend(retry)
-                return progress
-            started = True
-            step = chunks[start:start + width]
-            outcomes = yield [request(chunk) for chunk in step]
-            for chunk, outcome in zip(step, outcomes):
-                if isinstance(outcome, BaseException):
-                    if len(chunk) == 1 and isinstance(outcome, ServiceError):
-                        outcome._about(chunk[0][0].obj, describe(chunk[0][0].obj))
-                    progress.failed.extend(chunk)
-                    progress.errors.append(outcome)
-                else:
-                    retry.extend(settle(chunk, outcome))
+        for chunk, outcome in zip(chunks, outcomes):
+            if outcome is NOT_SENT:
+                (progress.unsent if first_round else progress.left).extend(chunk)
+            elif isinstance(outcome, BaseException):
+                if len(chunk) == 1 and isinstance(outcome, ServiceError):
+                    outcome._about(chunk[0][0].obj, describe(chunk[0][0].obj))
+                progress.failed.extend(chunk)
+                progress.errors.append(outcome)
+            else:
+                retry.extend(settle(chunk, outcome))
         attempt = _next_attempt(attempt, progressed=len(retry) < len(pending))
         pending = retry
         first_round = False
+        if progress.unsent or progress.left:
+            progress.left.extend(pending)  # the deadline passed: nothing more is sent
+            break
         if pending and not (yield from _wait(policy, attempt, deadline)):
             progress.left.extend(pending)
             break

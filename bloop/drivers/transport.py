@@ -15,7 +15,10 @@ of the shape below (a :class:`typing.Protocol`, so nothing needs to subclass it)
 
 ``send`` returns one outcome per call, in call order: the response dict, or the
 :class:`~bloop.exceptions.BloopException` that call failed with (returned, not
-raised, so a batch can tell which of its requests failed).  Anything else it raises
+raised, so a batch can tell which of its requests failed), or
+:data:`~bloop.operations.NOT_SENT` for a call whose ``expired()`` returned True when
+it was about to start (a batch's deadline passed; a transport may also ignore
+``expired`` and send everything).  Anything else it raises
 propagates out of the operation.  A call's ``operation`` is a botocore client method
 name (``"update_item"``, ``"get_records"``), its ``request`` the method's keyword
 arguments, and ``call.options`` the keywords for :meth:`bloop.session.Session.call`
@@ -33,7 +36,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, List, Optional, Protocol, Sequence, runtime_checkable
 
 from ..exceptions import BloopException
-from ..operations import Call
+from ..operations import NOT_SENT, Call
 
 __all__ = ["Transport", "AsyncTransport", "BotocoreTransport", "AiobotocoreTransport", "outcome"]
 
@@ -57,7 +60,10 @@ class AsyncTransport(Protocol):
 
 
 def outcome(session_call: Callable[..., Any], one: Call) -> Any:
-    """Send one call; a bloop error becomes the outcome instead of propagating."""
+    """Send one call; a bloop error becomes the outcome instead of propagating, and a
+    call whose ``expired()`` says so is not started (:data:`~bloop.operations.NOT_SENT`)."""
+    if one.expired is not None and one.expired():
+        return NOT_SENT
     try:
         return session_call(one.operation, one.request, **one.options)
     except BloopException as error:
@@ -101,6 +107,8 @@ class AiobotocoreTransport:
 
         async def one(request: Call) -> Any:
             async with limit:
+                if request.expired is not None and request.expired():
+                    return NOT_SENT
                 try:
                     return await call(request.operation, request.request, **request.options)
                 except BloopException as error:

@@ -17,7 +17,7 @@ import botocore.validate
 
 from bloop import Engine
 from bloop.drivers.drive import drive
-from bloop.operations import Call, Op, Sleep
+from bloop.operations import NOT_SENT, Call, Op, Sleep
 from bloop.session import _STREAM_OPERATIONS
 
 from tests.unit.helpers import dynamodb_client, validate_request
@@ -54,6 +54,8 @@ class FakeTransport:
 
     def answer(self, call: Call) -> Any:
         validate_call(call)
+        if call.expired is not None and call.expired():
+            return NOT_SENT  # as bloop's transports do: not started
         self.requests.append((call.operation, call.request))
         if self.respond is not None:
             return self.respond(call)
@@ -96,6 +98,11 @@ class Driver:
         assert seconds > 0
         self.steps.append(Sleep(seconds))
         self.clock.sleep(seconds)
+
+    @property
+    def sent(self) -> List[Tuple[str, dict]]:
+        """``(operation, request)`` of the calls the transport started, in order."""
+        return self.transport.requests
 
     @property
     def calls(self) -> List[Call]:

@@ -294,13 +294,13 @@ class Timed:
 
 
 def test_no_chunk_starts_after_the_deadline():
-    policy, clock = make_policy(deadline=1.0, max_concurrency=2)
+    policy, clock = make_policy(deadline=1.1, max_concurrency=2)
     objs = users(250)  # 10 chunks of 25
     driver = Driver(operations.save(policy, objs), clock, Timed(clock, 0.2, lambda call: {}))
     with pytest.raises(BatchIncomplete) as excinfo:
         driver.run()
-    # steps of two requests start at 0, 0.4 and 0.8; the fourth would start at 1.2
-    assert [len(step) for step in driver.rounds] == [2, 2, 2]
+    # requests start at 0, 0.2, ..., 1.0; the seventh would start at 1.2, past the deadline (1.1)
+    assert len(driver.sent) == 6
     error = excinfo.value
     assert error.unsent == objs[150:] and error.unprocessed == objs[150:]
     assert error.done == objs[:150]
@@ -309,12 +309,16 @@ def test_no_chunk_starts_after_the_deadline():
     assert "100 were never sent" in str(error) and "150 were written" in str(error)
 
 
-def test_steps_hold_at_most_max_concurrency_requests():
+def test_a_round_is_one_step_the_transport_keeps_full():
+    """All the chunks of a round go to the transport at once (it keeps max_concurrency
+    requests in flight); every call but the operation's first can expire."""
     policy, clock = make_policy(deadline=30.0, max_concurrency=3)
     objs = users(250)
     driver = Driver(operations.save(policy, objs), clock, lambda call: {})
     driver.run()
-    assert [len(step) for step in driver.rounds] == [3, 3, 3, 1]
+    assert [len(step) for step in driver.rounds] == [10]
+    first, *rest = driver.rounds[0]
+    assert first.expired is None and all(call.expired is not None for call in rest)
     assert [i for call in driver.calls for i in put_ids(call)] == [o.id for o in objs]
 
 
@@ -333,7 +337,7 @@ def test_deadline_names_written_unconfirmed_and_unsent():
     with pytest.raises(BatchIncomplete) as excinfo:
         driver.run()
     # requests start at 0 and 0.4 and 0.8: chunks 1-3, the fourth is never sent
-    assert len(driver.calls) == 3
+    assert len(driver.sent) == 3
     result = excinfo.value
     assert result.unsent == objs[75:]
     assert result.unprocessed == [objs[1]] + objs[25:50] + objs[75:]
@@ -343,7 +347,7 @@ def test_deadline_names_written_unconfirmed_and_unsent():
     assert "25 were never sent" in message and "throttled" in message and "49 were written" in message
 
 
-def test_retries_are_sent_in_steps_too():
+def test_retries_are_one_step_and_can_expire_too():
     policy, clock = make_policy(deadline=30.0, max_concurrency=2)
     objs = users(100)
     first = []
@@ -357,8 +361,24 @@ def test_retries_are_sent_in_steps_too():
 
     driver = Driver(operations.save(policy, objs), clock, respond)
     driver.run()
-    assert [len(step) for step in driver.rounds] == [2, 2, 1]
+    assert [len(step) for step in driver.rounds] == [4, 1]
+    assert driver.rounds[1][0].expired is not None
     assert len(driver.sleeps) == 1
+
+
+def test_a_retry_round_past_the_deadline_is_left_unconfirmed():
+    policy, clock = make_policy(deadline=1.0)
+    objs = users(50)
+
+    def respond(call):
+        clock.now += 0.6
+        return unprocessed(call, set(put_ids(call)))  # nothing is ever written
+
+    driver = Driver(operations.save(policy, objs), clock, respond)
+    with pytest.raises(BatchIncomplete) as excinfo:
+        driver.run()
+    error = excinfo.value
+    assert error.unsent == [] and error.unprocessed == objs and error.done == []
 
 
 def test_load_stops_at_the_deadline_naming_unsent_keys():
@@ -367,7 +387,7 @@ def test_load_stops_at_the_deadline_naming_unsent_keys():
     driver = Driver(operations.load(policy, objs), clock, Timed(clock, 0.3, answer_load(missing={"u3"})))
     with pytest.raises(BatchIncomplete) as excinfo:
         driver.run()
-    assert len(driver.calls) == 2
+    assert len(driver.sent) == 2
     error = excinfo.value
     assert error.unsent == objs[200:] and error.unprocessed == objs[200:]
     assert error.missing == [objs[3]]
@@ -380,7 +400,7 @@ def test_the_first_step_always_goes_out():
     objs = users(10)
     driver = Driver(operations.save(policy, objs), clock, Timed(clock, 1.0, lambda call: {}))
     driver.run()
-    assert len(driver.calls) == 1
+    assert len(driver.sent) == 1
 
 
 def test_engines_tell_the_policy_their_concurrency():

@@ -72,8 +72,7 @@ class EngineCore(Generic[E]):
             raise InvalidType(f"max_concurrency must be a positive int, not {max_concurrency!r}")
         self.table_name_template = table_name_template
         self.max_concurrency = max_concurrency
-        self.policy = Policy(self._table_name, clock, rng or random.Random(), batch_deadline,
-                             max_concurrency=max_concurrency)
+        self.policy = Policy(self._table_name, clock, rng or random.Random(), batch_deadline)
         # the core reports loads, saves and deletes through the announcer, which sends the
         # signals with this engine as their sender; policy.engine is only for
         # PreparedTransaction.commit(), which sends through the engine that made it

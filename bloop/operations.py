@@ -99,19 +99,16 @@ class Policy:
     :param clock: monotonic seconds (injectable for tests).
     :param random: a ``random.Random`` for backoff jitter.
     :param batch_deadline: seconds a batch may take: no request of it starts later.
-    :param max_concurrency: the requests a driver sends at once; a batch yields at most
-        this many per step, so that it can stop at its deadline (0: all at once).
     """
 
     def __init__(self, table_name: Any, clock: Any, random: Any, batch_deadline: float,
-                 backoff_base: float = 0.05, backoff_cap: float = 5.0, max_concurrency: int = 0) -> None:
+                 backoff_base: float = 0.05, backoff_cap: float = 5.0) -> None:
         self.table_name = table_name
         self.clock = clock
         self.random = random
         self.batch_deadline = batch_deadline
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
-        self.max_concurrency = max_concurrency
         #: what the operations report loads, saves and deletes to (a
         #: :class:`bloop.signals.Announcer`, set by the engine); None: no signals' sender
         self.announce: Any = None

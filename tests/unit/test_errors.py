@@ -27,9 +27,9 @@ class Versioned(BaseModel):
     v = Column(Integer, version=True)
 
 
-def make_policy(deadline=1.0, max_concurrency=0):
+def make_policy(deadline=1.0):
     clock = Clock()
-    return Policy(table_name, clock, MaxJitter(), deadline, max_concurrency=max_concurrency), clock
+    return Policy(table_name, clock, MaxJitter(), deadline), clock
 
 
 def stuck_load(stuck, missing=()):
@@ -294,7 +294,7 @@ class Timed:
 
 
 def test_no_chunk_starts_after_the_deadline():
-    policy, clock = make_policy(deadline=1.1, max_concurrency=2)
+    policy, clock = make_policy(deadline=1.1)
     objs = users(250)  # 10 chunks of 25
     driver = Driver(operations.save(policy, objs), clock, Timed(clock, 0.2, lambda call: {}))
     with pytest.raises(BatchIncomplete) as excinfo:
@@ -312,7 +312,7 @@ def test_no_chunk_starts_after_the_deadline():
 def test_a_round_is_one_step_the_transport_keeps_full():
     """All the chunks of a round go to the transport at once (it keeps max_concurrency
     requests in flight); every call but the operation's first can expire."""
-    policy, clock = make_policy(deadline=30.0, max_concurrency=3)
+    policy, clock = make_policy(deadline=30.0)
     objs = users(250)
     driver = Driver(operations.save(policy, objs), clock, lambda call: {})
     driver.run()
@@ -323,7 +323,7 @@ def test_a_round_is_one_step_the_transport_keeps_full():
 
 
 def test_deadline_names_written_unconfirmed_and_unsent():
-    policy, clock = make_policy(deadline=1.0, max_concurrency=1)
+    policy, clock = make_policy(deadline=1.0)
     objs = users(100)  # 4 chunks
     error = Throttled("throttled", code="ThrottlingException", operation="BatchWriteItem")
 
@@ -348,7 +348,7 @@ def test_deadline_names_written_unconfirmed_and_unsent():
 
 
 def test_retries_are_one_step_and_can_expire_too():
-    policy, clock = make_policy(deadline=30.0, max_concurrency=2)
+    policy, clock = make_policy(deadline=30.0)
     objs = users(100)
     first = []
 
@@ -382,7 +382,7 @@ def test_a_retry_round_past_the_deadline_is_left_unconfirmed():
 
 
 def test_load_stops_at_the_deadline_naming_unsent_keys():
-    policy, clock = make_policy(deadline=0.5, max_concurrency=1)
+    policy, clock = make_policy(deadline=0.5)
     objs = [User(id=f"u{i}") for i in range(250)]  # 3 chunks of 100
     driver = Driver(operations.load(policy, objs), clock, Timed(clock, 0.3, answer_load(missing={"u3"})))
     with pytest.raises(BatchIncomplete) as excinfo:
@@ -396,14 +396,8 @@ def test_load_stops_at_the_deadline_naming_unsent_keys():
 
 
 def test_the_first_step_always_goes_out():
-    policy, clock = make_policy(deadline=0.0, max_concurrency=4)
+    policy, clock = make_policy(deadline=0.0)
     objs = users(10)
     driver = Driver(operations.save(policy, objs), clock, Timed(clock, 1.0, lambda call: {}))
     driver.run()
     assert len(driver.sent) == 1
-
-
-def test_engines_tell_the_policy_their_concurrency():
-    engine, _ = stubbed_engine()
-    assert Engine(dynamodb_client(), max_concurrency=3).policy.max_concurrency == 3
-    assert engine.policy.max_concurrency == 4

@@ -367,11 +367,12 @@ class Step:
         self.recognise = recognise
 
 
-def _one_each(policy: Policy, verb: str, steps: List[Step]) -> Op:
+def _one_each(policy: Policy, verb: str, steps: List[Step], later: Sequence[Any] = ()) -> Op:
     """Send one request per object, in order.
 
     A failure stops the call: its error names the object (``.obj``) and, when there were
-    several, the objects done before it (``.done``) and those not sent (``.not_sent``).
+    several, the objects done before it (``.done``) and those not sent (``.not_sent``,
+    ``later`` included: the objects the call would have sent after these steps).
     """
     finished: List[Any] = []
     for position, step in enumerate(steps):
@@ -387,7 +388,7 @@ def _one_each(policy: Policy, verb: str, steps: List[Step]) -> Op:
                 raise _unknown(error, verb, entry) from error.__cause__
         except BloopException as error:
             error.obj = entry.obj  # type: ignore[attr-defined]
-            raise _named(error, verb, entry.obj, finished, [s.entry.obj for s in steps[position + 1:]])
+            raise _named(error, verb, entry.obj, finished, [s.entry.obj for s in steps[position + 1:]] + list(later))
         step.done(entry, response)
         finished.append(entry.obj)
 
@@ -425,7 +426,6 @@ def save(policy: Policy, objs: Any, condition: Any = None, sync: Optional[str] =
     else:
         for e in entries:
             (whole if puttable(e.obj, type(e.obj).Meta.columns) else singles).append(e)
-    checked = check_version  # a version check is what lets a re-sent versioned save be recognised
 
     def saved(entry: Keyed, response: Dict[str, Any], updates: List[Entry] = []) -> None:
         written(entry.obj, updates)
@@ -441,16 +441,12 @@ def save(policy: Policy, objs: Any, condition: Any = None, sync: Optional[str] =
         request, updates = update_request(policy, e, condition, return_values, check_version)
         steps.append(Step(e, "update_item", request,
                           lambda entry, response, updates=updates: saved(entry, response, updates),
-                          resendable(e.obj, updates, return_values, checked),
-                          lambda entry, error, updates=updates: recognise_save(entry, updates, error, checked)))
+                          # a version check is what lets a re-sent versioned save be recognised
+                          resendable(e.obj, updates, return_values, check_version),
+                          lambda entry, error, updates=updates: recognise_save(entry, updates, error, check_version)))
     sent: Dict[int, Dict[str, Any]] = {}  # each object's values as its item was made from them
     items = [(e, _put_request(e, sent)) for e in whole]
-    try:
-        yield from _one_each(policy, "save", steps)
-    except BloopException as error:
-        if items:
-            error.not_sent.extend(e.obj for e, _ in items)  # type: ignore[attr-defined]
-        raise
+    yield from _one_each(policy, "save", steps, [e.obj for e, _ in items])
     if not items:
         return
 

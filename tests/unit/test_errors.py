@@ -401,3 +401,22 @@ def test_the_first_step_always_goes_out():
     driver = Driver(operations.save(policy, objs), clock, Timed(clock, 1.0, lambda call: {}))
     driver.run()
     assert len(driver.sent) == 1
+
+
+def test_a_failed_update_of_a_partial_object_names_the_batch_it_stopped():
+    """Objects known only in part are updated before the batch of whole items; when one
+    of those updates fails, the batch is not sent, and the error counts it."""
+    from bloop.codec import load_into
+    policy, clock = make_policy(deadline=30.0)
+    partial = User(id="p")
+    load_into(partial, {"id": {"S": "p"}, "name": {"S": "P"}}, projected=[User.id, User.name])
+    partial.name = "Q"
+    new = users(3)
+    error = Throttled("throttled", code="ThrottlingException", operation="UpdateItem")
+    driver = Driver(operations.save(policy, [partial] + new), clock, lambda call: error)
+    with pytest.raises(Throttled) as excinfo:
+        driver.run()
+    assert [name for name, _ in driver.sent] == ["update_item"]
+    raised = excinfo.value
+    assert raised.obj is partial and raised.done == [] and raised.not_sent == new
+    assert "failed after 0 of 4 objects were saved; 3 were not sent" in str(raised)

@@ -27,7 +27,7 @@ from .drivers.transaction import SyncTransaction
 from .drivers.transport import BotocoreTransport, Transport
 from .operations import Policy
 from .search import Async, Query, Scan, Search, Sync
-from .session import Session, client_config, install_checks, make_client
+from .session import Session, client_config, make_client
 
 __all__ = ["Engine", "EngineCore", "transport_options"]
 
@@ -206,14 +206,10 @@ class Engine(EngineCore[Sync]):
         if dynamodb is None:
             dynamodb = make_client("dynamodb", endpoint_url=endpoint_url, region_name=region_name,
                                    fast_path=fast_path is not False, **transport)
-        else:
-            if fast_path:
-                from . import fastpath
-                fastpath.install(dynamodb)
-            install_checks(dynamodb)
-        if dynamodbstreams is not None:
-            install_checks(dynamodbstreams)
-        self.session = Session(dynamodb, dynamodbstreams)
+        elif fast_path:
+            from . import fastpath
+            fastpath.install(dynamodb)
+        self.session = Session(dynamodb, dynamodbstreams)  # puts bloop's checks on both clients
         #: what sends each step's calls (see :mod:`bloop.drivers.transport`); replaceable
         self.transport: Transport = BotocoreTransport(self.session, max_concurrency)
         #: what searches of this engine run through (see :class:`bloop.search.Searcher`)

@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     import asyncio
 
 __all__ = ["Session", "AsyncSession", "make_client", "translate_error", "failed", "succeeded", "TRANSPORT_ERRORS",
-           "DEFAULT_CONFIG", "Attempts", "attempts", "watch_attempts", "client_config", "install_checks",
+           "DEFAULT_CONFIG", "Attempts", "attempts", "watch_attempts", "watched", "client_config", "install_checks",
            "response_problem", "body_problem", "NotDynamoDBResponse", "ALWAYS_ANSWERED", "WRITES"]
 
 #: DEBUG: one line per request (operation, table, duration, outcome); never parameters
@@ -237,10 +237,9 @@ class Session:
     """
 
     def __init__(self, dynamodb: Any, dynamodbstreams: Any = None) -> None:
-        self.dynamodb = dynamodb
-        self._streams = dynamodbstreams
+        self.dynamodb = watched(dynamodb)
+        self._streams = None if dynamodbstreams is None else watched(dynamodbstreams, "dynamodbstreams")
         self._methods: Dict[str, Any] = {}
-        watch_attempts(dynamodb)
 
     @property
     def dynamodbstreams(self) -> Any:
@@ -303,10 +302,9 @@ class AsyncSession:
                  read_timeout: Optional[float] = None, max_attempts: Optional[int] = None) -> None:
         self._clients: Dict[str, Any] = {}
         if dynamodb is not None:
-            self._clients["dynamodb"] = install_checks(dynamodb)
-            watch_attempts(dynamodb)
+            self._clients["dynamodb"] = watched(dynamodb)
         if dynamodbstreams is not None:
-            self._clients["dynamodbstreams"] = install_checks(dynamodbstreams)
+            self._clients["dynamodbstreams"] = watched(dynamodbstreams, "dynamodbstreams")
         self._where = {"endpoint_url": endpoint_url, "region_name": region_name}
         self._transport = client_config(connect_timeout, read_timeout, max_attempts)
         self._fast_path = fast_path
@@ -366,9 +364,7 @@ class AsyncSession:
         if self._fast_path and service == "dynamodb":
             from . import fastpath
             fastpath.install(client, requests=not validate)
-        if service == "dynamodb":
-            watch_attempts(client)
-        return install_checks(client)
+        return watched(client, service)
 
     async def close(self) -> None:
         """Close the clients this session made (injected clients stay open: their owner closes them)."""
@@ -713,6 +709,16 @@ def _utf8(body: Any) -> bool:
     except UnicodeDecodeError:
         return False
     return True
+
+
+def watched(client: Any, service: str = "dynamodb") -> Any:
+    """``client`` (botocore or aiobotocore) with everything bloop hangs on its events: the
+    response check (:func:`install_checks`) and, for DynamoDB, the watch of each request's
+    attempts (:func:`watch_attempts`).  Both sessions call it on every client they send
+    through, injected or made; idempotent."""
+    if service == "dynamodb":
+        watch_attempts(client)
+    return install_checks(client)
 
 
 def install_checks(client: Any) -> Any:

@@ -11,7 +11,7 @@ from .exceptions import (
 )
 from .exceptions import InvalidConfiguration, InvalidStream, InvalidTransaction, TransactionTokenExpired
 from .exceptions import OutcomeUnknown
-from .exceptions import BadResponse
+from .exceptions import BadResponse, UniqueViolation, UnknownType
 from .models import BaseModel, Column, GlobalSecondaryIndex, LocalSecondaryIndex
 from .types import (
     JSON, UUID, Binary, Boolean, DateTime, DynamicList, DynamicMap, Enum, Float, Integer, List,
@@ -28,7 +28,7 @@ __all__ = [
     "TransactionCanceled", "UnknownColumn",
     "InvalidConfiguration", "InvalidStream", "InvalidTransaction", "TransactionTokenExpired", "signals",
     "OutcomeUnknown",
-    "BadResponse",
+    "BadResponse", "UniqueViolation", "UnknownType",
     "BaseModel", "Column", "GlobalSecondaryIndex", "LocalSecondaryIndex",
     "JSON", "UUID", "Binary", "Boolean", "DateTime", "DynamicList", "DynamicMap", "Enum", "Float",
     "Integer", "List", "Map", "Number", "Set", "String", "Timestamp", "Type",

@@ -33,7 +33,7 @@ class below, with the botocore error chained as ``__cause__``::
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Iterable, List, Sequence
+from typing import Any, Dict, Iterable, List, Sequence, Tuple
 
 __all__ = [
     "BloopException", "InvalidModel", "InvalidCondition", "InvalidSearch",
@@ -168,6 +168,38 @@ class ConstraintViolation(ServiceError):
     """
 
     old: Any = None
+
+
+class UniqueViolation(ConstraintViolation):
+    """Another object holds a value that must be unique (a column declared ``unique=True``,
+    or a combination in ``Meta.unique``); the write that claimed it was not applied.
+
+    :ivar model: the model whose constraint it is.
+    :ivar columns: the names of the constraint's columns (one for a unique column).
+    :ivar value: the contested value (a tuple for a combination).
+    """
+
+    model: Any = None
+    columns: Tuple[str, ...] = ()
+    value: Any = None
+
+
+class UnknownType(BloopException):
+    """An item read through a model of a family (several models in one table) holds a type
+    value that no model of the family claims, and the family's base says ``Meta.unknown =
+    "raise"`` (the default).  No object was made of it: bloop never loads an item as the
+    wrong class.
+
+    :ivar value: the item's type value (None if it has none).
+    :ivar item: the item, in wire format.
+    :ivar model: the model it was read through.
+    """
+
+    def __init__(self, message: str, *, value: Any = None, item: Any = None, model: Any = None) -> None:
+        super().__init__(message)
+        self.value = value
+        self.item = item
+        self.model = model
 
 
 class TransactionCanceled(ServiceError):

@@ -20,6 +20,7 @@ from .conditions import Operand
 from .exceptions import InvalidModel, UnknownColumn
 from .tracking import SNAPSHOT, Loaded, snapshot
 from .actions import Action
+from .templates import Template
 from .types import T, Type, instance, is_text
 
 if sys.version_info >= (3, 11):
@@ -30,7 +31,7 @@ else:  # the decorator only tells type checkers (PEP 681); before 3.11 it does n
     def dataclass_transform(**kwargs: Any) -> Callable[[_C], _C]:
         return lambda cls: cls
 
-__all__ = ["Column", "GlobalSecondaryIndex", "LocalSecondaryIndex", "BaseModel", "ModelMeta", "model_meta"]
+__all__ = ["Column", "GlobalSecondaryIndex", "LocalSecondaryIndex", "BaseModel", "ModelMeta", "model_meta", "Family"]
 
 _RESERVED_PREFIX = "_bloop"
 _STREAM_VIEWS = {
@@ -51,17 +52,28 @@ class Column(Operand, Generic[T]):
     :param dynamo_name: the attribute name in DynamoDB, if not the Python name.
     :param default: a value, or a zero-argument callable, for new objects.
     :param version: an integer column used for optimistic locking.
+    :param template: for a key column (of the table or of an index), how it is built from
+        other columns: ``"ORDER#{created}#{order_id}"`` (see :doc:`single-table`).
+    :param unique: no two objects of the model may hold the same value (kept with a guard
+        item in the same transaction as each write; see :doc:`single-table`).
+    :param discriminator: this string column records which model an item is, so that several
+        models share one table (declared once, on their shared base).
     """
 
     def __init__(self, typedef: Type[T] | type[Type[T]], hash_key: bool = False, range_key: bool = False,
                  dynamo_name: Optional[str] = None, default: Any = None,
-                 version: bool = False) -> None:
+                 version: bool = False, *, template: Optional[str] = None, unique: bool = False,
+                 discriminator: bool = False) -> None:
         self.typedef = instance(typedef)
         self.hash_key = hash_key
         self.range_key = range_key
         self._dynamo_name = dynamo_name
         self.default = default
         self.version = version
+        #: the parsed template (bound to this model's columns once the model is complete)
+        self.template: Optional[Template] = Template(template) if template is not None else None
+        self.unique = bool(unique)
+        self.discriminator = bool(discriminator)
         self.name: str = ""
         self.model: Any = None
 
@@ -117,7 +129,9 @@ class Column(Operand, Generic[T]):
 
     def _copy(self) -> "Column[T]":
         copy = Column(self.typedef, hash_key=self.hash_key, range_key=self.range_key,
-                      dynamo_name=self._dynamo_name, default=self.default, version=self.version)
+                      dynamo_name=self._dynamo_name, default=self.default, version=self.version,
+                      unique=self.unique, discriminator=self.discriminator)
+        copy.template = self.template
         copy.name = self.name
         return copy
 
@@ -284,7 +298,46 @@ def _refuse_foreign_capacity(cls: type, meta: type) -> None:
 
 #: the table settings a ``class Meta`` declares; a model inherits them from a concrete parent
 #: model unless it declares them (``table_name`` excepted: it defaults to the class name)
-_SETTINGS = ("table_name", "billing", "ttl", "stream", "encryption", "backups", "tags")
+_SETTINGS = ("table_name", "billing", "ttl", "stream", "encryption", "backups", "tags", "unique")
+
+#: what reading an item of a type no model of its family claims does (``Meta.unknown`` on the base)
+UNKNOWN_POLICIES = ("raise", "skip", "raw")
+
+
+class Family:
+    """Models that share one table, told apart by a discriminator column.
+
+    Made by the family's base (the first concrete model with a ``Column(String,
+    discriminator=True)``); every model below it joins with its own type value (its class
+    name unless ``class Order(Shop, discriminator="order")`` says otherwise).
+
+    :param base: the family's base model.
+    :param column: the base's discriminator column.
+    :param unknown: what reading an item of a type no model claims does: ``"raise"``
+        (:class:`~bloop.exceptions.UnknownType`), ``"skip"`` (the item is left out) or
+        ``"raw"`` (a :class:`~bloop.entities.RawItem` stands for it).
+    """
+
+    def __init__(self, base: type, column: "Column[Any]", unknown: str) -> None:
+        self.base = base
+        #: the discriminator's Python name (the same column name in every model of the family)
+        self.name = column.name
+        #: the discriminator's attribute name in DynamoDB
+        self.dynamo_name = column.dynamo_name
+        self.unknown = unknown
+        #: each type value, and the model that claims it
+        self.models: Dict[str, type] = {}
+
+    def model_for(self, value: Any) -> Optional[type]:
+        """The model an item of this type value is, or None if no model claims the value."""
+        return self.models.get(value) if value.__class__ is str else None
+
+    def values_under(self, model: type) -> List[str]:
+        """The type values of ``model`` and of every model below it."""
+        return [value for value, cls in self.models.items() if issubclass(cls, model)]
+
+    def __repr__(self) -> str:
+        return f"<Family of {self.base.__name__} by {self.name}: {sorted(self.models)}>"
 
 
 class ModelMeta:
@@ -332,8 +385,17 @@ class ModelMeta:
     write_units: Optional[int]
     #: the columns a load without a projection fills in: all of them
     projected: List[Column[Any]]
+    #: several models in one table: the family this model belongs to (or None), its
+    #: discriminator column and this model's type value
+    family: Optional[Family]
+    discriminator: Optional[Column[Any]]
+    type_value: Optional[str]
+    #: the columns built from others with a template (see :mod:`bloop.templates`)
+    templated: List[Column[Any]]
+    #: each unique constraint: one column, or several whose combination is unique
+    uniques: List[Tuple[Column[Any], ...]]
 
-    def __init__(self, model: type, declared: Optional[type] = None) -> None:
+    def __init__(self, model: type, declared: Optional[type] = None, type_value: Optional[str] = None) -> None:
         if isinstance(declared, ModelMeta):  # ``Meta = Other.Meta``: what Other declared
             declared = declared._declared
         if declared is None:
@@ -358,7 +420,24 @@ class ModelMeta:
         self.ttl_column = None
         self.stream_view = None
         self.billing_mode, self.read_units, self.write_units = "PAY_PER_REQUEST", None, None
+        self.family, self.discriminator, self.type_value = None, None, None
+        self.templated, self.uniques = [], []
+        parent_family = parent.family if parent is not None else None
+        if parent_family is not None:
+            # a model of a family lives in its base's table
+            if "table_name" in declared.__dict__ and declared.__dict__["table_name"] != parent.table_name:
+                raise InvalidModel(
+                    f"{model.__name__}.Meta.table_name is {declared.__dict__['table_name']!r}, but "
+                    f"{model.__name__} is a type of {parent_family.base.__name__}, whose items live in "
+                    f"{parent.table_name!r}")
+            self.table_name = parent.table_name
+        elif type_value is not None:
+            raise InvalidModel(
+                f"{model.__name__}(discriminator={type_value!r}): no base of {model.__name__} declares a "
+                "discriminator column; declare one on the shared base: kind = Column(String, discriminator=True)")
         self._declare(model)
+        if not self.abstract:
+            _join_family(model, self, parent_family, type_value)
 
     def _declare(self, cls: type) -> None:
         # Columns and indexes: inherited ones (from mixins and parent models) are copied so
@@ -430,6 +509,8 @@ class ModelMeta:
         for index in self.indexes:
             index._resolve(cls, self)
         _validate_names(cls, self)
+        _bind_templates(cls, self)
+        _resolve_unique(cls, self)
 
     def __mro_entries__(self, bases: Tuple[Any, ...]) -> Tuple[type]:
         # ``class Meta(Parent.Meta)`` in a model's body subclasses what Parent declared
@@ -437,6 +518,124 @@ class ModelMeta:
 
     def __repr__(self) -> str:
         return f"<ModelMeta of {self.model.__name__}>"
+
+
+def _join_family(cls: type, meta: ModelMeta, family: Optional[Family], type_value: Optional[str]) -> None:
+    """Make a family (a model declaring a discriminator column) or join the parent's."""
+    name = cls.__name__
+    flagged = [c for c in meta.columns if c.discriminator]
+    if len(flagged) > 1:
+        raise InvalidModel(f"{name} has {len(flagged)} discriminator columns "
+                           f"({', '.join(c.name for c in flagged)}); a family has one")
+    if family is not None:
+        column = meta.columns_by_name.get(family.name)
+        if column is None or not column.discriminator:
+            raise InvalidModel(
+                f"{name}.{family.name} hides the discriminator of {family.base.__name__}; every type of a "
+                "family keeps its base's discriminator column")
+        if column.dynamo_name != family.dynamo_name:
+            raise InvalidModel(f"{name}.{column.name} renames the discriminator of {family.base.__name__}")
+    elif flagged:
+        column = flagged[0]
+        unknown = getattr(meta, "unknown", "raise")
+        if unknown not in UNKNOWN_POLICIES:
+            raise InvalidModel(f"{name}.Meta.unknown must be one of {', '.join(map(repr, UNKNOWN_POLICIES))}, "
+                               f"not {unknown!r}")
+        if column.typedef.backing_type != "S":
+            raise InvalidModel(f"{name}.{column.name}: a discriminator is a String column, not {column.typedef!r}")
+        if column.default is not None:
+            raise InvalidModel(f"{name}.{column.name}: a discriminator holds each model's type value; it takes "
+                               "no default")
+        family = Family(cls, column, unknown)
+    else:
+        return
+    value = name if type_value is None else type_value
+    if not isinstance(value, str) or not value:
+        raise InvalidModel(f"{name}: a type value is a non-empty string, not {value!r}")
+    other = family.models.get(value)
+    if other is not None and other is not cls:
+        raise InvalidModel(f"{name} and {other.__name__} both claim the type value {value!r} in the family of "
+                           f"{family.base.__name__}; give one of them another: class {name}(..., "
+                           "discriminator='...')")
+    family.models[value] = cls
+    meta.family, meta.discriminator, meta.type_value = family, column, value
+
+
+def _bind_templates(cls: type, meta: ModelMeta) -> None:
+    """Point each key template at this model's columns, refusing what could not be built."""
+    name = cls.__name__
+    keys = {id(k) for k in meta.keys} | {id(k) for index in meta.indexes for k in index.keys}
+    templated = []
+    for column in meta.columns:
+        template = column.template
+        if template is None:
+            continue
+        where = f"{name}.{column.name} (template {template.text!r})"
+        if id(column) not in keys:
+            raise InvalidModel(f"{where}: only a key of the table or of an index is built from a template")
+        if column.typedef.backing_type != "S":
+            raise InvalidModel(f"{where}: a templated key is a String column, not {column.typedef!r}")
+        parts = []
+        for part_name in template.names:
+            part = meta.columns_by_name.get(part_name)
+            if part is None:
+                raise InvalidModel(f"{where} names {part_name!r}, which is not a column of {name}")
+            if part is column:
+                raise InvalidModel(f"{where} names the column itself")
+            if part.template is not None:
+                raise InvalidModel(f"{where} names {part_name}, which is itself built from a template")
+            if part.typedef.backing_type not in ("S", "N"):
+                raise InvalidModel(f"{where}: part {part_name} must be a string or number type, "
+                                   f"not {part.typedef!r}")
+            parts.append(part)
+        column.template = template.bind(column, parts)
+        templated.append(column)
+    meta.templated = templated
+
+
+def _resolve_unique(cls: type, meta: ModelMeta) -> None:
+    """The unique constraints: columns declared ``unique=True``, and ``Meta.unique``
+    combinations (a list of column names, or of tuples of them)."""
+    name = cls.__name__
+    uniques: List[Tuple[Column[Any], ...]] = [(c,) for c in meta.columns if c.unique]
+    declared = meta.unique
+    if declared is not None:
+        if isinstance(declared, (str, Column)) or not isinstance(declared, (list, tuple)):
+            raise InvalidModel(f"{name}.Meta.unique must be a list of column names or of tuples of them, "
+                               f"not {declared!r}")
+        for entry in declared:
+            names = (entry,) if isinstance(entry, (str, Column)) else entry
+            if not isinstance(names, (list, tuple)) or not names:
+                raise InvalidModel(f"{name}.Meta.unique: {entry!r} is not a column name or a tuple of them")
+            columns = []
+            for part in names:
+                column = meta.columns_by_name.get(part.name if isinstance(part, Column) else part)
+                if column is None:
+                    raise InvalidModel(f"{name}.Meta.unique names {part!r}, which is not a column of {name}")
+                columns.append(column)
+            combination = tuple(columns)
+            if len({id(c) for c in combination}) != len(combination):
+                raise InvalidModel(f"{name}.Meta.unique: {entry!r} names a column twice")
+            if not any(len(u) == len(combination) and all(a is b for a, b in zip(u, combination))
+                       for u in uniques):
+                uniques.append(combination)
+    for combination in uniques:
+        for column in combination:
+            where = f"{name}.{column.name}"
+            if _among(column, meta.keys):
+                raise InvalidModel(f"{where}: the table's key is unique already; unique is for other columns")
+            if column.typedef.backing_type not in ("S", "N", "B"):
+                raise InvalidModel(f"{where}: a unique column is a string, number or binary type, "
+                                   f"not {column.typedef!r}")
+            if column.template is not None or column.discriminator:
+                raise InvalidModel(f"{where}: a templated key or a discriminator cannot be unique")
+    if uniques:
+        for key in meta.keys:
+            if key.typedef.backing_type != "S":
+                raise InvalidModel(
+                    f"{name}: unique columns keep guard items in the table, whose keys must be strings; "
+                    f"{key.name} is a {key.typedef!r}")
+    meta.uniques = uniques
 
 
 def _declared_options(declared: type) -> List[str]:
@@ -568,15 +767,9 @@ class BaseModel:
     class Meta:
         abstract = True
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        if "discriminator" in kwargs:
-            raise InvalidModel(
-                f"{cls.__name__}: bloop has no discriminators yet (class {cls.__name__}(..., "
-                f"discriminator={kwargs['discriminator']!r}) is PynamoDB's); several models may share one "
-                "table_name: give each the same Meta.table_name and a column saying what an item is, and "
-                "filter on it")
+    def __init_subclass__(cls, discriminator: Optional[str] = None, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        cls.Meta = ModelMeta(cls, cls.__dict__.get("Meta"))  # type: ignore[assignment,misc]
+        cls.Meta = ModelMeta(cls, cls.__dict__.get("Meta"), discriminator)  # type: ignore[assignment,misc]
         if model_created.receivers:
             model_created.send(cls)
 
@@ -594,6 +787,8 @@ class BaseModel:
                 value = default() if callable(default) else default
                 if value is not None:  # None from a default: no default (a save leaves the column alone)
                     values[column.name] = value
+        if meta.type_value is not None:
+            values[meta.discriminator.name] = meta.type_value  # type: ignore[union-attr]
 
     def __getstate__(self) -> Dict[str, Any]:
         # Copies and pickles hold plain lists, sets and dicts (see bloop.containers), which

@@ -362,14 +362,15 @@ def test_capacity_settings_of_bloop_3_and_pynamodb_are_refused_naming_billing(me
         declare(a=key(), Meta=type("Meta", (type("Base", (), meta),), {}))
 
 
-def test_a_pynamodb_discriminator_class_keyword_is_refused():
+def test_a_type_value_without_a_discriminator_column_is_refused_naming_it():
     class Shape(BaseModel):
         class Meta:
             abstract = True
 
         id = Column(String, hash_key=True)
 
-    with pytest.raises(InvalidModel, match=r"Circle: bloop has no discriminators yet.*share one table_name"):
+    with pytest.raises(InvalidModel, match=r"Circle\(discriminator='circle'\): no base of Circle declares a "
+                                           r"discriminator column.*Column\(String, discriminator=True\)"):
         class Circle(Shape, discriminator="circle"):
             radius = Column(Integer)
     # other class keywords still reach the bases as Python passes them

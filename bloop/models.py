@@ -366,6 +366,7 @@ class ModelMeta:
     encryption: Any
     backups: Any
     tags: Any
+    unique: Any
     columns: List[Column[Any]]
     columns_by_name: Dict[str, Column[Any]]
     columns_by_dynamo_name: Dict[str, Column[Any]]
@@ -423,7 +424,7 @@ class ModelMeta:
         self.family, self.discriminator, self.type_value = None, None, None
         self.templated, self.uniques = [], []
         parent_family = parent.family if parent is not None else None
-        if parent_family is not None:
+        if parent is not None and parent_family is not None:
             # a model of a family lives in its base's table
             if "table_name" in declared.__dict__ and declared.__dict__["table_name"] != parent.table_name:
                 raise InvalidModel(

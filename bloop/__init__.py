@@ -13,6 +13,7 @@ from .exceptions import InvalidConfiguration, InvalidStream, InvalidTransaction,
 from .exceptions import OutcomeUnknown
 from .exceptions import BadResponse, UniqueViolation, UnknownType
 from .models import BaseModel, Column, GlobalSecondaryIndex, LocalSecondaryIndex
+from .relations import Collection, ManyToOne, OneToMany
 from .types import (
     JSON, UUID, Binary, Boolean, DateTime, DynamicList, DynamicMap, Enum, Float, Integer, List,
     Map, Number, Set, String, Timestamp, Type,
@@ -30,6 +31,7 @@ __all__ = [
     "OutcomeUnknown",
     "BadResponse", "UniqueViolation", "UnknownType",
     "BaseModel", "Column", "GlobalSecondaryIndex", "LocalSecondaryIndex",
+    "ManyToOne", "OneToMany", "Collection",
     "JSON", "UUID", "Binary", "Boolean", "DateTime", "DynamicList", "DynamicMap", "Enum", "Float",
     "Integer", "List", "Map", "Number", "Set", "String", "Timestamp", "Type",
 ]

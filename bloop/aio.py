@@ -29,7 +29,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from typing import Any, Awaitable, Callable, Optional
+from typing import Any, Awaitable, Callable, Optional, TypeVar
 
 from . import operations
 from .conditions import Condition
@@ -41,9 +41,12 @@ from .drivers.transaction import AsyncTransaction
 from .drivers.transport import AiobotocoreTransport, AsyncTransport
 from .engine import EngineCore, _check_consistent, _check_positional, _version_option, transport_options
 from .operations import Op
+from .relations import Collection
 from .search import Async
 from .session import AsyncSession
 from .transactions import WRITE
+
+M = TypeVar("M")
 
 __all__ = ["AsyncEngine", "AsyncSession", "AsyncSearchIterator", "AsyncTransaction", "AsyncStream", "drive"]
 
@@ -139,6 +142,12 @@ class AsyncEngine(EngineCore[Async]):
         _check_positional(condition, "delete")
         check_version = _version_option(check_version, add_version_condition)
         await self._run(operations.delete(self.policy, objs, condition, sync, check_version))
+
+    async def collection(self, obj: M, *, consistent: bool = False) -> Collection[M]:
+        """``obj`` and what shares its partition, read with one query and grouped (see
+        :meth:`Engine.collection <bloop.engine.Engine.collection>`)."""
+        found: Collection[M] = await self._collection(obj, consistent)
+        return found
 
     def transaction(self, mode: str = WRITE, *, token: Optional[str] = None) -> "AsyncTransaction":
         """A transaction: ``async with engine.transaction() as tx: tx.save(a); tx.delete(b)``.

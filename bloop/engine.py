@@ -26,6 +26,7 @@ from .drivers.stream import Stream
 from .drivers.transaction import SyncTransaction
 from .drivers.transport import BotocoreTransport, Transport
 from .operations import Policy
+from .relations import Collection, OneToMany, collection_op, collection_search, related_query
 from .search import Async, Query, Scan, Search, Sync
 from .session import Session, client_config, make_client
 
@@ -163,6 +164,22 @@ class EngineCore(Generic[E]):
         return Scan(self, model_or_index, filter=filter, projection=projection, consistent=consistent,
                     index=index, limit=limit, page_size=page_size)
 
+    def related(self, obj: Any, relation: "OneToMany[M] | str") -> Query[M, E]:
+        """The objects that refer to ``obj`` through an inverse relation, as a query of their
+        model: ``engine.related(customer, Customer.orders)`` (or ``"orders"``).  Nothing is sent
+        until it is iterated; every chain method works on it.
+
+        :raises InvalidSearch: ``relation`` is not an inverse relation of ``obj``'s model.
+        :raises MissingKey: ``obj`` lacks a part its objects refer to it by.
+        """
+        query: Query[M, E] = related_query(self, obj, relation)
+        return query
+
+    def _collection(self, obj: Any, consistent: bool) -> Any:
+        """``collection(obj)``, run by this engine's searcher (awaitable on an async engine)."""
+        searcher = self.searcher  # type: ignore[attr-defined]
+        return searcher.run(collection_op(searcher.prepare(collection_search(self, obj, consistent)), obj))
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} bound={len(self._bound)}>"
 
@@ -272,6 +289,17 @@ class Engine(EngineCore[Sync]):
         _check_positional(condition, "delete")
         check_version = _version_option(check_version, add_version_condition)
         self._run(operations.delete(self.policy, objs, condition, sync, check_version))
+
+    def collection(self, obj: M, *, consistent: bool = False) -> Collection[M]:
+        """``obj`` and what shares its partition, read with ONE query (paged as needed)
+        through its family's base, so each item is its own model, then grouped:
+        ``.owner`` (also under its model's name: ``.customer``), one list per inverse relation
+        whose objects live in the partition (``.orders``), and ``.items`` (all, in key order).
+
+        :raises MissingKey: ``obj`` lacks a part of its hash key.
+        """
+        found: Collection[M] = self._collection(obj, consistent)
+        return found
 
     def transaction(self, mode: str = "w", *, token: Optional[str] = None) -> SyncTransaction:
         """A transaction: ``with engine.transaction() as tx: tx.save(a); tx.delete(b)``.

@@ -69,6 +69,13 @@ class Blocking:
     def scan(self, *args: Any, **kwargs: Any) -> Any:
         return self.engine.scan(*args, **kwargs)._replace(engine=self)
 
+    # relations (bloop.relations)
+    def related(self, *args: Any, **kwargs: Any) -> Any:
+        return self.engine.related(*args, **kwargs)._replace(engine=self)
+
+    def collection(self, *args: Any, **kwargs: Any) -> Any:
+        return self.wait(self.engine.collection(*args, **kwargs))
+
     # searches bound to this wrapper run through the async engine's searcher, awaited here
     @property
     def searcher(self) -> "BlockingSearcher":

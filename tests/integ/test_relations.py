@@ -2,6 +2,8 @@
 explicitly, the inverse query (on the table and on an index) and a collection read in one
 query, on the shop of docs/single-table.rst (tests/shop.py)."""
 import datetime
+import runpy
+from pathlib import Path
 
 import pytest
 
@@ -130,3 +132,15 @@ def test_an_empty_collection(shop):
     engine = shop[0]
     found = engine.collection(Customer(customer_id="nobody"))
     assert found.customer is None and found.orders == [] and found.items == []
+
+
+def test_the_shop_example_runs(monkeypatch, capsys):
+    """examples/shop.py against moto in-process, as ``python examples/shop.py`` runs it."""
+    monkeypatch.delenv("BLOOP_ENDPOINT_URL", raising=False)
+    runpy.run_path(str(Path(__file__).resolve().parents[2] / "examples" / "shop.py"), run_name="__main__")
+    out = capsys.readouterr().out
+    assert "refused: " in out and "ann@example.com" in out
+    assert "Ann: o1, o2, o3; 7 items" in out
+    assert "  o3 of c1" in out
+    collection = out.split("Ann and her orders, in one query")[1].split("Open orders")[0]
+    assert collection.count("-> ") == 1 and "-> Query" in collection

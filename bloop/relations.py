@@ -199,7 +199,8 @@ class ManyToOne(Generic[T]):
         if self._index is None:
             return None
         name = self._index.name if isinstance(self._index, Index) else self._index
-        for index in model.Meta.indexes:  # type: ignore[attr-defined]
+        indexes: List[Index] = model.Meta.indexes  # type: ignore[attr-defined]
+        for index in indexes:
             if index.name == name:
                 return index
         raise InvalidModel(f"{self._where(model)}: index={name!r} is not an index of {model.__name__}")
@@ -253,11 +254,11 @@ class ManyToOne(Generic[T]):
         return f"<ManyToOne[{owner}.{self.name} -> {self.target.__name__}{inverse}]>"
 
 
-def reference(target: type, values: Dict[str, Any]) -> Any:
+def reference(target: Any, values: Dict[str, Any]) -> Any:
     """A new ``target`` object holding only ``values`` (its key parts by column name), its
     type value and its templated table keys; it is not loaded (no snapshot), so
     ``engine.load(obj)`` fills the rest."""
-    meta = target.Meta  # type: ignore[attr-defined]
+    meta = target.Meta
     obj = target.__new__(target)
     state = obj.__dict__
     state.update(values)
@@ -273,6 +274,8 @@ def _check_queryable(where: str, model: type, index: Optional[Index], columns: L
     """The inverse is a query: the columns a relation fills must give the whole hash key
     of the table (or index) it reads, and at most leading parts of its range key."""
     meta = model.Meta  # type: ignore[attr-defined]
+    hash_key: Any
+    range_key: Any
     hash_key, range_key = (index.hash_key, index.range_key) if index is not None else (meta.hash_key, meta.range_key)
     searched = f"{model.__name__}.{index.name}" if index is not None else f"{model.__name__}'s table"
     hash_parts = list(hash_key.template.names) if hash_key.template is not None else [hash_key.name]

@@ -3,7 +3,6 @@ query and collections.  Requests are checked against botocore's service model (S
 import datetime
 
 import pytest
-from botocore.stub import Stubber
 
 from bloop import (
     BaseModel, Collection, Column, GlobalSecondaryIndex, Integer, InvalidModel, InvalidSearch, InvalidType,
@@ -123,8 +122,8 @@ def test_on_names_a_column_of_this_model():
 
 
 @pytest.mark.parametrize("body, message", [
-    (lambda: {"customer": ManyToOne(Customer)}, r"Thing.customer refers to Customer by its key part customer_id, "
-                                                 r"and Thing has no column 'customer_id'"),
+    (lambda: {"customer": ManyToOne(Customer)},
+     r"Thing.customer refers to Customer by its key part customer_id, and Thing has no column 'customer_id'"),
     (lambda: {"customer_id": Column(Integer), "customer": ManyToOne(Customer)},
      r"Thing.customer_id is a Integer.* and holds Customer.customer_id, a String"),
     (lambda: {"customer": ManyToOne(Customer, on={"name": "x"})}, r"on= names 'name', which is not a key part"),
@@ -284,7 +283,8 @@ def test_a_collection_follows_every_page():
         stubber.add_response("query", {"Items": [{"id": {"S": "a1"}, "name": {"S": "Ann"}}], "Count": 1,
                                        "LastEvaluatedKey": {"id": page["pk"]}})
         stubber.add_response("query", {"Items": [], "Count": 0},
-                             {"TableName": "s-Author", "KeyConditionExpression": "#n0 = :v0", "Select": "ALL_ATTRIBUTES",
+                             {"TableName": "s-Author", "KeyConditionExpression": "#n0 = :v0",
+                              "Select": "ALL_ATTRIBUTES",
                               "ExpressionAttributeNames": {"#n0": "id"},
                               "ExpressionAttributeValues": {":v0": {"S": "a1"}},
                               "ExclusiveStartKey": {"id": {"S": "a1"}}})

@@ -281,10 +281,11 @@ def _check_queryable(where: str, model: type, index: Optional[Index], columns: L
     hash_parts = list(hash_key.template.names) if hash_key.template is not None else [hash_key.name]
     missing = [name for name in hash_parts if name not in columns]
     if missing:
+        built = f"is {hash_key.name}" if hash_key.template is None else \
+            f"{hash_key.name} is built from {', '.join(missing)}"
         raise InvalidModel(
-            f"{where}: the inverse queries {searched}, whose hash key {hash_key.name} is built from "
-            f"{', '.join(missing)}, which the relation does not hold; give the hash key's parts to the relation "
-            "(on=...) or query an index whose hash key it holds (index=...)")
+            f"{where}: the inverse queries {searched}, whose hash key {built}, which the relation does not hold; "
+            "give the hash key's parts to the relation (on=...) or query an index whose hash key it holds (index=...)")
     rest = [name for name in columns if name not in hash_parts]
     if not rest:
         return

@@ -131,7 +131,7 @@ def test_on_names_a_column_of_this_model():
      r"index='nope' is not an index of Thing"),
     (lambda: {"other": Column(String), "customer_id": Column(String),
               "customer": ManyToOne(Customer, inverse="things")},
-     r"the inverse queries Thing's table, whose hash key id is built from id, which the relation does not hold"),
+     r"the inverse queries Thing's table, whose hash key is id, which the relation does not hold"),
 ])
 def test_bad_declarations_are_refused_at_the_class_statement(body, message):
     with pytest.raises(InvalidModel, match=message):

@@ -124,3 +124,27 @@ def test_async_search_results_are_awaited_and_typed_by_model() -> None:
     with pytest.raises(TypeError):
         for _ in search:  # type: ignore[misc]  # an async search is iterated with async for
             pass
+
+
+# relations (bloop.relations) --------------------------------------------------------------
+class _Person(BaseModel):
+    id = Column(String, hash_key=True)
+
+
+class _Pet(BaseModel):
+    id = Column(String, hash_key=True)
+    owner_id = Column(String)
+    owner = bloop.ManyToOne(_Person, on={"id": "owner_id"})
+
+
+def test_relations_are_typed() -> None:
+    pet = _Pet(id="p1", owner_id="a1")
+    assert_type(pet.owner, Optional[_Person])
+    assert_type(_Pet.owner, bloop.ManyToOne[_Person])
+    assert pet.owner is not None and pet.owner.id == "a1"
+
+    async def typed(engine: Engine, async_engine: AsyncEngine, person: _Person) -> None:
+        assert_type(engine.collection(person), bloop.Collection[_Person])
+        assert_type(engine.collection(person).owner, Optional[_Person])
+        assert_type(await async_engine.collection(person), bloop.Collection[_Person])
+    assert callable(typed)

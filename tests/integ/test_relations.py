@@ -144,3 +144,7 @@ def test_the_shop_example_runs(monkeypatch, capsys):
     assert "  o3 of c1" in out
     collection = out.split("Ann and her orders, in one query")[1].split("Open orders")[0]
     assert collection.count("-> ") == 1 and "-> Query" in collection
+    # the guide's closing note shows this output as it is
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "single-table.rst").read_text()
+    shown = guide.split("What the example sends")[1].split(".. code-block:: text")[1].split("\n\nEach access")[0]
+    assert [line.strip() for line in shown.strip().splitlines()] == [line.strip() for line in out.strip().splitlines()]

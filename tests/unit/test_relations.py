@@ -322,3 +322,29 @@ def test_grouping_around_the_owner():
     by_order = group(mine[0], items)
     assert by_order.order is mine[0] and by_order.lines == [line]
     assert "orders=2" in repr(found)
+
+
+# the async engine ------------------------------------------------------------------------
+
+def test_the_async_engine_relates_and_collects():
+    import asyncio
+
+    from bloop.aio import AsyncEngine
+    from tests.unit.fakes import AsyncFakeTransport
+    from tests.unit.helpers import dynamodb_client
+
+    engine = AsyncEngine(dynamodb_client(), table_name_template="a-{table_name}")
+    engine.transport = AsyncFakeTransport([
+        {"Items": [{"author_id": {"S": "a1"}, "slug": {"S": "s1"}}], "Count": 1},
+        {"Items": [{"id": {"S": "a1"}, "name": {"S": "Ann"}}], "Count": 1},
+    ])
+
+    async def run():
+        posts = await engine.related(Author(id="a1"), Author.posts).all()
+        found = await engine.collection(Author(id="a1"))
+        return posts, found
+
+    posts, found = asyncio.run(run())
+    assert [p.slug for p in posts] == ["s1"] and found.author.name == "Ann"
+    assert [(operation, request["TableName"]) for operation, request in engine.transport.requests] == \
+        [("query", "a-Post"), ("query", "a-Author")]

@@ -122,7 +122,7 @@ class Guarded:
     :ivar unknown: the unique columns whose stored value bloop does not know yet.
     """
 
-    __slots__ = ("entry", "action", "columns", "held", "unknown", "new")
+    __slots__ = ("entry", "action", "columns", "held", "unknown", "new", "untouched")
 
     def __init__(self, entry: Keyed, action: str) -> None:
         self.entry = entry
@@ -143,6 +143,10 @@ class Guarded:
                 self.held[column.name] = snap[column.name]
             else:
                 self.unknown.append(column)
+        #: unknown columns the object holds nothing for: a save leaves them as they are
+        #: (an object loaded without them), so they keep the value they hold
+        values = entry.obj.__dict__
+        self.untouched = {c.name for c in self.unknown if c.name not in values}
 
     # the values ------------------------------------------------------------------------
     def new_values(self) -> Dict[str, Any]:
@@ -152,6 +156,9 @@ class Guarded:
         values = self.entry.obj.__dict__
         out = {}
         for column in self.columns:
+            if column.name in self.untouched:
+                out[column.name] = self.held.get(column.name)
+                continue
             value = values.get(column.name)
             if isinstance(value, Action):
                 raise InvalidValue(
@@ -222,8 +229,13 @@ def known(one: Guarded) -> None:
     (the write's condition asserted it), so the next save need not read it first."""
     snap = snapshot(one.entry.obj, create=True)
     for column in one.columns:
-        if column.name not in snap:
-            snap[column.name] = one.new.get(column.name)
+        name = column.name
+        if name in snap:
+            continue
+        if name not in one.untouched:
+            snap[name] = one.new.get(name)
+        elif one.held.get(name) is None:  # the item holds none, nor does the object
+            snap[name] = None
 
 
 def guarded(entry: Keyed, action: str) -> Optional[Guarded]:

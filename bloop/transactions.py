@@ -30,8 +30,8 @@ from . import operations as _operations
 from .codec import from_item, item_size, key_identity, load_into
 from .conditions import Condition
 from .exceptions import (
-    BloopException, ConstraintViolation, DuplicateKeys, InvalidCondition, InvalidTransaction, LimitExceeded, ObjectsNotFound,
-    OutcomeUnknown, TransactionCanceled, TransactionTokenExpired,
+    BloopException, ConstraintViolation, DuplicateKeys, InvalidCondition, InvalidTransaction, LimitExceeded,
+    ObjectsNotFound, OutcomeUnknown, TransactionCanceled, TransactionTokenExpired,
 )
 from .expressions import Renderer
 from .operations import (
@@ -506,7 +506,10 @@ class PreparedTransaction:
             reason = reasons[at] if at < len(reasons) else {}
             if role == "claim" and reason.get("Code") == "ConditionalCheckFailed":
                 claim = violation(self.items[position].obj, info["constraint"], info["value"])
-                claim.reasons, claim.cancellations, claim.failed = error.reasons, error.cancellations, error.failed
+                # what a TransactionCanceled says, on the UniqueViolation too
+                setattr(claim, "reasons", error.reasons)
+                setattr(claim, "cancellations", error.cancellations)
+                setattr(claim, "failed", error.failed)
                 claim.lost_answers = error.lost_answers
                 claim.__cause__ = error
                 return claim
@@ -566,8 +569,9 @@ def _unwritten(error: BloopException, verb: str, chunk: List[_Item], done: List[
             violation_ = ConstraintViolation(
                 f"{verb} of {first.obj!r}: its condition, its version check or the values bloop believes its "
                 f"unique columns hold did not hold ({error})")
-            violation_.obj, violation_.old = first.obj, first.old  # type: ignore[attr-defined]
-            violation_.cancellations, violation_.lost_answers = error.cancellations, error.lost_answers  # type: ignore
+            violation_.obj, violation_.old = first.obj, first.old
+            setattr(violation_, "cancellations", error.cancellations)
+            violation_.lost_answers = error.lost_answers
             violation_.__cause__ = error
             error = violation_
     objs = [item.obj for item in chunk]

@@ -34,8 +34,8 @@ from .expressions import Renderer
 from .operations import Call, Keyed
 from .tracking import snapshot
 
-__all__ = ["GUARD_ATTRIBUTE", "OWNER_ATTRIBUTE", "PREFIX", "Guarded", "guarded", "known", "guard_key", "constraint_name",
-           "value_text", "read_calls", "settle_read", "violation"]
+__all__ = ["GUARD_ATTRIBUTE", "OWNER_ATTRIBUTE", "PREFIX", "Guarded", "guarded", "known", "guard_key",
+           "constraint_name", "value_text", "read_calls", "settle_read", "violation"]
 
 #: the attribute every guard item holds: the name of its constraint (``"Customer.email"``);
 #: reads of a model with unique constraints skip items holding it
@@ -204,7 +204,7 @@ class Guarded:
                 continue
             name = constraint_name(model, constraint)
             if new_key is not None:
-                item = dict(new_key)
+                item: Dict[str, Any] = dict(new_key)
                 item[GUARD_ATTRIBUTE] = {"S": name}
                 item[OWNER_ATTRIBUTE] = owner
                 hash_name = model.Meta.hash_key.dynamo_name
@@ -279,5 +279,5 @@ def violation(obj: Any, constraint: Constraint, value: Any, cause: str = "") -> 
     error.model = model
     error.columns = names
     error.value = value
-    error.obj = obj  # type: ignore[attr-defined]
+    error.obj = obj
     return error

@@ -194,7 +194,8 @@ def test_binary_and_numbers_with_a_version():
     obj = Ranked(pk="a", sk="b", rank=2.50, blob=b"\x01")
     engine.save(obj)
     update, *guards = transact(engine)
-    assert sorted(g["Put"]["Item"]["pk"]["S"] for g in guards) == ["_unique#Ranked.blob#AQ==", "_unique#Ranked.rank#2.5"]
+    assert sorted(g["Put"]["Item"]["pk"]["S"] for g in guards) == [
+        "_unique#Ranked.blob#AQ==", "_unique#Ranked.rank#2.5"]
     assert "version" in str(update["Update"]["ExpressionAttributeNames"].values())
 
 

@@ -9,6 +9,7 @@ both pass; one request at a time is the atomicity DynamoDB gives.
 """
 import asyncio
 import threading
+import time
 
 import boto3
 import pytest
@@ -317,3 +318,20 @@ def test_throttling_is_retried(proxy, proxied, upstream):
     engine.save(members)
     assert proxy.stats["throttled"] >= 1
     assert sorted(guards(upstream, engine, Member).values()) == ["m0", "m1", "m2"]
+
+
+def test_the_serialising_proxy_forwards_one_request_at_a_time(proxy):
+    """FaultProxy(serialize): a request starts only after the one before it was answered."""
+    proxy.faults.serialize = True
+    proxy.faults.delay = 0.2
+    started = []
+    proxy.faults.on_request = lambda operation: started.append(time.monotonic())
+    client = boto3.client("dynamodb", endpoint_url=proxy.url, region_name="us-east-1")
+    threads = [threading.Thread(target=client.list_tables) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert len(started) == 4
+    gaps = [b - a for a, b in zip(sorted(started), sorted(started)[1:])]
+    assert min(gaps) >= 0.19

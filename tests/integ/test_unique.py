@@ -335,3 +335,17 @@ def test_the_serialising_proxy_forwards_one_request_at_a_time(proxy):
     assert len(started) == 4
     gaps = [b - a for a, b in zip(sorted(started), sorted(started)[1:])]
     assert min(gaps) >= 0.19
+
+
+def test_the_docs_page_runs():
+    """Every code block of docs/unique.rst runs, in order, against moto."""
+    from moto import mock_aws
+
+    from .test_docs import DOCS, code_blocks
+    namespace = {"__name__": "docs.unique"}
+    blocks = code_blocks(DOCS / "unique.rst")
+    assert len(blocks) == 2
+    with mock_aws():
+        for line, source in blocks:
+            exec(compile(source, f"docs/unique.rst, block at line {line}", "exec"), namespace)
+    namespace.clear()

@@ -379,6 +379,8 @@ class PreparedTransaction:
         if not self.items:
             return
         if self.mode == WRITE:
+            if not self.request:  # read first (unique columns bloop does not know), then build
+                yield from self._read_first()
             now = self.policy.clock()
             if self.first_commit is None:
                 self.first_commit = now
@@ -387,8 +389,6 @@ class PreparedTransaction:
                     f"this transaction was first committed {now - self.first_commit:.0f}s ago; DynamoDB "
                     f"keeps its idempotency token for {limits.TRANSACTION_TOKEN_LIFETIME}s, so sending it "
                     "again could apply it twice. Load the objects again and prepare a new transaction")
-            if not self.request:
-                yield from self._read_first()
         try:
             response = yield from call(self.operation, self.request)
         except TransactionCanceled as error:

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.engines("sync", "async", async_backends=("moto_server",
 
 @pytest.fixture(autouse=True)
 def _transactions_backend(request):
-    if "backend_name" in request.fixturenames and request.getfixturevalue("backend_name") == "dynalite":
+    if "backend" in request.fixturenames and request.getfixturevalue("backend")["name"] == "dynalite":
         pytest.skip("dynalite does not implement transactions (UnknownOperationException): unique "
                     "constraints are kept in transactions")
 

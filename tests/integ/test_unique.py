@@ -310,6 +310,41 @@ def test_a_lost_answer_leaves_one_holder_and_no_leaked_guard(proxy, proxied, ups
     assert type(excinfo.value).__name__ == "OutcomeUnknown" and "load them" in str(excinfo.value)
 
 
+@pytest.mark.engines("sync")
+def test_a_contest_with_lost_answers_never_leaves_two_holders(proxy, proxied, upstream):
+    """Threads contest one value while answers are lost: whatever each is told (won, lost, or
+    outcome unknown), the table ends with one guard, owned by the one item holding the value."""
+    from bloop import OutcomeUnknown, ServiceError
+    proxy.faults.serialize = True
+    engine = proxied()
+    engine.bind(Member)
+    proxy.faults.lose_operations = ("TransactWriteItems",)
+    proxy.faults.lose_fraction = 0.3
+    contenders = [Member(id=f"m{i}", email="rare@example.com") for i in range(8)]
+    told = {}
+
+    def run(member):
+        try:
+            engine.save(member)
+            told[member.id] = "won"
+        except UniqueViolation:
+            told[member.id] = "lost"
+        except (OutcomeUnknown, ServiceError):  # the last of botocore's attempts lost its answer too
+            told[member.id] = "unknown"
+
+    threads = [threading.Thread(target=run, args=(m,)) for m in contenders]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert len(told) == 8 and proxy.stats["lost"] >= 1
+    assert list(told.values()).count("won") <= 1
+    held = guards(upstream, engine, Member)
+    holders = [i["id"]["S"] for i in items(upstream, engine, Member) if i.get("email") == {"S": "rare@example.com"}]
+    assert len(holders) == 1 and held == {"_unique#Member.email#rare@example.com": holders[0]}
+    assert told[holders[0]] in ("won", "unknown")
+
+
 def test_throttling_is_retried(proxy, proxied, upstream):
     engine = proxied()
     engine.bind(Member)

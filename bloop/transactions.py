@@ -17,6 +17,13 @@ bloop can see is refused before sending: more than
 :data:`~bloop.limits.MAX_TRANSACTION_ITEMS` items, more than
 :data:`~bloop.limits.MAX_TRANSACTION_SIZE` bytes of items, or two actions on one
 item.
+
+An object whose model has unique constraints (see :mod:`bloop.unique`) brings the
+guard items its save or delete claims and releases into the same transaction, each
+with its condition; when bloop does not know what its item holds for a unique column,
+the commit reads that first (``PreparedTransaction.reads_first``) and builds the
+request after.  :func:`guarded_write` is ``engine.save`` / ``engine.delete`` of such
+objects: one transaction (or several, for more than 100 actions).
 """
 from __future__ import annotations
 
@@ -277,6 +284,8 @@ class PreparedTransaction:
                                 f"than once: {error.keys}", error.keys) from None
         self._updates: List[List[Entry]] = []
         self._guards: List[Optional[Guarded]] = []
+        #: each TransactItems entry's ``(item position, role, what it guards)``: role is
+        #: ``"item"`` (the object's own), ``"claim"`` or ``"release"`` (a guard item)
         self.roles: List[Tuple[int, str, Any]] = []
         if mode == READ:
             self.operation = "transact_get_items"
@@ -289,8 +298,6 @@ class PreparedTransaction:
         # unique constraints (bloop.unique): the guard items each save or delete claims and
         # releases; what bloop does not know an item holds is read when committing, first
         self._guards = [guarded(entry, item.action) for item, entry in zip(self.items, self.entries)]
-        #: each TransactItems entry's (item position, role, what it guards): role is "item",
-        #: "claim" or "release"
         self.request = {}
         if not any(g is not None and g.unknown for g in self._guards):
             self._build()

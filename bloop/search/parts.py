@@ -235,6 +235,9 @@ def _range(template: Any, key: Any, by_part: Dict[int, Comparison], where: str) 
     if operator == "<":
         # the key of an item whose part is the value is prefix + text + after (+ more parts)
         bound = prefix + text(value) + (after if last else "")
-        return Comparison("<", key, bound) if not prefix else key.between(prefix, _below(bound))
+        if not prefix:
+            return Comparison("<", key, bound)
+        # the key of an item whose part is the value is longer than bound unless it is the last
+        return key.between(prefix, _below(bound) if last else bound)  # type: ignore[no-any-return]
     raise InvalidSearch(f"{where}: {part.name} {operator} ...: a key part takes ==, <, <=, >, >=, between "
                         "or begins_with")

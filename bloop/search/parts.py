@@ -18,7 +18,7 @@ letters).  A number part sorts as text (``"10" < "9"``), so only ``==`` takes on
 from __future__ import annotations
 
 import copy
-from typing import TYPE_CHECKING, Any, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Set
 
 from ..conditions import And, Comparison, Condition
 from ..exceptions import InvalidSearch
@@ -51,16 +51,16 @@ def _is_part(leaf: Condition) -> bool:
         return False
     column = leaf.operand
     meta = getattr(column.model, "Meta", None)
-    templated = getattr(meta, "templated", None)
-    return bool(templated) and any(part is column for key in templated for part in key.template.parts)
+    templated = getattr(meta, "templated", None) or ()
+    return any(part is column for key in templated for part in key.template.parts)
 
 
 def _rewritten(model: Any, leaves: List[Any], parted: List[Any], hash_key: Any, range_key: Any,
                where: str) -> Condition:
     owners = {leaf.operand.model for leaf in parted}
     if len(owners) > 1:
-        raise InvalidSearch(f"{where}: the key condition names parts of {' and '.join(sorted(m.__name__ for m in owners))}; "
-                            "name the parts of one model")
+        names = " and ".join(sorted(m.__name__ for m in owners))
+        raise InvalidSearch(f"{where}: the key condition names parts of {names}; name the parts of one model")
     owner = owners.pop()
     if not issubclass(owner, model):
         raise InvalidSearch(f"{where}: {owner.__name__} is not {model.__name__} or a model of its family, so its "
@@ -93,7 +93,7 @@ def _rewritten(model: Any, leaves: List[Any], parted: List[Any], hash_key: Any, 
               and not (range_key is not None and _on(leaf, range_key))]
 
     out: List[Condition] = []
-    used: set = set()
+    used: Set[int] = set()
     if raw_hash:
         clash = [leaf.operand.name for leaf in parted if _among(leaf.operand, hash_parts)
                  and not _among(leaf.operand, range_parts)]
@@ -198,7 +198,7 @@ def _range(template: Any, key: Any, by_part: Dict[int, Comparison], where: str) 
         return key == prefix  # type: ignore[no-any-return]
     leaf = by_part.get(id(parts[at]))
     if leaf is None:
-        return key.begins_with(prefix) if prefix else None  # type: ignore[no-any-return]
+        return key.begins_with(prefix) if prefix else None
     part, operator, value = parts[at], leaf.operator, leaf.value
     if part.typedef.backing_type != "S":
         raise InvalidSearch(
@@ -215,7 +215,7 @@ def _range(template: Any, key: Any, by_part: Dict[int, Comparison], where: str) 
         if after and after in started:
             raise InvalidSearch(f"{where}: {part.name}.begins_with({value!r}) holds {after!r}, which follows the "
                                 f"part in {key.name} ({template.text!r})")
-        return key.begins_with(prefix + started) if prefix + started else None  # type: ignore[no-any-return]
+        return key.begins_with(prefix + started) if prefix + started else None
     #: what follows the part in the key of an item whose part is at most the value
     tail = after + ("" if last else HIGHEST)
     top = prefix + HIGHEST

@@ -3,7 +3,9 @@
 :func:`fill` runs before an object of a model with key templates (or of a family) is keyed
 or dumped: each templated column is rendered from its parts and set on the object through
 the column (so a loaded object's snapshot is made first, and a save sends the change), and
-a family model's object is given its own type value.  :func:`parse_back` runs after an
+a family model's object is given its own type value.  A part the object was never given
+is read from the templated key it holds (``Order(pk=..., sk=...)`` keys like the parts).
+:func:`parse_back` runs after an
 object is loaded: a part the item does not hold (a keys-only index projection, an item
 written by another program) is read back from a templated key that holds it.
 
@@ -43,9 +45,20 @@ def fill(obj: Any, meta: Any) -> None:
                     f"{type_value!r}: an object writes its own model's type value; nothing was sent")
             column.__set__(obj, type_value)
     for column in meta.templated:
+        text = values.get(column.name)
+        if text is not None and any(part.name not in values for part in column.template.parts):
+            _read_parts(values, column, text)  # Order(pk=..., sk=...): the parts never given, from the key
         rendered = _render(obj, meta, values, column)
         if rendered is not _KEEP and values.get(column.name) != rendered:
             column.__set__(obj, rendered)
+
+
+def _read_parts(values: Any, column: Any, text: Any) -> None:
+    parsed = column.template.parse(text) if text.__class__ is str else None
+    if parsed is not None:
+        for name, value in parsed.items():
+            if name not in values:
+                values[name] = value
 
 
 def _render(obj: Any, meta: Any, values: Any, column: Any) -> Any:

@@ -122,6 +122,41 @@ def test_dump_key_renders_the_key_from_the_parts():
     assert dump_key(Customer(customer_id="c9")) == {"pk": {"S": "CUSTOMER#c9"}, "sk": {"S": "CUSTOMER#c9"}}
 
 
+def test_an_object_given_its_keys_gets_its_parts_from_them():
+    engine = engine_answering()
+    obj = Order(pk="CUSTOMER#c1", sk=f"ORDER#{JAN_TEXT}#o1")
+    engine.delete(obj)
+    (operation, request), = engine.transport.requests
+    assert request["Key"] == {"pk": {"S": "CUSTOMER#c1"}, "sk": {"S": f"ORDER#{JAN_TEXT}#o1"}}
+    assert (obj.customer_id, obj.created, obj.order_id) == ("c1", JAN, "o1")
+    # a part given (or set to None) wins over the key's text
+    assert dump_key(Order(pk="CUSTOMER#c1", sk=f"ORDER#{JAN_TEXT}#o1", customer_id="c2"))["pk"] == \
+        {"S": "CUSTOMER#c2"}
+    with pytest.raises(MissingKey, match="created"):
+        dump_key(Order(pk="CUSTOMER#c1", sk=f"ORDER#{JAN_TEXT}#o1", created=None))
+
+
+class Event(BaseModel):
+    """The discriminator as a part of a key."""
+
+    class Meta:
+        table_name = "events"
+
+    pk = Column(String, hash_key=True, template="{kind}#{source}")
+    sk = Column(String, range_key=True)
+    kind = Column(String, discriminator=True)
+    source = Column(String)
+
+
+class Click(Event, discriminator="click"):
+    pass
+
+
+def test_the_discriminator_may_be_part_of_a_key():
+    assert dump_key(Click(source="web", sk="1")) == {"pk": {"S": "click#web"}, "sk": {"S": "1"}}
+    assert key_of(Event, (Event.kind == "click") & (Event.source == "web")) == "pk = 'click#web'"
+
+
 def test_a_table_key_part_without_a_value_is_a_missing_key_naming_it():
     engine = engine_answering()
     with pytest.raises(MissingKey, match=r"Order.sk is built from created .*has no value"):
@@ -178,14 +213,19 @@ def test_a_changed_part_changes_the_index_key_through_the_snapshot():
 def test_a_part_not_loaded_leaves_its_index_key_alone():
     engine = engine_answering()
     item = to_item(order())
+    item["gsi1pk"] = {"S": "WRITTEN-BY-ANOTHER-PROGRAM"}  # the part cannot be read back from it
     partial = load_all(Order, [{k: item[k] for k in ("pk", "sk", "type", "gsi1pk", "gsi1sk", "total")}],
                        [Order.pk, Order.sk, Order.kind, Order.gsi1pk, Order.gsi1sk, Order.total])[0]
-    del partial.__dict__["status"]  # as if the key did not hold it: bloop does not know the part
+    assert "status" not in partial.__dict__
     partial.total = 4
     engine.save(partial)
     (_, request), = engine.transport.requests
     assert "gsi1pk" not in request["ExpressionAttributeNames"].values()
-    assert partial.gsi1pk == "STATUS#paid"
+    assert partial.gsi1pk == "WRITTEN-BY-ANOTHER-PROGRAM"
+    # a new object's part is known: None, so the index key goes
+    new = order(status=None)
+    new.gsi1pk = "STALE"
+    assert "gsi1pk" not in to_item(new)
 
 
 def test_the_type_value_is_set_and_a_wrong_one_refused():

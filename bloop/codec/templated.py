@@ -49,7 +49,9 @@ def fill(obj: Any, meta: Any) -> None:
         if text is not None and any(part.name not in values for part in column.template.parts):
             _read_parts(values, column, text)  # Order(pk=..., sk=...): the parts never given, from the key
         rendered = _render(obj, meta, values, column)
-        if rendered is not _KEEP and values.get(column.name) != rendered:
+        if rendered is not _KEEP and text != rendered:
+            if rendered is not None and _same_parts(column, text, values):
+                continue  # another spelling of the same parts (written by another program): kept
             column.__set__(obj, rendered)
 
 
@@ -59,6 +61,13 @@ def _read_parts(values: Any, column: Any, text: Any) -> None:
         for name, value in parsed.items():
             if name not in values:
                 values[name] = value
+
+
+def _same_parts(column: Any, text: Any, values: Any) -> bool:
+    """``text`` (the key the object holds) reads back as the parts' values: DynamoDB's item is
+    keyed by it, so it stays (``"LINE#012"`` for ``number=12``)."""
+    parsed = column.template.parse(text) if text.__class__ is str else None
+    return parsed is not None and all(parsed[name] == values.get(name) for name in parsed)
 
 
 def _render(obj: Any, meta: Any, values: Any, column: Any) -> Any:

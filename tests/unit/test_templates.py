@@ -16,6 +16,7 @@ from bloop.search import Query
 from bloop.search.parts import HIGHEST
 from bloop.tracking import snapshot
 from tests.unit.fakes import fake_engine
+from tests.unit.helpers import validate_request
 
 UTC = datetime.timezone.utc
 JAN = datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
@@ -337,6 +338,7 @@ ENGINE = fake_engine()
 
 def key_of(model_or_index, condition):
     request = Query(ENGINE, model_or_index, key=condition).prepare().request
+    validate_request("query", request)
     names = request["ExpressionAttributeNames"]
     values = {k: next(iter(v.values())) for k, v in request["ExpressionAttributeValues"].items()}
     text = request["KeyConditionExpression"]

@@ -77,8 +77,11 @@ def _rewritten(model: Any, leaves: List[Any], parted: List[Any], hash_key: Any, 
         if not _among(column, hash_parts) and not _among(column, range_parts):
             keys = ", ".join(f"{c.name} ({c.template.text!r})" for c in owner.Meta.templated
                              if _among(column, c.template.parts))
+            indexes = [index.name for index in owner.Meta.indexes
+                       if any(k.template is not None and _among(column, k.template.parts) for k in index.keys)]
+            hint = f"; query {' or '.join(f'{owner.__name__}.{name}' for name in indexes)}" if indexes else ""
             raise InvalidSearch(f"{where}: {owner.__name__}.{column.name} is a part of {keys}, not of a key of "
-                                "what this query searches")
+                                f"what this query searches{hint}")
         if id(column) in by_part:
             raise InvalidSearch(f"{where}: the key condition names {column.name} twice; DynamoDB takes one "
                                 "condition on a range key (between(low, high) for a range)")

@@ -12,6 +12,7 @@ from .exceptions import (
 from .exceptions import InvalidConfiguration, InvalidStream, InvalidTransaction, TransactionTokenExpired
 from .exceptions import OutcomeUnknown
 from .exceptions import BadResponse, UniqueViolation, UnknownType
+from .entities import RawItem
 from .models import BaseModel, Column, GlobalSecondaryIndex, LocalSecondaryIndex
 from .types import (
     JSON, UUID, Binary, Boolean, DateTime, DynamicList, DynamicMap, Enum, Float, Integer, List,
@@ -29,6 +30,7 @@ __all__ = [
     "InvalidConfiguration", "InvalidStream", "InvalidTransaction", "TransactionTokenExpired", "signals",
     "OutcomeUnknown",
     "BadResponse", "UniqueViolation", "UnknownType",
+    "RawItem",
     "BaseModel", "Column", "GlobalSecondaryIndex", "LocalSecondaryIndex",
     "JSON", "UUID", "Binary", "Boolean", "DateTime", "DynamicList", "DynamicMap", "Enum", "Float",
     "Integer", "List", "Map", "Number", "Set", "String", "Timestamp", "Type",

@@ -170,7 +170,7 @@ def adopt(obj: Any, item: Dict[str, Wire]) -> Optional[str]:
     if issubclass(found, model):
         obj.__class__ = found
         return None
-    return f"a {found.__name__} (type {value!r})"
+    return f"an item of {found.__name__} (type {value!r})"
 
 
 def held_instead(reasons: List[Optional[str]]) -> str:

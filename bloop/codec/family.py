@@ -20,7 +20,7 @@ look at two attributes of its ``Meta`` once per page (or per call) and carry on 
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Sequence
 
 from ..entities import RawItem
 from ..exceptions import UnknownType
@@ -39,6 +39,7 @@ class Page(list):  # type: ignore[type-arg]
     is taken from the right item."""
 
     __slots__ = ("wire",)
+    wire: List[Dict[str, Wire]]
 
 
 def reads_family(meta: Any) -> bool:
@@ -57,9 +58,9 @@ def _key(model: Any, item: Dict[str, Wire]) -> Dict[str, Wire]:
 def _type_value(family: Any, item: Dict[str, Wire]) -> Optional[str]:
     wire = item.get(family.dynamo_name)
     if wire.__class__ is dict:
-        value = wire.get("S")  # type: ignore[union-attr]
+        value = wire.get("S")
         if value.__class__ is str:
-            return value  # type: ignore[return-value]
+            return value
     return None
 
 
@@ -111,7 +112,8 @@ def load_page(model: Any, items: Any, projected: Optional[List[Any]]) -> Page:
     whole = projected is None or codec.is_all(projected)
     loaded = None if whole else codec.loaded(projected)
     out = Page()
-    wire = out.wire = []
+    wire: List[Dict[str, Wire]] = []
+    out.wire = wire
     others: Dict[Any, Any] = {}  # a model below the one read through: (codec, its projection, loaded)
     for item in items:
         target = resolve(model, item)
@@ -173,7 +175,7 @@ def adopt(obj: Any, item: Dict[str, Wire]) -> Optional[str]:
     return f"an item of {found.__name__} (type {value!r})"
 
 
-def held_instead(reasons: List[Optional[str]]) -> str:
+def held_instead(reasons: Sequence[Optional[str]]) -> str:
     """The end of a not-found message: what the keys of a family's objects held instead."""
     held = [r for r in reasons if r is not None]
     if not held:

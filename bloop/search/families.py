@@ -48,7 +48,8 @@ def implicit_filter(search: Any) -> Optional[Condition]:
         if mode == "query" and any(column is key for key in keys):
             return None
         values = family.values_under(model)
-        return column == values[0] if len(values) == 1 else column.in_(values)
+        condition: Condition = column == values[0] if len(values) == 1 else column.in_(values)
+        return condition
     if (mode == "scan" or index is not None) and _has_uniques(meta):
         return _GUARD.is_(None)
     return None

@@ -136,7 +136,7 @@ def _record(model: Any, raw: Dict[str, Any], shard_id: Optional[str]) -> Optiona
     if shown.__class__ is RawItem:
         key: Any = shown
     else:
-        cls = model if shown is None else type(shown)  # a keys-only record: the model read through
+        cls: Any = model if shown is None else type(shown)  # a keys-only record: the model read through
         key = cls.__new__(cls)
         load_into(key, keys, cls.Meta.keys)
     return Record(

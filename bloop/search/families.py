@@ -4,9 +4,10 @@
   the model and of the models below it)``, ANDed with the caller's filter.  A query whose
   table or index has the discriminator as a key is left alone (DynamoDB refuses a filter on
   a queried key); its pages are still checked item by item (see :mod:`bloop.codec.family`).
-- A scan (or an index search) of a model with unique constraints, or of a family's base when
-  a model of the family has them: ``attribute_not_exists(_bloop_unique)``, which leaves out
-  the constraints' guard items.  A concrete model's type filter leaves them out already.
+- A scan of a model with unique constraints, or of a family's base when a model of the
+  family has them (or a search of an index keyed by the table's keys alone, the only index
+  a guard item can be in): ``attribute_not_exists(_bloop_unique)``, which leaves out the
+  constraints' guard items.  A concrete model's type filter leaves them out already.
 
 ``count()`` and ``exists()`` send the same filter.  Items of a type no model claims are
 counted through the base (DynamoDB cannot tell them apart); a page leaves them to
@@ -50,9 +51,17 @@ def implicit_filter(search: Any) -> Optional[Condition]:
         values = family.values_under(model)
         condition: Condition = column == values[0] if len(values) == 1 else column.in_(values)
         return condition
-    if (mode == "scan" or index is not None) and _has_uniques(meta):
+    if _holds_guards(meta, index, mode) and _has_uniques(meta):
         return _GUARD.is_(None)
     return None
+
+
+def _holds_guards(meta: Any, index: Any, mode: str) -> bool:
+    """Whether a search can read guard items: a scan of the table, or a search of an index
+    keyed by the table's keys alone (a guard item holds no other attribute of the model)."""
+    if index is None:
+        return mode == "scan"
+    return all(any(key is k for k in meta.keys) for key in index.keys)
 
 
 def search_filter(search: Any) -> Optional[Condition]:

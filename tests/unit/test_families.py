@@ -345,3 +345,18 @@ def test_a_stream_passes_records_its_model_does_not_read():
     record = coordinator.take()
     assert type(record.new) is Customer
     assert coordinator.take() is None and not shard.buffer
+
+
+def test_only_searches_that_can_read_guard_items_filter_them():
+    class Member(BaseModel):
+        id = Column(String, hash_key=True)
+        at = Column(String, range_key=True)
+        email = Column(String, unique=True)
+        by_email = GlobalSecondaryIndex(hash_key="email", projection="keys")
+        inverted = GlobalSecondaryIndex(hash_key="at", range_key="id", projection="all")
+
+    assert "FilterExpression" not in prepared(Query(ENGINE, Member.by_email, key=Member.email == "a@b"))
+    assert "FilterExpression" not in prepared(Scan(ENGINE, Member.by_email))
+    assert prepared(Query(ENGINE, Member.inverted, key=Member.at == "x"))["FilterExpression"] == (
+        "attribute_not_exists(#n1)")
+    assert prepared(Scan(ENGINE, Member))["FilterExpression"] == "attribute_not_exists(#n0)"

@@ -70,8 +70,11 @@ class Column(Operand, Generic[T]):
         self._dynamo_name = dynamo_name
         self.default = default
         self.version = version
-        #: the parsed template (bound to this model's columns once the model is complete)
-        self.template: Optional[Template] = Template(template) if template is not None else None
+        if template is not None and not isinstance(template, str):
+            raise InvalidModel(f"a key template is a string such as 'ORDER#{{order_id}}', not {template!r}")
+        self._template = template
+        #: the parsed template, bound to this model's columns once the model is complete
+        self.template: Optional[Template] = None
         self.unique = bool(unique)
         self.discriminator = bool(discriminator)
         self.name: str = ""
@@ -131,7 +134,7 @@ class Column(Operand, Generic[T]):
         copy = Column(self.typedef, hash_key=self.hash_key, range_key=self.range_key,
                       dynamo_name=self._dynamo_name, default=self.default, version=self.version,
                       unique=self.unique, discriminator=self.discriminator)
-        copy.template = self.template
+        copy._template = self._template
         copy.name = self.name
         return copy
 
@@ -571,10 +574,14 @@ def _bind_templates(cls: type, meta: ModelMeta) -> None:
     keys = {id(k) for k in meta.keys} | {id(k) for index in meta.indexes for k in index.keys}
     templated = []
     for column in meta.columns:
-        template = column.template
-        if template is None:
+        text = column._template
+        if text is None:
             continue
-        where = f"{name}.{column.name} (template {template.text!r})"
+        where = f"{name}.{column.name} (template {text!r})"
+        try:
+            template = Template(text)
+        except InvalidModel as error:
+            raise InvalidModel(f"{name}.{column.name}: {error}") from None
         if id(column) not in keys:
             raise InvalidModel(f"{where}: only a key of the table or of an index is built from a template")
         if column.typedef.backing_type != "S":
@@ -586,7 +593,7 @@ def _bind_templates(cls: type, meta: ModelMeta) -> None:
                 raise InvalidModel(f"{where} names {part_name!r}, which is not a column of {name}")
             if part is column:
                 raise InvalidModel(f"{where} names the column itself")
-            if part.template is not None:
+            if part._template is not None:
                 raise InvalidModel(f"{where} names {part_name}, which is itself built from a template")
             if part.typedef.backing_type not in ("S", "N"):
                 raise InvalidModel(f"{where}: part {part_name} must be a string or number type, "
@@ -631,7 +638,7 @@ def _resolve_unique(cls: type, meta: ModelMeta) -> None:
             if column.typedef.backing_type not in ("S", "N", "B"):
                 raise InvalidModel(f"{where}: a unique column is a string, number or binary type, "
                                    f"not {column.typedef!r}")
-            if column.template is not None or column.discriminator:
+            if column._template is not None or column.discriminator:
                 raise InvalidModel(f"{where}: a templated key or a discriminator cannot be unique")
     if uniques:
         for key in meta.keys:

@@ -7,6 +7,7 @@ from ..models import model_meta
 from ..tracking import SNAPSHOT
 from .checks import Wire
 from .compiler import _CODEC, compile_codec
+from ..entities import RawItem
 from .family import load_page, read_item
 from .generic import _dump_key_generic, _not_a_model
 
@@ -42,11 +43,13 @@ def from_item(model: type[M], item: Dict[str, Wire]) -> M:
     meta = model_meta(model)
     if meta is None:  # one call on the fast path
         raise _not_a_model(model)
-    if meta.family is not None or meta.uniques:
-        found: M = read_item(model, item)
-        return found
-    codec = meta.__dict__.get(_CODEC) or compile_codec(meta)
-    obj: M = codec.new(item)
+    if meta.family is not None or meta.uniques:  # the item's own model (codec/family.py)
+        obj: M = read_item(model, item)
+        if obj is None or obj.__class__ is RawItem:
+            return obj
+    else:
+        codec = meta.__dict__.get(_CODEC) or compile_codec(meta)
+        obj = codec.new(item)
     return obj
 
 
@@ -75,13 +78,16 @@ def load_all(model: Any, items: Iterable[Dict[str, Wire]], projected: Optional[I
     codec = meta.__dict__.get(_CODEC) or compile_codec(meta)
     if projected is not None and projected.__class__ is not list:
         projected = list(projected)  # read more than once below
+    objs: List[Any]
     if meta.family is not None or meta.uniques:  # each item as its own model (codec/family.py)
-        return load_page(model, items, projected)
-    if projected is None or codec.is_all(projected):
+        objs = load_page(model, items, projected)
+    elif projected is None or codec.is_all(projected):
         new = codec.new
-        return [new(item) for item in items]
-    into, new_object, loaded = codec.into_projected, model.__new__, codec.loaded(projected)
-    return [into(new_object(model), item, projected, loaded) for item in items]
+        objs = [new(item) for item in items]
+    else:
+        into, new_object, loaded = codec.into_projected, model.__new__, codec.loaded(projected)
+        objs = [into(new_object(model), item, projected, loaded) for item in items]
+    return objs
 
 
 def record_put(obj: Any, item: Dict[str, Wire], sent: Optional[Dict[str, Any]] = None) -> None:

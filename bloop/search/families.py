@@ -18,7 +18,8 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from ..codec.family import GUARD_ATTRIBUTE
-from ..conditions import Condition
+from ..conditions import Condition, iter_conditions
+from ..exceptions import InvalidSearch
 from ..models import Column
 from ..types import String
 
@@ -46,14 +47,31 @@ def implicit_filter(search: Any) -> Optional[Condition]:
     if family is not None and model is not family.base:
         column = meta.discriminator
         keys = (index.hash_key, index.range_key) if index is not None else (meta.hash_key, meta.range_key)
-        if mode == "query" and any(column is key for key in keys):
-            return None
         values = family.values_under(model)
+        if mode == "query" and any(column is key for key in keys):
+            _check_type_key(search, column, keys[0], values)
+            return None
         condition: Condition = column == values[0] if len(values) == 1 else column.in_(values)
         return condition
     if _holds_guards(meta, index, mode) and _has_uniques(meta):
         return _GUARD.is_(None)
     return None
+
+
+def _check_type_key(search: Any, column: Any, hash_key: Any, values: Any) -> None:
+    """A query whose hash key is the discriminator, for a type not under its model, could only
+    return items it leaves out (and count them): refused before sending."""
+    if column is not hash_key or search._key is None:
+        return
+    for leaf in iter_conditions(search._key):
+        if leaf.operand is column and leaf.operator == "==" and isinstance(leaf.value, str) \
+                and leaf.value not in values:
+            model = search.model
+            where = f"query on {model.__name__}" + (f".{search.index.name}" if search.index is not None else "")
+            raise InvalidSearch(
+                f"{where}: {hash_key.name} == {leaf.value!r} reads only items of that type, none of which is "
+                f"a {model.__name__} ({', '.join(map(repr, values))}); query through "
+                f"{model.Meta.family.base.__name__} or the type's own model")
 
 
 def _holds_guards(meta: Any, index: Any, mode: str) -> bool:

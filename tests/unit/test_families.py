@@ -360,3 +360,11 @@ def test_only_searches_that_can_read_guard_items_filter_them():
     assert prepared(Query(ENGINE, Member.inverted, key=Member.at == "x"))["FilterExpression"] == (
         "attribute_not_exists(#n1)")
     assert prepared(Scan(ENGINE, Member))["FilterExpression"] == "attribute_not_exists(#n0)"
+
+
+def test_a_query_on_the_discriminator_for_another_type_is_refused():
+    from bloop import InvalidSearch
+    with pytest.raises(InvalidSearch, match=r"kind == 'customer' reads only items of that type, none of which is a "
+                                            r"Order \('order', 'big'\)"):
+        Query(ENGINE, Order.by_kind, key=Order.kind == "customer").prepare()
+    assert "FilterExpression" not in prepared(Query(ENGINE, BigOrder.by_kind, key=BigOrder.kind == "big"))

@@ -7,6 +7,8 @@ The models set their keys by hand (no templates), so these tests look at reads a
 Streams run on moto only (dynalite has none); transactions' loads on moto only (dynalite
 has no transactions).
 """
+import asyncio
+
 import boto3
 import pytest
 
@@ -14,6 +16,7 @@ import bloop
 from bloop import (
     BaseModel, Column, GlobalSecondaryIndex, Integer, ObjectsNotFound, RawItem, String, UnknownType, from_item,
 )
+from bloop.aio import AsyncEngine
 from bloop.stream import from_lambda
 
 pytestmark = pytest.mark.engines("sync", "async")
@@ -232,3 +235,18 @@ def test_stream_and_lambda_records_through_the_base(backend, client, prefix, bac
     # the same records as a Lambda function receives them
     assert [type(from_lambda(Feed, r.raw).new) for r in records] == [Post, Like, Urgent]
     assert from_lambda(Post, records[1].raw) is None
+
+
+@pytest.mark.engines("async", async_backends=("moto_server",))  # dynalite has no streams
+def test_an_async_stream_through_the_base(backend, prefix, flavour):
+    async def body():
+        async with AsyncEngine(endpoint_url=backend["endpoint_url"], region_name="us-east-1",
+                               table_name_template=prefix + "{table_name}") as engine:
+            await engine.bind(Feed)
+            base, likes = engine.stream(Feed, "trim_horizon"), engine.stream(Like, "trim_horizon")
+            await engine.save(Post(pk="P#1", sk="P#1", text="hello"))
+            await engine.save(Like(pk="P#1", sk="L#bob", who="bob"))
+            assert [(type(r.new), type(r.key)) async for r in base] == [(Post, Post), (Like, Like)]
+            assert [r.new.who async for r in likes] == ["bob"]
+
+    asyncio.run(body())

@@ -368,3 +368,14 @@ def test_a_query_on_the_discriminator_for_another_type_is_refused():
                                             r"Order \('order', 'big'\)"):
         Query(ENGINE, Order.by_kind, key=Order.kind == "customer").prepare()
     assert "FilterExpression" not in prepared(Query(ENGINE, BigOrder.by_kind, key=BigOrder.kind == "big"))
+
+
+def test_object_loaded_is_sent_for_objects_not_raw_items():
+    from bloop import signals
+    Base, Thing = families("raw")
+    items = [{"id": {"S": "x"}, "kind": {"S": "gadget"}}, {"id": {"S": "y"}, "kind": {"S": "thing"}}]
+    engine = fake_engine([{"Items": items, "Count": 2, "ScannedCount": 2}])
+    loaded = []
+    with signals.object_loaded.connected_to(lambda sender, obj: loaded.append(obj)):
+        found = engine.scan(Base).all()
+    assert len(found) == 2 and [type(o) for o in loaded] == [Thing]

@@ -96,8 +96,9 @@ def from_lambda(model: Any, raw: Dict[str, Any]) -> Optional[Record]:
     images the model does not read is None (a unique constraint's guard item, an item of
     another type through a concrete model, an unknown type under ``Meta.unknown = "skip"``);
     under ``"raw"`` the images and the key of an unknown type are
-    :class:`~bloop.entities.RawItem`.  A keys-only record (no images) cannot tell: its key
-    is an object of the model read through.
+    :class:`~bloop.entities.RawItem`.  A record with no image (a keys-only stream, or a
+    ``REMOVE`` on a stream without old images) cannot tell: its key is an object of the
+    family's base.
 
     .. code-block:: python
 
@@ -136,7 +137,8 @@ def _record(model: Any, raw: Dict[str, Any], shard_id: Optional[str]) -> Optiona
     if shown.__class__ is RawItem:
         key: Any = shown
     else:
-        cls: Any = model if shown is None else type(shown)  # a keys-only record: the model read through
+        cls: Any = type(shown) if shown is not None else (
+            meta.family.base if meta.family is not None else model)  # no image: a family's item of any type
         key = cls.__new__(cls)
         load_into(key, keys, cls.Meta.keys)
     return Record(

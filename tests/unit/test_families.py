@@ -318,9 +318,10 @@ def test_lambda_records_through_the_base():
     assert type(Shop.from_stream_record(lambda_record(new=CUSTOMER)).key) is Customer
     assert from_lambda(Customer, lambda_record(new=ORDER)) is None
     assert from_lambda(Shop, lambda_record(new=GUARD)) is None
-    # keys only: the model read through
+    # keys only: the family's base
     keys_only = lambda_record(keys={"pk": {"S": "C#1"}, "sk": {"S": "O#1"}})
     assert type(from_lambda(Shop, keys_only).key) is Shop
+    assert type(from_lambda(Order, keys_only).key) is Shop  # not told: the base, never the wrong model
 
 
 def test_lambda_records_of_an_unknown_type():

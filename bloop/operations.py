@@ -409,13 +409,29 @@ def _named(error: BloopException, verb: str, obj: Any, done: List[Any], not_sent
     return error
 
 
+#: the save and delete of objects whose models have unique constraints: one transaction
+#: with their guard items (:func:`bloop.transactions.guarded_write`, which registers itself
+#: here: that module imports this one)
+GUARDED: Dict[str, Callable[..., Op]] = {}
+
+
+def _guarded(objs: List[Any]) -> bool:
+    for obj in objs:
+        if type(obj).Meta.uniques:
+            return True
+    return False
+
+
 def save(policy: Policy, objs: Any, condition: Any = None, sync: Optional[str] = None,
          check_version: bool = True) -> Op:
     """``engine.save``: diff-based updates, and whole-item puts in batches for several
-    objects that need no update (see :func:`~bloop.tracking.puttable`)."""
+    objects that need no update (see :func:`~bloop.tracking.puttable`); objects of models
+    with unique constraints in a transaction (see :mod:`bloop.unique`)."""
     objs = as_objects(objs)
     condition = _check_condition(condition)
     return_values = _check_sync(sync, ("new", "old"))
+    if _guarded(objs):
+        return (yield from GUARDED["save"](policy, objs, condition, sync, check_version))
     entries = keyed(policy, objs)
     if not entries:
         return
@@ -460,10 +476,13 @@ def save(policy: Policy, objs: Any, condition: Any = None, sync: Optional[str] =
 
 def delete(policy: Policy, objs: Any, condition: Any = None, sync: Optional[str] = None,
            check_version: bool = True) -> Op:
-    """``engine.delete``: DeleteItem per object, or one batch of deletes."""
+    """``engine.delete``: DeleteItem per object, or one batch of deletes; objects of models
+    with unique constraints in a transaction that also deletes their guard items."""
     objs = as_objects(objs)
     condition = _check_condition(condition)
     return_values = _check_sync(sync, ("old",))
+    if _guarded(objs):
+        return (yield from GUARDED["delete"](policy, objs, condition, sync, check_version))
     entries = keyed(policy, objs)
     if not entries:
         return

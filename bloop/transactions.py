@@ -17,6 +17,13 @@ bloop can see is refused before sending: more than
 :data:`~bloop.limits.MAX_TRANSACTION_ITEMS` items, more than
 :data:`~bloop.limits.MAX_TRANSACTION_SIZE` bytes of items, or two actions on one
 item.
+
+An object whose model has unique constraints (see :mod:`bloop.unique`) brings the
+guard items its save or delete claims and releases into the same transaction, each
+with its condition; when bloop does not know what its item holds for a unique column,
+the commit reads that first (``PreparedTransaction.reads_first``) and builds the
+request after.  :func:`guarded_write` is ``engine.save`` / ``engine.delete`` of such
+objects: one transaction (or several, for more than 100 actions).
 """
 from __future__ import annotations
 
@@ -26,19 +33,22 @@ import uuid
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 from . import limits, signals
-from .codec import from_item, item_size, load_into
+from . import operations as _operations
+from .codec import from_item, item_size, key_identity, load_into
 from .codec.family import adopt, held_instead
-from .entities import RawItem
 from .conditions import Condition
+from .entities import RawItem
 from .exceptions import (
-    DuplicateKeys, InvalidCondition, InvalidTransaction, LimitExceeded, ObjectsNotFound, TransactionCanceled,
-    TransactionTokenExpired, UnknownType,
+    BloopException, ConstraintViolation, DuplicateKeys, InvalidCondition, InvalidTransaction, LimitExceeded,
+    ObjectsNotFound, OutcomeUnknown, TransactionCanceled, TransactionTokenExpired, UnknownType,
 )
 from .expressions import Renderer
 from .operations import (
-    KEY_ONLY_ATTRIBUTE, Keyed, Op, Policy, as_objects, call, delete_request, keyed, update_request, written,
+    KEY_ONLY_ATTRIBUTE, Call, Keyed, Op, Policy, as_objects, call, delete_request, holds, keyed, update_request,
+    version_checked, written,
 )
 from .tracking import Entry, forget
+from .unique import OWNER_ATTRIBUTE, Guarded, guarded, known, read_calls, settle_read, violation
 
 __all__ = ["Transaction", "PreparedTransaction", "SyncTransaction", "Cancellation", "active", "KEY_ONLY_ATTRIBUTE"]
 
@@ -67,12 +77,13 @@ def active(policy: Policy) -> Optional["Transaction"]:
 class _Item:
     """One thing a transaction does to one object."""
 
-    __slots__ = ("action", "obj", "condition")
+    __slots__ = ("action", "obj", "condition", "check_version")
 
-    def __init__(self, action: str, obj: Any, condition: Optional[Condition]) -> None:
+    def __init__(self, action: str, obj: Any, condition: Optional[Condition], check_version: bool = True) -> None:
         self.action = action
         self.obj = obj
         self.condition = condition
+        self.check_version = check_version
 
     def __repr__(self) -> str:
         return f"<{self.action} {self.obj!r}>"
@@ -274,24 +285,76 @@ class PreparedTransaction:
             raise DuplicateKeys(f"a transaction acts on each item at most once; these keys appear more "
                                 f"than once: {error.keys}", error.keys) from None
         self._updates: List[List[Entry]] = []
+        self._guards: List[Optional[Guarded]] = []
+        #: each TransactItems entry's ``(item position, role, what it guards)``: role is
+        #: ``"item"`` (the object's own), ``"claim"`` or ``"release"`` (a guard item)
+        self.roles: List[Tuple[int, str, Any]] = []
         if mode == READ:
             self.operation = "transact_get_items"
             self.request: Dict[str, Any] = {"TransactItems": [
                 {"Get": {"TableName": entry.table, "Key": entry.key}} for entry in self.entries]}
             return
         self.operation = "transact_write_items"
-        transact_items = []
+        if self.token is None:
+            self.token = str(uuid.uuid4())
+        # unique constraints (bloop.unique): the guard items each save or delete claims and
+        # releases; what bloop does not know an item holds is read when committing, first
+        self._guards = [guarded(entry, item.action) for item, entry in zip(self.items, self.entries)]
+        self.request = {}
+        if not any(g is not None and g.unknown for g in self._guards):
+            self._build()
+
+    @property
+    def reads_first(self) -> bool:
+        """Whether committing reads items first (objects of models with unique constraints
+        whose stored values bloop does not know); the request is built after that read."""
+        return not self.request and self.mode == WRITE
+
+    def _build(self) -> None:
+        transact_items: List[Dict[str, Any]] = []
+        roles: List[Tuple[int, str, Any]] = []
+        self._updates = []
         size = 0
-        for item, entry in zip(self.items, self.entries):
-            one, updates, written_size = _write_item(policy, item, entry)
+        claimed: Dict[Any, int] = {}  # a guard's key -> its position among transact_items
+        for position, (item, entry, guard) in enumerate(zip(self.items, self.entries, self._guards)):
+            one, updates, written_size = _write_item(self.policy, item, entry, guard)
             transact_items.append(one)
+            roles.append((position, "item", None))
             self._updates.append(updates)
             size += written_size
+            for role, action, info in (guard.actions() if guard is not None else ()):
+                key = key_identity(entry.table, info["key"])
+                if key in claimed:
+                    at = claimed[key]
+                    _, other_role, other = roles[at]
+                    if role == other_role == "claim" or role == other_role == "release":
+                        raise violation(item.obj, info["constraint"], info["value"],
+                                        " in this same transaction") if role == "claim" else \
+                            DuplicateKeys(f"two objects of this transaction release one guard item: {info['key']}",
+                                          [info["key"]])
+                    # one object releases the value another claims (a swap): one Put that
+                    # changes the guard's owner, on condition that the releasing one holds it
+                    put = (action if role == "claim" else transact_items[at])["Put"]
+                    release = (transact_items[at] if role == "claim" else action)["Delete"]
+                    put = dict(put, ConditionExpression=release["ConditionExpression"],
+                               ExpressionAttributeNames=release["ExpressionAttributeNames"],
+                               ExpressionAttributeValues=release["ExpressionAttributeValues"])
+                    transact_items[at] = {"Put": put}
+                    roles[at] = (position, "claim", info) if role == "claim" else roles[at]
+                    continue
+                claimed[key] = len(transact_items)
+                transact_items.append(action)
+                roles.append((position, role, info))
+                size += item_size(action.get("Put", {}).get("Item") or info["key"])
+        if len(transact_items) > limits.MAX_TRANSACTION_ITEMS:
+            guards = len(transact_items) - len(self.items)
+            raise LimitExceeded(f"a transaction holds at most {limits.MAX_TRANSACTION_ITEMS} items; this one has "
+                                f"{len(transact_items)}: {len(self.items)} objects and {guards} guard items of "
+                                "unique constraints; nothing was sent")
         if size > limits.MAX_TRANSACTION_SIZE:
             raise LimitExceeded(f"the items of a transaction may total {limits.MAX_TRANSACTION_SIZE} bytes; "
                                 f"these are {size}")
-        if self.token is None:
-            self.token = str(uuid.uuid4())
+        self.roles = roles
         self.request = {"TransactItems": transact_items, "ClientRequestToken": self.token}
 
     def commit(self) -> Any:
@@ -325,6 +388,8 @@ class PreparedTransaction:
         if not self.items:
             return
         if self.mode == WRITE:
+            if not self.request:  # read first (unique columns bloop does not know), then build
+                yield from self._read_first()
             now = self.policy.clock()
             if self.first_commit is None:
                 self.first_commit = now
@@ -336,16 +401,76 @@ class PreparedTransaction:
         try:
             response = yield from call(self.operation, self.request)
         except TransactionCanceled as error:
-            raise self._canceled(error)
+            if error.lost_answers and any(role != "item" for _, role, _ in self.roles):
+                yield from self._recognise(error)
+            else:
+                raise self._canceled(error)
         if self.mode == WRITE:
             self._written()
         else:
             self._loaded(response)
 
+    def _read_first(self) -> Op:
+        """Read what bloop does not know the items hold for unique columns, then build the request."""
+        pending = [g for g in self._guards if g is not None and g.unknown]
+        outcomes = yield read_calls(pending)
+        for guard, outcome in zip(pending, outcomes):
+            if isinstance(outcome, BaseException):
+                if isinstance(outcome, BloopException):
+                    outcome.args = (f"{guard.entry.obj!r}: reading its unique columns before writing failed; "
+                                    f"nothing was written: {outcome}",) + outcome.args[1:]
+                raise outcome
+            settle_read(guard, outcome)
+        self._build()
+
+    def _recognise(self, error: TransactionCanceled) -> Op:
+        """A re-sent transaction with guard items was canceled after a lost answer: DynamoDB
+        honours the token, so there it is a real cancellation; a backend that does not (moto)
+        applies the re-send again.  It is a success when the table holds what this
+        transaction wrote (every saved item its values, every deleted item and released guard
+        gone, every claimed guard owned by its object); otherwise the outcome is unknown."""
+        calls = []
+        for position, role, info in self.roles:
+            item, entry = self.items[position], self.entries[position]
+            key = entry.key if role == "item" else info["key"]
+            calls.append(Call("get_item", {"TableName": entry.table, "Key": key, "ConsistentRead": True}))
+        outcomes = yield calls
+        applied = True
+        for (position, role, info), outcome in zip(self.roles, outcomes):
+            item, entry = self.items[position], self.entries[position]
+            if isinstance(outcome, BaseException):
+                applied = False
+                break
+            found = outcome.get("Item")
+            if role == "item" and item.action == "save":
+                updates = self._updates[position]
+                ok = found is not None and holds(found, updates, version_checked(item.obj, updates))
+            elif role == "item" and item.action == "delete":
+                ok = found is None
+            elif role == "item":
+                ok = True
+            elif role == "claim":
+                ok = found is not None and found.get(OWNER_ATTRIBUTE) == {"M": entry.key}
+            else:
+                ok = found is None
+            if not ok:
+                applied = False
+                break
+        if applied:
+            return
+        objs = ", ".join(repr(item.obj) for item in self.items)
+        raise OutcomeUnknown(
+            f"transaction of {objs}: TransactWriteItems: an answer was lost and the re-sent transaction was "
+            "canceled, and the table does not hold what it wrote: it may have been applied and changed "
+            "since, or another writer came first; the objects are left as they were: load them to see what "
+            "the table holds", operation="TransactWriteItems") from self._canceled(error)
+
     def _written(self) -> None:
-        for item, updates in zip(self.items, self._updates):
+        for item, updates, guard in zip(self.items, self._updates, self._guards):
             if item.action == "save":
                 written(item.obj, updates)
+                if guard is not None:
+                    known(guard)
                 signals.saved(self.policy, item.obj)
             elif item.action == "delete":
                 forget(item.obj)
@@ -369,12 +494,18 @@ class PreparedTransaction:
             raise ObjectsNotFound(f"transaction load: {len(missing)} of {len(self.items)} objects were not "
                                   "found" + held_instead(others), missing)
 
-    def _canceled(self, error: TransactionCanceled) -> TransactionCanceled:
-        """Name the object, action and reason of each item on DynamoDB's error."""
+    def _canceled(self, error: TransactionCanceled) -> BloopException:
+        """Name the object, action and reason of each item on DynamoDB's error; a guard item
+        that could not be claimed: :class:`~bloop.exceptions.UniqueViolation`."""
         reasons = error.reasons or []
+        if self.roles and self.mode == WRITE:
+            by_item = [reasons[at] if at < len(reasons) else {} for at, (_, role, _) in enumerate(self.roles)
+                       if role == "item"]
+        else:
+            by_item = reasons
         cancellations = []
         for position, item in enumerate(self.items):
-            reason = reasons[position] if position < len(reasons) else {}
+            reason = by_item[position] if position < len(by_item) else {}
             old = reason.get("Item")
             cancellations.append(Cancellation(
                 item.obj, item.action, reason.get("Code", ""), reason.get("Message", ""),
@@ -384,6 +515,17 @@ class PreparedTransaction:
         if error.failed:
             named = ", ".join(f"{c.action} {c.obj!r}: {c.code}" for c in cancellations if c.failed)
             error.args = (f"{error.args[0] if error.args else 'transaction canceled'} ({named})",) + error.args[1:]
+        for at, (position, role, info) in enumerate(self.roles):
+            reason = reasons[at] if at < len(reasons) else {}
+            if role == "claim" and reason.get("Code") == "ConditionalCheckFailed":
+                claim = violation(self.items[position].obj, info["constraint"], info["value"])
+                # what a TransactionCanceled says, on the UniqueViolation too
+                setattr(claim, "reasons", error.reasons)
+                setattr(claim, "cancellations", error.cancellations)
+                setattr(claim, "failed", error.failed)
+                claim.lost_answers = error.lost_answers
+                claim.__cause__ = error
+                return claim
         return error
 
     def __repr__(self) -> str:
@@ -402,6 +544,74 @@ def _old(obj: Any, old: Any) -> Any:
     return None if made.__class__ is RawItem else made
 
 
+# ---------------------------------------------------------------------------------------
+# engine.save / engine.delete of objects whose models have unique constraints
+
+def guarded_write(policy: Policy, verb: str, objs: List[Any], condition: Optional[Condition],
+                  sync: Optional[str], check_version: bool) -> Op:
+    """``engine.save`` / ``engine.delete`` when some object's model has unique constraints
+    (routed here by :mod:`bloop.operations`): every object goes in one ``TransactWriteItems``
+    with the guard items of its constraints, or in several when they hold more than
+    DynamoDB's 100 actions, sent one after another."""
+    if sync is not None:
+        raise InvalidTransaction(
+            f"{verb}(sync={sync!r}): objects of models with unique constraints are written in a transaction, "
+            "which returns no values; load them after writing instead. Nothing was sent")
+    keyed(policy, objs)  # one key twice: refused before anything is sent
+    chunks: List[List[_Item]] = [[]]
+    cost = 0
+    for obj in objs:
+        one = 1 + 2 * len(type(obj).Meta.uniques)  # the most actions an object can take
+        if chunks[-1] and cost + one > limits.MAX_TRANSACTION_ITEMS:
+            chunks.append([])
+            cost = 0
+        chunks[-1].append(_Item(verb, obj, condition, check_version))
+        cost += one
+    done: List[Any] = []
+    for position, chunk in enumerate(chunks):
+        try:
+            prepared = PreparedTransaction(policy, WRITE, chunk)
+            yield from prepared.commit_op()
+        except BloopException as error:
+            later = [item.obj for rest in chunks[position + 1:] for item in rest]
+            raise _unwritten(error, verb, chunk, done, later)
+        done.extend(item.obj for item in chunk)
+        if verb == "delete":
+            for item in chunk:
+                version = type(item.obj).Meta.version
+                if version is not None:  # the item and its version are gone
+                    item.obj.__dict__.pop(version.name, None)
+
+
+def _unwritten(error: BloopException, verb: str, chunk: List[_Item], done: List[Any],
+               later: List[Any]) -> BloopException:
+    """The error of one transaction of a save or delete, saying what was and was not written."""
+    if type(error) is TransactionCanceled:
+        failed = [c for c in error.cancellations if c.failed]
+        if failed and all(c.code == "ConditionalCheckFailed" for c in failed):
+            # as for a save without unique columns: the object's own condition did not hold
+            first = failed[0]
+            violation_ = ConstraintViolation(
+                f"{verb} of {first.obj!r}: its condition, its version check or the values bloop believes its "
+                f"unique columns hold did not hold ({error})")
+            violation_.obj, violation_.old = first.obj, first.old
+            setattr(violation_, "cancellations", error.cancellations)
+            violation_.lost_answers = error.lost_answers
+            violation_.__cause__ = error
+            error = violation_
+    objs = [item.obj for item in chunk]
+    error.done = done  # type: ignore[attr-defined]
+    error.not_sent = later  # type: ignore[attr-defined]
+    error.not_written = objs  # type: ignore[attr-defined]
+    if done or later:
+        past = "saved" if verb == "save" else "deleted"
+        message = error.args[0] if error.args else ""
+        error.args = (f"{verb}: {len(done)} objects were {past} in earlier transactions; the transaction of "
+                      f"{len(objs)} objects that failed wrote nothing; {len(later)} were not sent: {message}",) \
+            + error.args[1:]
+    return error
+
+
 def _token(token: Any, mode: str) -> Optional[str]:
     """A caller's ``ClientRequestToken``, checked as DynamoDB would (None: make one)."""
     if token is None:
@@ -415,10 +625,15 @@ def _token(token: Any, mode: str) -> Optional[str]:
     return token
 
 
-def _write_item(policy: Policy, item: _Item, entry: Keyed) -> Tuple[Dict[str, Any], List[Entry], int]:
+def _write_item(policy: Policy, item: _Item, entry: Keyed,
+                guard: Optional[Guarded] = None) -> Tuple[Dict[str, Any], List[Entry], int]:
     """One TransactWriteItems entry, the updates a save records, and its bytes toward 4 MB."""
+    condition = item.condition
+    if guard is not None:  # the unique columns still hold what bloop believes they hold
+        held = guard.condition()
+        condition = held if condition is None else (condition if held is None else condition & held)
     if item.action == "save":
-        request, updates = update_request(policy, entry, item.condition, None)
+        request, updates = update_request(policy, entry, condition, None, item.check_version)
         body = {k: v for k, v in request.items() if k in _UPDATE_FIELDS}  # (an UpdateExpression always)
         sent = dict(entry.key)
         for column, _, wire in updates:
@@ -426,7 +641,7 @@ def _write_item(policy: Policy, item: _Item, entry: Keyed) -> Tuple[Dict[str, An
                 sent[column.dynamo_name] = wire
         return {"Update": body}, updates, item_size(sent)
     if item.action == "delete":
-        request = delete_request(entry, item.condition, None)
+        request = delete_request(entry, condition, None, item.check_version)
         return {"Delete": {k: v for k, v in request.items() if k in _CONDITIONED}}, [], item_size(entry.key)
     body = {"TableName": entry.table, "Key": entry.key}
     body.update(Renderer().render(condition=item.condition))
@@ -444,3 +659,8 @@ def __getattr__(name: str) -> Any:
 
 if TYPE_CHECKING:
     from .drivers.transaction import SyncTransaction
+
+# engine.save / engine.delete of models with unique constraints come here (operations
+# cannot import this module: it imports operations)
+_operations.GUARDED.update(save=lambda *args: guarded_write(args[0], "save", *args[1:]),
+                           delete=lambda *args: guarded_write(args[0], "delete", *args[1:]))

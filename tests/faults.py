@@ -21,6 +21,7 @@ backend stores what it was sent.  The proxy counts what it did in ``stats``.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import threading
@@ -56,6 +57,11 @@ class Faults:
         self.lose_operations = ("PutItem", "UpdateItem", "DeleteItem")
         self.lose_then: Any = None  # called after a lost write was applied (another writer, say)
         self.body_faults()
+        # --- serialising (unique constraints): forward one request at a time ---
+        #: moto applies a transaction's conditions and writes without a lock, so two
+        #: concurrent transactions can both pass a condition; forwarding one request at a
+        #: time gives the atomicity DynamoDB gives (see FaultProxy.serialized)
+        self.serialize = False
 
     # --- body faults: a 200 whose body is not DynamoDB's (see corrupted() below) -----
     def body_faults(self, body: Optional[str] = None, operations: Tuple[str, ...] = (), after: int = 0,
@@ -90,9 +96,10 @@ class FaultProxy:
 
             def do_POST(self) -> None:  # noqa: N802 - http.server's name
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                if proxy.lose(self, body):
-                    return
-                status, headers, payload = proxy.handle(self.headers, body)
+                with proxy.serialized():
+                    if proxy.lose(self, body):
+                        return
+                    status, headers, payload = proxy.handle(self.headers, body)
                 self.send_response(status)
                 for name, value in headers.items():
                     self.send_header(name, value)
@@ -260,6 +267,19 @@ class FaultProxy:
                 return None
             self.stats["corrupted"] += 1
         return faults.body
+
+
+# --- serialising (unique constraints) -------------------------------------------------------
+def _serialized(self: FaultProxy) -> Any:
+    """A context in which one request is forwarded and answered: with ``faults.serialize``,
+    the proxy's one lock (requests wait for each other), else nothing."""
+    if not self.faults.serialize:
+        return contextlib.nullcontext()
+    return self._serial
+
+
+FaultProxy.serialized = _serialized  # type: ignore[attr-defined]
+FaultProxy._serial = threading.Lock()  # type: ignore[attr-defined]
 
 
 #: what a proxy or a captive portal answers in DynamoDB's place

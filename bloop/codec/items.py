@@ -10,6 +10,7 @@ from .compiler import _CODEC, compile_codec
 from ..entities import RawItem
 from .family import load_page, read_item
 from .generic import _dump_key_generic, _not_a_model
+from .templated import fill, parse_all, parse_back
 
 #: a model class, for functions that return its objects
 M = TypeVar("M")
@@ -25,6 +26,8 @@ def to_item(obj: Any, *, validate: bool = True) -> Dict[str, Wire]:
     meta = model_meta(cls)
     if meta is None:  # one call on the fast path
         raise _not_a_model(cls)
+    if meta.templated or meta.type_value is not None:  # templated keys, a family's type value
+        fill(obj, meta)
     codec = meta.__dict__.get(_CODEC) or compile_codec(meta)
     return codec.to_item(obj) if validate else codec.dump(obj)
 
@@ -50,6 +53,8 @@ def from_item(model: type[M], item: Dict[str, Wire]) -> M:
     else:
         codec = meta.__dict__.get(_CODEC) or compile_codec(meta)
         obj = codec.new(item)
+    if meta.templated or meta.family is not None:  # parts the item lacks, read back from its templated keys
+        parse_back(obj)
     return obj
 
 
@@ -62,12 +67,17 @@ def load_into(obj: Any, item: Dict[str, Wire], projected: Optional[Iterable[Any]
     meta = type(obj).Meta
     codec = meta.__dict__.get(_CODEC) or compile_codec(meta)
     if projected is None:
-        return codec.into(obj, item)
-    if projected.__class__ is not list:
-        projected = list(projected)  # read more than once below
-    if codec.is_all(projected):
-        return codec.into(obj, item)
-    return codec.into_projected(obj, item, projected, codec.loaded(projected))
+        codec.into(obj, item)
+    else:
+        if projected.__class__ is not list:
+            projected = list(projected)  # read more than once below
+        if codec.is_all(projected):
+            codec.into(obj, item)
+        else:
+            codec.into_projected(obj, item, projected, codec.loaded(projected))
+    if meta.templated:  # parts the item lacks, read back from its templated keys
+        parse_back(obj)
+    return obj
 
 
 def load_all(model: Any, items: Iterable[Dict[str, Wire]], projected: Optional[Iterable[Any]] = None) -> List[Any]:
@@ -87,6 +97,8 @@ def load_all(model: Any, items: Iterable[Dict[str, Wire]], projected: Optional[I
     else:
         into, new_object, loaded = codec.into_projected, model.__new__, codec.loaded(projected)
         objs = [into(new_object(model), item, projected, loaded) for item in items]
+    if meta.templated or meta.family is not None:  # once a page: parts read back from templated keys
+        parse_all(objs)
     return objs
 
 
@@ -110,6 +122,8 @@ def dump_key(obj: Any, columns: Optional[Iterable[Any]] = None) -> Dict[str, Wir
         meta = model_meta(type(obj))
         if meta is None:  # one call on the fast path
             raise _not_a_model(type(obj))
+        if meta.templated or meta.type_value is not None:  # templated keys, a family's type value
+            fill(obj, meta)
         codec = meta.__dict__.get(_CODEC) or compile_codec(meta)
         return codec.dump_key(obj)
     return _dump_key_generic(obj, columns)

@@ -11,6 +11,7 @@ from ..exceptions import InvalidSearch
 from ..expressions import Renderer
 from ..models import GlobalSecondaryIndex
 from .families import search_filter
+from .parts import rewrite as rewrite_parts
 from .tokens import Token, _same_value, fingerprint
 from .validate import _check_filter_projected, _check_key, _projection
 
@@ -38,6 +39,7 @@ class Prepared:
         range_key = index.range_key if index is not None else meta.range_key
         where = f"{search.mode} on {model.__name__}" + (f".{index.name}" if index is not None else "")
 
+        search = rewrite_parts(search, hash_key, range_key, where)  # conditions on templated keys' parts
         hash_condition = None
         if search.mode == "query":
             hash_condition = _check_key(search._key, hash_key, range_key, where)

@@ -380,3 +380,8 @@ def test_object_loaded_is_sent_for_objects_not_raw_items():
     with signals.object_loaded.connected_to(lambda sender, obj: loaded.append(obj)):
         found = engine.scan(Base).all()
     assert len(found) == 2 and [type(o) for o in loaded] == [Thing]
+
+
+def test_the_guard_attribute_is_the_one_unique_constraints_write():
+    from bloop import unique
+    assert family_codec.GUARD_ATTRIBUTE == unique.GUARD_ATTRIBUTE

@@ -39,7 +39,7 @@ LAYERS: List[Tuple[str, List[str]]] = [
     # the renderer: placeholders and expression strings
     ("render", ["expressions"]),
     # I/O-free: the codec and the operation generators
-    ("core", ["codec", "codec.*", "operations", "tables", "search", "search.*", "transactions",
+    ("core", ["codec", "codec.*", "operations", "tables", "search", "search.*", "transactions", "unique",
               "stream.coordinator", "stream.records"]),
     # the only modules that talk to botocore / aiobotocore
     ("transport", ["session", "fastpath"]),

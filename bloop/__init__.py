@@ -12,6 +12,7 @@ from .exceptions import (
 from .exceptions import InvalidConfiguration, InvalidStream, InvalidTransaction, TransactionTokenExpired
 from .exceptions import OutcomeUnknown
 from .exceptions import BadResponse, UniqueViolation, UnknownType
+from .entities import RawItem
 from .models import BaseModel, Column, GlobalSecondaryIndex, LocalSecondaryIndex
 from .relations import Collection, ManyToOne, OneToMany
 from .types import (
@@ -30,6 +31,7 @@ __all__ = [
     "InvalidConfiguration", "InvalidStream", "InvalidTransaction", "TransactionTokenExpired", "signals",
     "OutcomeUnknown",
     "BadResponse", "UniqueViolation", "UnknownType",
+    "RawItem",
     "BaseModel", "Column", "GlobalSecondaryIndex", "LocalSecondaryIndex",
     "ManyToOne", "OneToMany", "Collection",
     "JSON", "UUID", "Binary", "Boolean", "DateTime", "DynamicList", "DynamicMap", "Enum", "Float",

@@ -230,12 +230,15 @@ class Index:
                 raise InvalidModel(
                     f"{model.__name__}.{self.name}: key column {key.name} must be a string, "
                     f"number or binary type, not {key.typedef!r}")
-        always = list(meta.keys) + [k for k in self.keys if not _among(k, meta.keys)]
+        keys = list(meta.keys) + [k for k in self.keys if not _among(k, meta.keys)]
+        # a family's discriminator is in every index, so that its items can be told apart
+        told = [c for c in meta.columns if c.discriminator and not _among(c, keys)]
+        always = keys + told
         if self._projection == "all":
             self.projection_mode = "all"
             self.projected = list(meta.columns)
         elif self._projection == "keys":
-            self.projection_mode = "keys"
+            self.projection_mode = "include" if told else "keys"
             self.projected = always
         else:
             self.projection_mode = "include"

@@ -20,6 +20,7 @@ from typing import Any, Callable, Dict, Generator, Iterable, List, Optional, Seq
 
 from . import limits, signals
 from .codec import dump_key, key_identity, load_into, record_put, to_item
+from .codec.family import adopt, held_instead
 from .conditions import Condition
 from .exceptions import (
     BatchIncomplete, BloopException, ConstraintViolation, DuplicateKeys, InvalidCondition,
@@ -859,6 +860,7 @@ def load(policy: Policy, objs: Any, consistent: bool = False) -> Op:
     by_identity = {e.identity: e for e in entries}
     key_names = _key_names(entries)
     found = set()
+    others: Dict[Any, str] = {}  # what a family's object found instead of its own type
     consistent = bool(consistent)
 
     def request(chunk: Sequence[Item]) -> Call:
@@ -874,6 +876,10 @@ def load(policy: Policy, objs: Any, consistent: bool = False) -> Op:
             for item in items:
                 entry = by_identity.get(key_identity(table, item, names))
                 if entry is not None:
+                    other = adopt(entry.obj, item)  # a family's item of another type: not found
+                    if other is not None:
+                        others[entry.identity] = other
+                        continue
                     load_into(entry.obj, item)
                     found.add(entry.identity)
                     signals.loaded(policy, entry.obj)
@@ -891,7 +897,8 @@ def load(policy: Policy, objs: Any, consistent: bool = False) -> Op:
     _incomplete(policy, "load", progress, entries, missing)
     if missing:
         objs = [e.obj for e in missing]
-        raise ObjectsNotFound(f"load: {len(missing)} of {len(entries)} objects were not found", objs)
+        raise ObjectsNotFound(f"load: {len(missing)} of {len(entries)} objects were not found"
+                              + held_instead([others.get(e.identity) for e in missing]), objs)
 
 
 def __getattr__(name: str) -> Any:

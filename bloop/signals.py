@@ -267,7 +267,8 @@ def announce_loads(engine: Any, prepared: Any) -> Any:
     def unpack_and_announce(response: Any) -> Any:
         objs = unpack(response)
         for obj in objs:
-            object_loaded.send(engine, obj=obj)
+            if hasattr(type(obj), "Meta"):  # not a RawItem (an unknown type of a family, Meta.unknown = "raw")
+                object_loaded.send(engine, obj=obj)
         return objs
 
     announcing.unpack = unpack_and_announce

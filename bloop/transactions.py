@@ -35,10 +35,12 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 from . import limits, signals
 from . import operations as _operations
 from .codec import from_item, item_size, key_identity, load_into
+from .codec.family import adopt, held_instead
 from .conditions import Condition
+from .entities import RawItem
 from .exceptions import (
     BloopException, ConstraintViolation, DuplicateKeys, InvalidCondition, InvalidTransaction, LimitExceeded,
-    ObjectsNotFound, OutcomeUnknown, TransactionCanceled, TransactionTokenExpired,
+    ObjectsNotFound, OutcomeUnknown, TransactionCanceled, TransactionTokenExpired, UnknownType,
 )
 from .expressions import Renderer
 from .operations import (
@@ -476,9 +478,13 @@ class PreparedTransaction:
 
     def _loaded(self, response: Dict[str, Any]) -> None:
         responses = response.get("Responses") or []
-        missing = []
+        missing, others = [], []
         for position, item in enumerate(self.items):
             found = responses[position].get("Item") if position < len(responses) else None
+            other = adopt(item.obj, found) if found else None  # a family's item of another type
+            if other is not None:
+                others.append(other)
+                found = None
             if found:
                 load_into(item.obj, found)
                 signals.loaded(self.policy, item.obj)
@@ -486,7 +492,7 @@ class PreparedTransaction:
                 missing.append(item.obj)
         if missing:
             raise ObjectsNotFound(f"transaction load: {len(missing)} of {len(self.items)} objects were not "
-                                  "found", missing)
+                                  "found" + held_instead(others), missing)
 
     def _canceled(self, error: TransactionCanceled) -> BloopException:
         """Name the object, action and reason of each item on DynamoDB's error; a guard item
@@ -503,7 +509,7 @@ class PreparedTransaction:
             old = reason.get("Item")
             cancellations.append(Cancellation(
                 item.obj, item.action, reason.get("Code", ""), reason.get("Message", ""),
-                from_item(type(item.obj), old) if old else None))
+                _old(item.obj, old)))
         error.cancellations = cancellations
         error.failed = [c.obj for c in cancellations if c.failed]
         if error.failed:
@@ -524,6 +530,18 @@ class PreparedTransaction:
 
     def __repr__(self) -> str:
         return f"<PreparedTransaction mode={self.mode!r} items={len(self.items)} token={self.token}>"
+
+
+def _old(obj: Any, old: Any) -> Any:
+    """A cancellation's item as an object (None: none, or an item the object's model does not
+    read: a family's item of another type, or of an unknown one)."""
+    if not old:
+        return None
+    try:
+        made = from_item(type(obj), old)
+    except UnknownType:
+        return None
+    return None if made.__class__ is RawItem else made
 
 
 # ---------------------------------------------------------------------------------------

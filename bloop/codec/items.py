@@ -7,6 +7,8 @@ from ..models import model_meta
 from ..tracking import SNAPSHOT
 from .checks import Wire
 from .compiler import _CODEC, compile_codec
+from ..entities import RawItem
+from .family import load_page, read_item
 from .generic import _dump_key_generic, _not_a_model
 from .templated import fill, parse_all, parse_back
 
@@ -31,12 +33,26 @@ def to_item(obj: Any, *, validate: bool = True) -> Dict[str, Wire]:
 
 
 def from_item(model: type[M], item: Dict[str, Wire]) -> M:
-    """A new ``model`` object from a DynamoDB item in wire format."""
+    """A new ``model`` object from a DynamoDB item in wire format.
+
+    Through a model of a family (several models in one table), the object is of the model
+    the item's type value names (see :mod:`bloop.codec.family`): a
+    :class:`~bloop.entities.RawItem` for an unknown type under ``Meta.unknown = "raw"``, and
+    None for an item the model does not read (a unique constraint's guard item, an item of
+    another type through a concrete model, an unknown type under ``"skip"``).
+
+    :raises UnknownType: an unknown type value under ``Meta.unknown = "raise"``.
+    """
     meta = model_meta(model)
     if meta is None:  # one call on the fast path
         raise _not_a_model(model)
-    codec = meta.__dict__.get(_CODEC) or compile_codec(meta)
-    obj: M = codec.new(item)
+    if meta.family is not None or meta.uniques:  # the item's own model (codec/family.py)
+        obj: M = read_item(model, item)
+        if obj is None or obj.__class__ is RawItem:
+            return obj
+    else:
+        codec = meta.__dict__.get(_CODEC) or compile_codec(meta)
+        obj = codec.new(item)
     if meta.templated or meta.family is not None:  # parts the item lacks, read back from its templated keys
         parse_back(obj)
     return obj
@@ -72,7 +88,10 @@ def load_all(model: Any, items: Iterable[Dict[str, Wire]], projected: Optional[I
     codec = meta.__dict__.get(_CODEC) or compile_codec(meta)
     if projected is not None and projected.__class__ is not list:
         projected = list(projected)  # read more than once below
-    if projected is None or codec.is_all(projected):
+    objs: List[Any]
+    if meta.family is not None or meta.uniques:  # each item as its own model (codec/family.py)
+        objs = load_page(model, items, projected)
+    elif projected is None or codec.is_all(projected):
         new = codec.new
         objs = [new(item) for item in items]
     else:

@@ -51,6 +51,8 @@ class Cursor:
         self.count += response.get("Count", 0)
         self._items = response.get("Items") or []
         self._objects = self.prepared.unpack(response)
+        # read through a family, items that make no object are left out: the page says which remain
+        self._items = getattr(self._objects, "wire", self._items)
         self._position = 0
         return self._objects
 

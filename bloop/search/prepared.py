@@ -10,6 +10,7 @@ from ..conditions import Operand, iter_conditions
 from ..exceptions import InvalidSearch
 from ..expressions import Renderer
 from ..models import GlobalSecondaryIndex
+from .families import search_filter
 from .parts import rewrite as rewrite_parts
 from .tokens import Token, _same_value, fingerprint
 from .validate import _check_filter_projected, _check_key, _projection
@@ -34,7 +35,6 @@ class Prepared:
         if token is not None and token.left is not None:  # a token cannot lift a limit, nor its own
             limit = token.left if limit is None else min(limit, token.left)
         self.limit = limit
-        self.filtered = search._filter is not None
         hash_key = index.hash_key if index is not None else meta.hash_key
         range_key = index.range_key if index is not None else meta.range_key
         where = f"{search.mode} on {model.__name__}" + (f".{index.name}" if index is not None else "")
@@ -60,6 +60,9 @@ class Prepared:
             _check_filter_projected(search._filter, index, where)
 
         self.projected, select, expression = _projection(search._projection, model, index, where)
+        #: the caller's filter, and what a family's search adds to it (search/families.py)
+        self.filter = search_filter(search)
+        self.filtered = self.filter is not None
         base: Dict[str, Any] = {"TableName": table_name}
         if index is not None:
             base["IndexName"] = index.dynamo_name
@@ -81,7 +84,7 @@ class Prepared:
         self._base = base
         self._search = search
         request = dict(base)
-        request.update(Renderer().render(key=search._key, filter=search._filter, projection=expression))
+        request.update(Renderer().render(key=search._key, filter=self.filter, projection=expression))
         if select:
             request["Select"] = select
         page_size = search._page_size
@@ -134,7 +137,7 @@ class Prepared:
     def count_request(self) -> Dict[str, Any]:
         """The same search with ``Select=COUNT`` and no projection."""
         request = dict(self._base)
-        request.update(Renderer().render(key=self._search._key, filter=self._search._filter))
+        request.update(Renderer().render(key=self._search._key, filter=self.filter))
         request["Select"] = "COUNT"
         if self._search._page_size is not None:
             request["Limit"] = self._search._page_size

@@ -65,6 +65,9 @@ def _projection(projection: Any, model: Any, index: Any, where: str) -> Tuple[Li
     meta = model.Meta
     keys = list(meta.keys) + ([k for k in index.keys if not any(k is m for m in meta.keys)]
                               if index is not None else [])
+    discriminator = meta.discriminator  # a family's items are told apart by it: always read
+    if discriminator is not None and not any(discriminator is k for k in keys):
+        keys.append(discriminator)
     if projection == "all":
         if index is None:
             return list(meta.columns), "ALL_ATTRIBUTES", None

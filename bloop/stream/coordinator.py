@@ -22,7 +22,7 @@ from __future__ import annotations
 import collections
 import datetime
 import json
-from typing import Any, Deque, Dict, List, Optional
+from typing import Any, Deque, Dict, List, Optional, Tuple
 
 from ..exceptions import InvalidStream, TableNotFound
 from ..operations import Call, Op, call
@@ -194,7 +194,14 @@ class Coordinator:
         return moved
 
     def take(self) -> Optional[Record]:
-        """The next record fetched (the oldest at the head of any shard), or None."""
+        """The next record fetched (the oldest at the head of any shard), or None.  A record
+        the model does not read (through a family: another type, a guard item) is passed."""
+        while True:
+            record, more = self._take()
+            if record is not None or not more:
+                return record
+
+    def _take(self) -> Tuple[Optional[Record], bool]:
         best: Optional[Shard] = None
         best_when = _EPOCH
         for shard in self.shards:
@@ -203,10 +210,10 @@ class Coordinator:
                 if best is None or when < best_when:
                     best, best_when = shard, when
         if best is None:
-            return None
+            return None, False
         raw = best.buffer.popleft()
         best.sequence = (raw.get("dynamodb") or {}).get("SequenceNumber", best.sequence)
-        return from_stream(self.model, raw, best.id)
+        return from_stream(self.model, raw, best.id), True
 
     # requests -------------------------------------------------------------------------
     def _describe(self) -> Op:

@@ -14,6 +14,7 @@ import datetime
 from typing import Any, Dict, Iterator, Optional, Tuple
 
 from ..codec import from_item, load_into
+from ..entities import RawItem
 from ..exceptions import InvalidStream
 from ..models import model_meta
 
@@ -81,13 +82,23 @@ class Record:
         return f"<Record {self.event_name} {self.key!r} seq={self.sequence_number}>"
 
 
-def from_stream(model: Any, raw: Dict[str, Any], shard_id: Optional[str] = None) -> Record:
-    """A record from a DynamoDB Streams ``GetRecords`` response (botocore's shapes)."""
+def from_stream(model: Any, raw: Dict[str, Any], shard_id: Optional[str] = None) -> Optional[Record]:
+    """A record from a DynamoDB Streams ``GetRecords`` response (botocore's shapes); None
+    for a record the model does not read (see :func:`from_lambda`)."""
     return _record(model, raw, shard_id)
 
 
-def from_lambda(model: Any, raw: Dict[str, Any]) -> Record:
+def from_lambda(model: Any, raw: Dict[str, Any]) -> Optional[Record]:
     """A record from one entry of a Lambda DynamoDB-stream event's ``"Records"`` list.
+
+    Through a model of a family (several models in one table), each image is an object of
+    the model its type value names, and ``key`` an object of the same model; a record whose
+    images the model does not read is None (a unique constraint's guard item, an item of
+    another type through a concrete model, an unknown type under ``Meta.unknown = "skip"``);
+    under ``"raw"`` the images and the key of an unknown type are
+    :class:`~bloop.entities.RawItem`.  A record with no image (a keys-only stream, or a
+    ``REMOVE`` on a stream without old images) cannot tell: its key is an object of the
+    family's base.
 
     .. code-block:: python
 
@@ -96,7 +107,7 @@ def from_lambda(model: Any, raw: Dict[str, Any]) -> Record:
         def handler(event, context):
             for raw in event["Records"]:
                 record = from_lambda(User, raw)
-                if record.event_name == "REMOVE" and record.expired:
+                if record is not None and record.event_name == "REMOVE" and record.expired:
                     ...
 
     :raises InvalidStream: ``raw`` is not a DynamoDB stream record.
@@ -107,7 +118,7 @@ def from_lambda(model: Any, raw: Dict[str, Any]) -> Record:
     return _record(model, raw, None)
 
 
-def _record(model: Any, raw: Dict[str, Any], shard_id: Optional[str]) -> Record:
+def _record(model: Any, raw: Dict[str, Any], shard_id: Optional[str]) -> Optional[Record]:
     meta = model_meta(model, concrete=True)
     if meta is None:
         raise InvalidStream(f"records load into a concrete model, not {model!r}")
@@ -116,14 +127,22 @@ def _record(model: Any, raw: Dict[str, Any], shard_id: Optional[str]) -> Record:
     if event_name not in _EVENTS:
         raise InvalidStream(f"unknown stream event {event_name!r}")
     keys = _binary(body.get("Keys") or {})
-    key = model.__new__(model)
-    load_into(key, keys, meta.keys)
     old = body.get("OldImage")
     new = body.get("NewImage")
+    old = from_item(model, _binary(old)) if old else None
+    new = from_item(model, _binary(new)) if new else None
+    shown = new if new is not None else old
+    if shown is None and (body.get("OldImage") or body.get("NewImage")):
+        return None  # through a family: an item the model does not read (codec/family.py)
+    if shown.__class__ is RawItem:
+        key: Any = shown
+    else:
+        cls: Any = type(shown) if shown is not None else (
+            meta.family.base if meta.family is not None else model)  # no image: a family's item of any type
+        key = cls.__new__(cls)
+        load_into(key, keys, cls.Meta.keys)
     return Record(
-        model, event_name, key,
-        from_item(model, _binary(old)) if old else None,
-        from_item(model, _binary(new)) if new else None,
+        model, event_name, key, old, new,
         body.get("SequenceNumber", ""),
         created_at(body.get("ApproximateCreationDateTime")),
         raw.get("eventID", ""), shard_id,

@@ -35,7 +35,7 @@ LAYERS: List[Tuple[str, List[str]]] = [
     # inert condition and update-action nodes built from columns and paths
     ("build", ["conditions", "actions"]),
     # models (a Column is an operand) and the snapshot an assignment to a column makes
-    ("declare", ["templates", "models", "tracking"]),
+    ("declare", ["templates", "entities", "models", "tracking"]),
     # the renderer: placeholders and expression strings
     ("render", ["expressions"]),
     # I/O-free: the codec and the operation generators

@@ -101,18 +101,21 @@ class ManyToOne(Generic[T]):
     target's parts into this object's columns; ``= None`` clears them.
     """
 
-    def __init__(self, target: type[T], *, inverse: Optional[str] = None,
+    def __init__(self, target: "type[T] | str", *, inverse: Optional[str] = None,
                  on: Optional[Dict[Any, Any]] = None, index: Any = None) -> None:
         where = f"ManyToOne({getattr(target, '__name__', target)!r})"
-        if model_meta(target, concrete=True) is None:
-            raise InvalidModel(f"{where}: the target must be a concrete model class, not {target!r}")
+        #: a reference to another object of the declaring model (``ManyToOne("self")``)
+        self.to_self = target == "self"
+        if not self.to_self and model_meta(target, concrete=True) is None:
+            raise InvalidModel(f"{where}: the target must be a concrete model class (or \"self\" for the model "
+                               f"that declares it), not {target!r}")
         if inverse is not None and not (isinstance(inverse, str) and inverse.isidentifier()):
             raise InvalidModel(f"{where}: inverse must be an attribute name, not {inverse!r}")
         if on is not None and not isinstance(on, dict):
             raise InvalidModel(f"{where}: on must be a dict {{target column: this model's column}}, not {on!r}")
         if index is not None and not isinstance(index, (str, Index)):
             raise InvalidModel(f"{where}: index must be an index of this model or its name, not {index!r}")
-        self.target = target
+        self.target: Any = None if self.to_self else target
         self.inverse = inverse
         self._on = dict(on or {})
         self._index = index
@@ -127,6 +130,8 @@ class ManyToOne(Generic[T]):
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.owner, self.name = owner, name
+        if self.to_self:
+            self.target = owner
 
     # ------------------------------------------------------------------------------------
     # declaration
@@ -148,6 +153,9 @@ class ManyToOne(Generic[T]):
         if meta is None:
             raise InvalidModel(f"{where}: a ManyToOne is declared on a model (or on a mixin of one)")
         target = self.target
+        if self.to_self and model_meta(target, concrete=True) is None:
+            raise InvalidModel(f"{where}: ManyToOne(\"self\") refers to {target.__name__}, which is abstract or "
+                               "not a model; declare it on a concrete model")
         parts = identity(target)
         on = {}
         for key, value in self._on.items():
@@ -251,7 +259,8 @@ class ManyToOne(Generic[T]):
     def __repr__(self) -> str:
         owner = self.owner.__name__ if self.owner is not None else "?"
         inverse = f", inverse={self.inverse!r}" if self.inverse else ""
-        return f"<ManyToOne[{owner}.{self.name} -> {self.target.__name__}{inverse}]>"
+        target = self.target.__name__ if self.target is not None else "self"
+        return f"<ManyToOne[{owner}.{self.name} -> {target}{inverse}]>"
 
 
 def reference(target: Any, values: Dict[str, Any]) -> Any:
@@ -444,7 +453,7 @@ def _inverses(model: type) -> List[OneToMany[Any]]:
     """The inverse relations of ``model`` and of its bases whose objects live in its partitions."""
     found: Dict[str, OneToMany[Any]] = {}
     for klass in reversed(model.__mro__):
-        for name, attr in vars(klass).items():
+        for name, attr in list(vars(klass).items()):
             if isinstance(attr, OneToMany):
                 found[name] = attr
             else:
@@ -504,14 +513,14 @@ def _on_model_created(model: Any, **kwargs: Any) -> None:
     if meta is None:
         return
     if meta.abstract:
-        for attr in vars(model).values():
+        for attr in list(vars(model).values()):
             if isinstance(attr, ManyToOne) and attr.inverse is not None:
                 raise InvalidModel(f"{attr._where()}: an inverse ({attr.inverse!r}) is declared on a concrete "
                                    f"model, not on the abstract {model.__name__}")
         return
     seen = set()
     for klass in model.__mro__:
-        for name, attr in vars(klass).items():
+        for name, attr in list(vars(klass).items()):
             if name in seen:
                 continue
             seen.add(name)

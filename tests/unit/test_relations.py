@@ -189,8 +189,36 @@ def test_a_reference_on_an_abstract_base_works_in_its_models():
     assert Note(id="n", customer_id="c2").customer.customer_id == "c2"
 
 
+class Employee(BaseModel):
+    id = Column(String, hash_key=True)
+    manager_id = Column(String)
+    by_manager = GlobalSecondaryIndex(hash_key="manager_id", projection="all")
+    manager = ManyToOne("self", on={"id": "manager_id"}, inverse="reports", index="by_manager")
+
+
+def test_a_reference_to_the_same_model():
+    ann = Employee(id="ann", manager_id="bob")
+    assert type(ann.manager) is Employee and ann.manager.id == "bob"
+    ann.manager = Employee(id="cy")
+    assert ann.manager_id == "cy"
+    assert Employee.reports.model is Employee and Employee.reports.relation.index is Employee.by_manager
+    engine, stubber = stubbed_engine()
+    query = engine.related(Employee(id="cy"), Employee.reports)
+    assert query.index is Employee.by_manager and query.model is Employee
+    with pytest.raises(InvalidModel, match=r'ManyToOne\("self"\) refers to Base, which is abstract'):
+        class Base(BaseModel):
+            class Meta:
+                abstract = True
+            id = Column(String, hash_key=True)
+            boss = ManyToOne("self", on={"id": "boss_id"})
+            boss_id = Column(String)
+
+        class Concrete(Base):
+            pass
+
+
 def test_the_target_must_be_a_concrete_model():
-    with pytest.raises(InvalidModel, match=r"the target must be a concrete model class"):
+    with pytest.raises(InvalidModel, match=r"the target must be a concrete model class \(or \"self\""):
         ManyToOne("Customer")
     with pytest.raises(InvalidModel, match=r"inverse must be an attribute name"):
         ManyToOne(Customer, inverse="not a name")

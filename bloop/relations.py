@@ -168,7 +168,7 @@ class ManyToOne(Generic[T]):
         for part in parts:
             mine = on.get(part, part)
             column = meta.columns_by_name.get(mine)
-            theirs = target.Meta.columns_by_name[part]  # type: ignore[attr-defined]
+            theirs = target.Meta.columns_by_name[part]
             if column is None:
                 raise InvalidModel(
                     f"{where} refers to {target.__name__} by its key part {part}, and {model.__name__} has no "

@@ -8,9 +8,10 @@ I/O-free operation ``engine.bind`` drives: create if missing, wait for
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from .exceptions import RequestRejected, TableMismatch, TableNotFound
+from .models import GlobalSecondaryIndex
 from .operations import Op, Policy, Sleep, call
 
 __all__ = ["create_request", "compare", "bind"]
@@ -38,11 +39,41 @@ def _projection(index: Any) -> Dict[str, Any]:
     return {"ProjectionType": "INCLUDE", "NonKeyAttributes": included}
 
 
-def create_request(model: Any, table_name: str) -> Dict[str, Any]:
-    """The ``CreateTable`` request for ``model`` with everything its Meta declares."""
+def _table_indexes(model: Any) -> List[Tuple[Any, Dict[str, Any]]]:
+    """Each index of the model's table with the projection to create it with.  For a model of
+    a family, the indexes of every model of the family (the table holds them all, whichever
+    model binds it first), each projecting what any of them projects into it."""
     meta = model.Meta
+    family = meta.family
+    if family is None:
+        return [(index, _projection(index)) for index in meta.indexes]
+    found: Dict[str, List[Any]] = {}
+    for member in family.models.values():  # in the order they were declared: the same for each
+        for index in member.Meta.indexes:
+            found.setdefault(index.dynamo_name, []).append(index)
+    out = []
+    for indexes in found.values():
+        projections = [_projection(index) for index in indexes]
+        if any(p["ProjectionType"] == "ALL" for p in projections):
+            out.append((indexes[0], {"ProjectionType": "ALL"}))
+            continue
+        included: Dict[str, None] = {}
+        for projection in projections:
+            included.update((name, None) for name in projection.get("NonKeyAttributes", ()))
+        out.append((indexes[0], {"ProjectionType": "INCLUDE", "NonKeyAttributes": list(included)}
+                    if included else {"ProjectionType": "KEYS_ONLY"}))
+    return out
+
+
+def create_request(model: Any, table_name: str) -> Dict[str, Any]:
+    """The ``CreateTable`` request for ``model`` with everything its Meta declares (for a
+    model of a family, with the indexes of every model of the family)."""
+    meta = model.Meta
+    indexes = _table_indexes(model)
+    gsis = [(i, p) for i, p in indexes if isinstance(i, GlobalSecondaryIndex)]
+    lsis = [(i, p) for i, p in indexes if not isinstance(i, GlobalSecondaryIndex)]
     attributes: Dict[str, str] = {}
-    for column in list(meta.keys) + [k for index in meta.indexes for k in index.keys]:
+    for column in list(meta.keys) + [k for index, _ in indexes for k in index.keys]:
         attributes[column.dynamo_name] = column.typedef.backing_type
     request: Dict[str, Any] = {
         "TableName": table_name,
@@ -54,21 +85,21 @@ def create_request(model: Any, table_name: str) -> Dict[str, Any]:
     if provisioned:
         request["ProvisionedThroughput"] = {"ReadCapacityUnits": meta.read_units,
                                             "WriteCapacityUnits": meta.write_units}
-    if meta.gsis:
+    if gsis:
         request["GlobalSecondaryIndexes"] = []
-        for index in meta.gsis:
+        for index, projection in gsis:
             gsi: Dict[str, Any] = {"IndexName": index.dynamo_name,
                                    "KeySchema": _key_schema(index.hash_key, index.range_key),
-                                   "Projection": _projection(index)}
+                                   "Projection": projection}
             if provisioned:
                 gsi["ProvisionedThroughput"] = {
                     "ReadCapacityUnits": index.read_units or meta.read_units,
                     "WriteCapacityUnits": index.write_units or meta.write_units}
             request["GlobalSecondaryIndexes"].append(gsi)
-    if meta.lsis:
+    if lsis:
         request["LocalSecondaryIndexes"] = [
             {"IndexName": index.dynamo_name, "KeySchema": _key_schema(index.hash_key, index.range_key),
-             "Projection": _projection(index)} for index in meta.lsis]
+             "Projection": projection} for index, projection in lsis]
     if meta.stream_view:
         request["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": meta.stream_view}
     if _enabled(meta.encryption):

@@ -250,3 +250,42 @@ def test_an_async_stream_through_the_base(backend, prefix, flavour):
             assert [r.new.who async for r in likes] == ["bob"]
 
     asyncio.run(body())
+
+
+class Stock(BaseModel):
+    """A family whose types project different columns into one shared index."""
+
+    class Meta:
+        table_name = "stock"
+
+    pk = Column(String, hash_key=True)
+    kind = Column(String, discriminator=True)
+    gsi1pk = Column(String)
+    by_gsi1 = GlobalSecondaryIndex(hash_key="gsi1pk", projection="keys")
+
+
+class Part(Stock, discriminator="part"):
+    weight = Column(Integer)
+    colour = Column(String)
+    by_gsi1 = GlobalSecondaryIndex(hash_key="gsi1pk", projection=["weight"])
+
+
+class Tool(Stock, discriminator="tool"):
+    brand = Column(String)
+    by_gsi1 = GlobalSecondaryIndex(hash_key="gsi1pk", projection=["brand"])
+
+
+@pytest.mark.parametrize("first", [Part, Tool, Stock], ids=lambda m: m.__name__)
+def test_each_type_of_an_overloaded_index_reads_what_it_projects(engine, first):
+    """Whichever model binds the table first, the index holds what every type projects into
+    it, and a query through each type returns that type's items with its own columns."""
+    engine.bind(first)
+    engine.bind(Stock)
+    engine.save([Part(pk="p1", gsi1pk="shelf", weight=3, colour="red"),
+                 Tool(pk="t1", gsi1pk="shelf", brand="acme")])
+    parts = list(engine.query(Part.by_gsi1, key=Part.gsi1pk == "shelf"))
+    assert [(p.pk, p.weight, p.colour) for p in parts] == [("p1", 3, None)]  # colour is not projected
+    tools = list(engine.query(Tool.by_gsi1, key=Tool.gsi1pk == "shelf"))
+    assert [(t.pk, t.brand) for t in tools] == [("t1", "acme")]
+    both = sorted(engine.query(Stock.by_gsi1, key=Stock.gsi1pk == "shelf"), key=lambda obj: obj.pk)
+    assert [type(obj) for obj in both] == [Part, Tool]

@@ -205,3 +205,42 @@ def test_bind_gives_up_on_a_table_that_never_becomes_active():
         drive(tables.bind(pol, Plain, "t"), clock, answers)
     assert "ACTIVE" in str(excinfo.value)
     assert clock.now <= tables.TABLE_READY_DEADLINE
+
+
+def test_a_family_creates_each_index_with_what_every_type_projects_into_it():
+    """An overloaded index: each type declares its own projection of the shared index (or an
+    index only it uses); the table is created with all of them, whichever model binds it, and
+    each model's own view of the table compares equal."""
+    class Shop(BaseModel):
+        class Meta:
+            table_name = "shop"
+        pk = Column(String, hash_key=True)
+        sk = Column(String, range_key=True)
+        gsi1pk = Column(String)
+        gsi1sk = Column(String)
+        kind = Column(String, discriminator=True, dynamo_name="type")
+        by_gsi1 = GlobalSecondaryIndex(hash_key="gsi1pk", range_key="gsi1sk", projection="keys")
+
+    class Order(Shop, discriminator="order"):
+        status = Column(String)
+        total = Column(Integer, dynamo_name="t")
+        by_gsi1 = GlobalSecondaryIndex(hash_key="gsi1pk", range_key="gsi1sk", projection=["status", "total"])
+
+    class Customer(Shop, discriminator="customer"):
+        email = Column(String)
+        by_gsi1 = GlobalSecondaryIndex(hash_key="gsi1pk", range_key="gsi1sk", projection=["email"])
+        by_email = GlobalSecondaryIndex(hash_key="email", projection="all")
+
+    for model in (Shop, Order, Customer):
+        request = tables.create_request(model, "shop")
+        validate_request("create_table", request)
+        gsis = {g["IndexName"]: g for g in request["GlobalSecondaryIndexes"]}
+        assert sorted(gsis) == ["by_email", "by_gsi1"]
+        assert gsis["by_gsi1"]["Projection"] == {"ProjectionType": "INCLUDE",
+                                                 "NonKeyAttributes": ["type", "status", "t", "email"]}
+        assert gsis["by_email"]["Projection"] == {"ProjectionType": "ALL"}
+        assert {a["AttributeName"] for a in request["AttributeDefinitions"]} == {"pk", "sk", "gsi1pk", "gsi1sk",
+                                                                                 "email"}
+        table = dict(request, TableStatus="ACTIVE")
+        for other in (Shop, Order, Customer):
+            assert tables.compare(other, table) == []

@@ -60,8 +60,8 @@ def _table_indexes(model: Any) -> List[Tuple[Any, Dict[str, Any]]]:
         included: Dict[str, None] = {}
         for projection in projections:
             included.update((name, None) for name in projection.get("NonKeyAttributes", ()))
-        out.append((indexes[0], {"ProjectionType": "INCLUDE", "NonKeyAttributes": list(included)}
-                    if included else {"ProjectionType": "KEYS_ONLY"}))
+        union: Dict[str, Any] = {"ProjectionType": "INCLUDE", "NonKeyAttributes": list(included)}
+        out.append((indexes[0], union if included else {"ProjectionType": "KEYS_ONLY"}))
     return out
 
 

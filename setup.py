@@ -19,12 +19,18 @@ setup(
     python_requires=">=3.9",
     install_requires=["blinker>=1.6", "boto3>=1.28", "botocore>=1.31"],
     extras_require={
-        "test": ["moto[server]>=5.0", "pytest>=7", "flake8>=6", "hypothesis>=6", "mypy>=1.8"],
-        "docs": ["sphinx>=7"],
+        "test": ["moto[server]>=5.0", "pytest>=7", "flake8>=6", "hypothesis>=6", "mypy>=1.8",
+                 # the example service (examples/) and the OpenTelemetry tests' in-memory exporter
+                 "fastapi>=0.100", "httpx>=0.24", "opentelemetry-sdk>=1.20"],
+        "docs": ["sphinx>=7", "furo>=2024.1"],
         # the async engine (bloop.aio); aiobotocore pins the botocore it works with
         "aio": ["aiobotocore>=2.5"],
         # the fast path reads DynamoDB's JSON with orjson (bloop falls back to json without it)
         "fast": ["orjson>=3.9"],
+        # pydantic models generated from bloop models (bloop.pydantic)
+        "pydantic": ["pydantic>=2.4"],
+        # one span per bloop operation (bloop.telemetry)
+        "otel": ["opentelemetry-api>=1.20"],
     },
     license="MIT",
     classifiers=[

@@ -2,6 +2,7 @@
 from . import actions, signals
 from .codec import from_item, to_item
 from .conditions import Condition, size
+from .dicts import from_dict, from_json, to_dict, to_json
 from .engine import Engine
 from .exceptions import (
     BatchIncomplete, BloopException, ConstraintViolation, DuplicateKeys, InvalidCondition,
@@ -24,6 +25,7 @@ from ._version import __version__  # noqa: F401 - bloop.__version__
 
 __all__ = [
     "actions", "from_item", "to_item", "Condition", "size", "Engine",
+    "to_dict", "from_dict", "to_json", "from_json",
     "BatchIncomplete", "BloopException", "ConstraintViolation", "DuplicateKeys", "InvalidCondition",
     "InvalidModel", "InvalidSearch", "InvalidType", "InvalidValue", "LimitExceeded", "MissingKey",
     "ObjectsNotFound", "RequestRejected", "ServiceError", "TableMismatch", "TableNotFound", "Throttled",

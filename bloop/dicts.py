@@ -12,7 +12,7 @@ Integer / Float                        a number (a float keeps every digit throu
 Number (:class:`decimal.Decimal`)      a string with every digit (``"12.50"``): JSON readers
                                        turn numbers into binary floats, which would round it
 Boolean                                true / false
-Binary                                 standard base64 text
+Binary                                 standard base64 text (the URL-safe alphabet is read too)
 DateTime, Timestamp                    ISO-8601 text in UTC with microseconds
                                        (``"2024-05-01T12:00:00.000000+00:00"``)
 Enum                                   the member's name (as bloop stores it)
@@ -153,8 +153,9 @@ def _in_binary(data: Any) -> Any:
         return bytes(data)
     if not isinstance(data, str):
         raise _wrong("base64 text", data)
-    try:
-        return base64.b64decode(data.encode("ascii"), validate=True)
+    try:  # the standard alphabet, or the URL-safe one (pydantic's)
+        altchars = b"-_" if "-" in data or "_" in data else None
+        return base64.b64decode(data.encode("ascii"), altchars=altchars, validate=True)
     except (binascii.Error, UnicodeEncodeError):
         raise _Bad(f"{data!r:.80} is not base64 text") from None
 

@@ -197,6 +197,8 @@ def test_the_json_forms():
         "anything": {"d": 1.5, "i": 2, "b": "eA==", "s": ["y", "z"]},
     }
     assert orjson.loads(to_json(obj)) == to_dict(obj)
+    # the URL-safe alphabet (pydantic's) is read too
+    assert from_dict(Everything, {"id": "a", "blob": "-_8="}).blob == base64.b64decode("+/8=")
 
 
 def test_decimals_keep_every_digit_beyond_a_float():

@@ -142,15 +142,15 @@ def model_for(model: Any, include: Optional[Iterable[str]] = None, exclude: Opti
     meta = model_meta(model)
     if meta is None:
         raise InvalidType(f"{model!r} is not a bloop model")
+    title = name or model.__name__
     key: Tuple[Any, ...] = (None if include is None else frozenset(include),
-                            None if exclude is None else frozenset(exclude), name)
+                            None if exclude is None else frozenset(exclude), title)
     cache: Dict[Tuple[Any, ...], type[pydantic.BaseModel]] = meta.__dict__.get(_CACHE) or {}
     if meta.__dict__.get(_CACHE) is None:
         setattr(meta, _CACHE, cache)
     found = cache.get(key)
     if found is not None:
         return found
-    title = name or model.__name__
     fields: Dict[str, Any] = {}
     for column in _columns(model, include, exclude):
         annotation = _annotation(column.typedef, f"{title}_{column.name}")

@@ -15,13 +15,11 @@ table on moto in-process and drives the service through FastAPI's TestClient::
 
     python examples/fastapi_service.py
 """
-from __future__ import annotations
-
 import datetime
 import enum
 import os
 import uuid
-from typing import Any, List, Optional
+from typing import Any, List, Optional, Tuple
 
 import pydantic
 from fastapi import FastAPI, HTTPException, Query, Request
@@ -68,7 +66,7 @@ class TaskPage(pydantic.BaseModel):
     token: Optional[str]
 
 
-def one_page(search: Any, size: int, token: Optional[str]) -> tuple[list[Any], Optional[str]]:
+def one_page(search: Any, size: int, token: Optional[str]) -> Tuple[List[Any], Optional[str]]:
     """A page of ``search`` and the token of the next (None at the end)."""
     page = getattr(search, "page", None)
     if page is not None:  # search.page(size, token)

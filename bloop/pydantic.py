@@ -112,8 +112,10 @@ def _annotation(typedef: Any, where: str) -> Any:
     if cls is types.List:
         return list[Optional[_annotation(typedef.inner, where)]]  # type: ignore[misc]
     if cls is types.Map:
-        fields: Dict[str, Any] = {
-            key: (Optional[_annotation(t, f"{where}_{key}")], None) for key, t in typedef.fields.items()}
+        fields: Dict[str, Any] = {}
+        for key, inner in typedef.fields.items():
+            nested = _annotation(inner, f"{where}_{key}")
+            fields[key] = (Optional[nested], None)
         return pydantic.create_model(where, __config__=_CONFIG, **fields)
     return Any  # a user's type: its own values, whatever they are
 
@@ -139,7 +141,7 @@ def model_for(model: Any, include: Optional[Iterable[str]] = None, exclude: Opti
     :param name: the pydantic model's name (its schema's title); ``model``'s name by default.
     :raises UnknownColumn: ``include`` or ``exclude`` names no column of the model.
     """
-    meta = model_meta(model)
+    meta: Any = model_meta(model)
     if meta is None:
         raise InvalidType(f"{model!r} is not a bloop model")
     title = name or model.__name__
@@ -156,19 +158,19 @@ def model_for(model: Any, include: Optional[Iterable[str]] = None, exclude: Opti
         annotation = _annotation(column.typedef, f"{title}_{column.name}")
         if meta.type_value is not None and column is meta.discriminator:
             fields[column.name] = (Literal[meta.type_value], meta.type_value)
-        elif any(column is key for key in meta.keys) and column.template is None:
+        elif any(column is k for k in meta.keys) and column.template is None:
             fields[column.name] = (annotation, ...)
         else:
             fields[column.name] = (Optional[annotation], None)
-    made = pydantic.create_model(title, __config__=_CONFIG, __doc__=f"The columns of {model.__name__}.",
-                                 **fields)
-    made.__bloop_model__ = model  # type: ignore[attr-defined]
+    made: type[pydantic.BaseModel] = pydantic.create_model(
+        title, __config__=_CONFIG, __doc__=f"The columns of {model.__name__}.", **fields)
+    setattr(made, "__bloop_model__", model)
     cache[key] = made
     return made
 
 
-def _where(model: Any, error: Dict[str, Any]) -> str:
-    out = model.__name__
+def _where(model: Any, error: Any) -> str:
+    out = str(model.__name__)
     for step in error.get("loc", ()):
         out += f"[{step}]" if isinstance(step, int) else f".{step}"
     return out
@@ -221,4 +223,3 @@ def from_pydantic(model: type[M], instance: pydantic.BaseModel) -> M:
             raise InvalidValue(f"{type(instance).__name__}.{key} is not a column of {target.__name__}; "
                                "nothing was made")
     return target(**data)  # type: ignore[no-any-return]
-

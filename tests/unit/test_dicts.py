@@ -82,8 +82,8 @@ class Everything(BaseModel):
 
 text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=20)
 integers = st.integers(min_value=-(10 ** 38) + 1, max_value=10 ** 38 - 1)
-floats = st.one_of(st.just(0.0), st.floats(min_value=1e-120, max_value=1e120), st.floats(min_value=-1e120,
-                                                                                          max_value=-1e-120))
+floats = st.one_of(st.just(0.0), st.floats(min_value=1e-120, max_value=1e120),
+                   st.floats(min_value=-1e120, max_value=-1e-120))
 decimals = st.builds(
     lambda digits, exponent, sign: decimal.Decimal((sign, tuple(int(d) for d in str(digits)), exponent)),
     st.integers(min_value=0, max_value=10 ** 38 - 1), st.integers(min_value=-90, max_value=80), st.sampled_from([0, 1]))

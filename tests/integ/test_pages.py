@@ -83,3 +83,29 @@ def test_pages_hold_every_object_exactly_once(make_engine, requests):
             search.page(5, bad)
     assert requests.names() == []
     assert len(other.query(Post).key(Post.forum == "f1").page(50, token).items) == 15
+
+
+def test_the_docs_section_runs_as_written(capsys):
+    # docs/searches.rst's "Pages for a web API" is self-contained: its blocks run in order on moto
+    import gc
+    from pathlib import Path
+
+    from moto import mock_aws
+
+    from .test_docs import code_blocks
+
+    path = Path(__file__).resolve().parents[2] / "docs" / "searches.rst"
+    lines = path.read_text().splitlines()
+    begin, end = lines.index("Pages for a web API"), lines.index("Parallel scans")
+    blocks = [(line, source) for line, source in code_blocks(path) if begin < line < end]
+    assert len(blocks) == 2
+    namespace = {"__name__": "docs.searches.pages"}
+    with mock_aws():
+        for line, source in blocks:
+            exec(compile(source, f"docs/searches.rst, block at line {line}", "exec"), namespace)
+    namespace.clear()
+    gc.collect()
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[:3] == ["['comment 1', 'comment 2', 'comment 3']", "['comment 4', 'comment 5', 'comment 6']",
+                           "['comment 7'] None"]
+    assert "from another search" in printed[3] and "signature does not match" in printed[4]

@@ -184,6 +184,7 @@ Secrets = Tuple[bytes, ...]
 MIN_SECRET_LENGTH = 16
 _PAGE_DOMAIN = b"bloop page token\x00"
 _URLSAFE = re.compile(r"[A-Za-z0-9_-]+")
+_PAGE_TOKEN = re.compile(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]*)?")
 
 
 def token_secrets(secret: Any) -> Optional[Secrets]:
@@ -238,6 +239,8 @@ def open_page_token(token: Any, secrets: Optional[Secrets]) -> Token:
         raise InvalidSearch(f"a page token is the str of a page's token, not {type(token).__name__}")
     if len(token) > MAX_PAGE_TOKEN_LENGTH:
         raise _bad_page(token, f"{len(token):,} characters, longer than any page token bloop makes")
+    if not _PAGE_TOKEN.fullmatch(token):
+        raise _bad_page(token, "not URL-safe base64, with at most one '.' before a signature")
     body, dot, signature = token.partition(".")
     if secrets is not None:
         if not dot:

@@ -219,6 +219,9 @@ def test_why_a_token_is_refused():
         query(fake_engine()).page(2, signed_page())
     with pytest.raises(InvalidSearch, match="not URL-safe base64"):
         query(fake_engine()).page(2, "not+a/token")
+    for text in ("abc.\ud800", "abc.é", "a.b.c", ".abc"):  # refused before any signature is computed
+        with pytest.raises(InvalidSearch, match="not URL-safe base64"):
+            query(engine).page(2, text)
     with pytest.raises(InvalidSearch, match="not JSON"):
         query(fake_engine()).page(2, base64.urlsafe_b64encode(b"{nope").decode().rstrip("="))
     with pytest.raises(InvalidSearch, match="the str of a page's token"):
@@ -264,6 +267,17 @@ def test_fuzz_any_change_to_a_signed_token_is_refused(data):
     else:
         with pytest.raises(InvalidSearch):
             query(engine).page(2, changed)
+        assert sent(engine) == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(token=st.one_of(st.text(max_size=60), st.builds(lambda a, b: f"{a}.{b}", st.text(max_size=30),
+                                                       st.text(max_size=30))))
+def test_fuzz_text_is_refused_with_invalid_search(token):
+    for secret in (SECRET, None):
+        engine = fake_engine(token_secret=secret)
+        with pytest.raises(InvalidSearch):
+            query(engine).page(2, token)
         assert sent(engine) == []
 
 

@@ -170,8 +170,16 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+class _Malformed(InvalidSearch):
+    """A token that is not what bloop wrote; ``why`` says what is wrong."""
+
+    def __init__(self, message: str, why: str) -> None:
+        super().__init__(message)
+        self.why = why
+
+
 def _bad(token: str, why: str) -> InvalidSearch:
-    return InvalidSearch(f"not a search token ({why}): {token!r:.80}")
+    return _Malformed(f"not a search token ({why}): {token!r:.80}", why)
 
 
 # ---------------------------------------------------------------------------------------
@@ -257,8 +265,8 @@ def open_page_token(token: Any, secrets: Optional[Secrets]) -> Token:
         raise _bad_page(token, f"not URL-safe base64 of a position ({error})") from None
     try:
         return decode_token(text)
-    except InvalidSearch as error:
-        raise _bad_page(token, str(error)) from None
+    except _Malformed as error:
+        raise _bad_page(token, error.why) from None
 
 
 #: a page token is the base64 (4/3) of a token, and a signature

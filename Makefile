@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 
 $(STAMP): setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --disable-pip-version-check -q -e '.[test,docs,aio,fast,pydantic,otel]'
+	$(BIN)/python -m pip install --disable-pip-version-check -q -e '.[test,docs,aio,fast,pydantic,otel,cli,dask]'
 	touch $(STAMP)
 
 venv: $(STAMP)

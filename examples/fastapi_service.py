@@ -8,7 +8,7 @@ the bloop model (:mod:`bloop.pydantic`), so the model is declared once::
     PATCH /owners/{owner}/tasks/{task_id}    update the fields given; "version" is required and
                                              must be the one read (409 if another writer won)
     GET   /owners/{owner}/tasks?size=10&token=...   a page of tasks and the next page's token
-                                             (null at the end)
+                                             (null at the end; search.page, signed tokens)
 
 Serve it with any ASGI server (``create_app(Engine())``), or run this file: it binds the
 table on moto in-process and drives the service through FastAPI's TestClient::
@@ -19,7 +19,7 @@ import datetime
 import enum
 import os
 import uuid
-from typing import Any, List, Optional, Tuple
+from typing import Any, List, Optional
 
 import pydantic
 from fastapi import FastAPI, HTTPException, Query, Request
@@ -66,25 +66,9 @@ class TaskPage(pydantic.BaseModel):
     token: Optional[str]
 
 
-def one_page(search: Any, size: int, token: Optional[str]) -> Tuple[List[Any], Optional[str]]:
-    """A page of ``search`` and the token of the next (None at the end)."""
-    page = getattr(search, "page", None)
-    if page is not None:  # search.page(size, token)
-        result = page(size, token=token)
-        return list(result.items), result.token
-    # a bloop without search.page: one iteration limited to a page, resumed by its token
-    from bloop.search.tokens import decode_token
-    if token:
-        search = search.start_from(token)
-    iterator = iter(search.limit(size))
-    items = list(iterator)
-    if len(items) < size or decode_token(iterator.token).end:
-        return items, None
-    return items, iterator.token
-
-
 def create_app(engine: Engine) -> FastAPI:
-    """The service, on an engine that ``Task`` is bound with (``engine.bind(Task)``)."""
+    """The service, on an engine that ``Task`` is bound with (``engine.bind(Task)``).  Give the
+    engine a ``token_secret`` so clients cannot forge a page token (see docs/searches.rst)."""
     app = FastAPI(title="tasks")
 
     @app.exception_handler(InvalidValue)
@@ -131,10 +115,10 @@ def create_app(engine: Engine) -> FastAPI:
     def listing(owner: str, size: int = Query(10, ge=1, le=100), token: Optional[str] = None) -> Any:
         search = engine.query(Task, key=Task.owner == owner)
         try:
-            items, next_token = one_page(search, size, token)
+            page = search.page(size, token=token)  # the token is bound to this search (and owner)
         except InvalidSearch as error:
             raise HTTPException(400, f"bad page token: {error}") from None
-        return TaskPage(items=[to_pydantic(task) for task in items], token=next_token)
+        return TaskPage(items=[to_pydantic(task) for task in page.items], token=page.token)
 
     return app
 
@@ -147,7 +131,7 @@ def main() -> None:  # pragma: no cover - a demonstration; tests/integ/test_exam
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
     with mock_aws():
-        engine = Engine()
+        engine = Engine(token_secret=os.urandom(32))
         engine.bind(Task)
         client = TestClient(create_app(engine))
         made = client.post("/owners/ann/tasks", json={"title": "write docs", "priority": "high"}).json()

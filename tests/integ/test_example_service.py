@@ -26,7 +26,7 @@ service = _load_example()
 @pytest.fixture(scope="module")
 def client():
     with mock_aws():
-        engine = Engine(region_name="us-east-1")
+        engine = Engine(region_name="us-east-1", token_secret=b"a secret of the service")
         engine.bind(service.Task)
         yield TestClient(service.create_app(engine))
 
@@ -90,4 +90,7 @@ def test_list_by_pages_every_task_once(client):
             break
     assert sorted(seen) == sorted(made) and pages == 3
     assert client.get("/owners/dee/tasks", params={"token": "forged"}).status_code == 400
+    # a token is bound to its search: another owner's list refuses it
+    first = client.get("/owners/dee/tasks", params={"size": 3}).json()["token"]
+    assert client.get("/owners/ann/tasks", params={"size": 3, "token": first}).status_code == 400
     assert client.get("/owners/dee/tasks", params={"size": 0}).status_code == 422

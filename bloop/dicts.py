@@ -118,9 +118,12 @@ def _in_bool(data: Any) -> Any:
     raise _wrong("true or false", data)
 
 
+_NUMBER = types.Number()
+
+
 def _out_number(value: Any) -> Any:
     try:
-        return types.Number().dynamo_dump(value)
+        return _NUMBER.dynamo_dump(value)
     except InvalidValue as error:
         raise _Bad(str(error), type(error)) from None
 

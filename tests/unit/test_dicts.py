@@ -49,6 +49,28 @@ class Blob(bloop.Type):
         return value.decode()
 
 
+class Cents(bloop.Type):
+    """A user's number type: Decimal amounts stored as whole cents."""
+    backing_type = "N"
+
+    def dynamo_dump(self, value, *, context=None):
+        return str(int(value * 100))
+
+    def dynamo_load(self, value, *, context=None):
+        return decimal.Decimal(value) / 100
+
+
+class Pairs(bloop.Type):
+    """A user's map type: a list of pairs stored as a map."""
+    backing_type = "M"
+
+    def dynamo_dump(self, value, *, context=None):
+        return {k: {"N": str(v)} for k, v in value}
+
+    def dynamo_load(self, value, *, context=None):
+        return sorted((k, int(v["N"])) for k, v in value.items())
+
+
 LINE = Map(sku=String, price=Number, qty=Integer)
 
 
@@ -76,6 +98,10 @@ class Everything(BaseModel):
     many = Column(DynamicList)
     point = Column(Point)
     custom = Column(Blob)
+    cents = Column(Cents)
+    pairs = Column(Pairs)
+    colors = Column(Set(Enum(Color)))
+    idents = Column(Set(UUID))
 
 
 # --- strategies: every value DynamoDB can store, per type ------------------------------------
@@ -123,6 +149,10 @@ COLUMNS = {
     "many": st.lists(plain, max_size=3),
     "point": st.tuples(st.integers(-1000, 1000), st.integers(-1000, 1000)),
     "custom": text,
+    "cents": st.integers(-10 ** 20, 10 ** 20).map(lambda n: decimal.Decimal(n) / 100),
+    "pairs": st.dictionaries(text.filter(bool), st.integers(-1000, 1000), max_size=3).map(lambda d: sorted(d.items())),
+    "colors": st.sets(st.sampled_from(Color)),
+    "idents": st.sets(st.uuids(), max_size=3),
 }
 
 

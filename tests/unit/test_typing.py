@@ -156,3 +156,12 @@ def test_relations_are_typed() -> None:
         assert_type(engine.collection(person).owner, Optional[_Person])
         assert_type(await async_engine.collection(person), bloop.Collection[_Person])
     assert callable(typed)
+
+
+def test_json_data_is_typed() -> None:
+    obj = bloop.from_dict(Everything, {"id": str(uuid.uuid4()), "integer": 1})
+    assert_type(obj, Everything)
+    assert_type(obj.integer, Optional[int])
+    assert_type(bloop.to_dict(obj), Dict[str, Any])
+    assert_type(bloop.to_json(obj), bytes)
+    assert_type(bloop.from_json(Everything, bloop.to_json(obj)), Everything)

@@ -23,8 +23,7 @@ a user's type                          ``Any``: its Python values, written in JS
 The table keys are required (unless built from a template); every other column is optional
 and defaults to None (no value).  A family's model has its type value as a fixed field.
 Unknown fields are refused.  The JSON a generated model writes (``model_dump_json(exclude_none=True)``)
-is the JSON :func:`bloop.to_json` writes, but for the order of a set's elements and a user's
-type's values.
+is the JSON :func:`bloop.to_json` writes, but for a user's type's values.
 
 Validation errors name the field: a generated model raises pydantic's ``ValidationError``
 (FastAPI answers 422 with each field's location); :func:`to_pydantic` raises
@@ -40,10 +39,12 @@ import uuid
 from typing import Annotated, Any, Dict, Iterable, Literal, Optional, Tuple, TypeVar
 
 import pydantic
-from pydantic import AfterValidator, AwareDatetime, BeforeValidator, ConfigDict, PlainSerializer, WithJsonSchema
+from pydantic import (
+    AfterValidator, AwareDatetime, BeforeValidator, ConfigDict, PlainSerializer, WithJsonSchema, WrapSerializer,
+)
 
 from . import types
-from .dicts import _target
+from .dicts import _number_key, _target
 from .exceptions import InvalidType, InvalidValue, UnknownColumn
 from .models import model_meta
 
@@ -69,11 +70,15 @@ _INSTANT = Annotated[AwareDatetime, AfterValidator(_utc),
 _BYTES = Annotated[bytes, PlainSerializer(lambda b: base64.b64encode(b).decode("ascii"), return_type=str,
                                           when_used="json")]
 
+#: decimals, written in JSON as bloop writes them (every digit; a zero as DynamoDB stores it, 0)
+_DECIMAL = Annotated[decimal.Decimal, PlainSerializer(lambda d: "0" if d.is_zero() else str(d), return_type=str,
+                                                      when_used="json")]
+
 _SIMPLE: Dict[type, Any] = {
     types.String: str,
     types.Integer: int,
     types.Float: float,
-    types.Number: decimal.Decimal,
+    types.Number: _DECIMAL,
     types.Binary: _BYTES,
     types.Boolean: bool,
     types.UUID: uuid.UUID,
@@ -100,6 +105,18 @@ def _by_name(enum_cls: type[enum.Enum]) -> Any:
                      WithJsonSchema({"type": "string", "enum": names, "title": enum_cls.__name__})]
 
 
+def _sorted(numbers: bool) -> Any:
+    """A set's JSON, sorted as ``to_json`` sorts it (numbers by value)."""
+    def serialize(value: Any, handler: Any) -> Any:
+        out = handler(value)
+        try:
+            out.sort(key=_number_key if numbers else None)
+        except (TypeError, decimal.InvalidOperation):  # elements with no order: as they are
+            pass
+        return out
+    return serialize
+
+
 def _annotation(typedef: Any, where: str) -> Any:
     cls = typedef.__class__
     simple = _SIMPLE.get(cls)
@@ -108,7 +125,9 @@ def _annotation(typedef: Any, where: str) -> Any:
     if cls is types.Enum:
         return _by_name(typedef.enum_cls)
     if cls is types.Set:
-        return set[_annotation(typedef.inner, where)]  # type: ignore[misc]
+        inner = _annotation(typedef.inner, where)
+        return Annotated[set[inner], WrapSerializer(_sorted(typedef.backing_type == "NS"),  # type: ignore[valid-type]
+                                                    when_used="json")]
     if cls is types.List:
         return list[Optional[_annotation(typedef.inner, where)]]  # type: ignore[misc]
     if cls is types.Map:

@@ -28,8 +28,9 @@ A column without a value is left out.  The object of a family's model carries it
 under the discriminator column, and ``from_dict(Base, data)`` makes the model that claims it.
 
 Each model's converters are worked out once, the first time it is converted, and kept on its
-``Meta`` (like the codec): a list of one converter per column, where bloop's own types that
-JSON holds as they are (String, Integer, Float, Boolean, JSON) need none.
+``Meta`` (like the codec): a list of one converter per column, and for bloop's own types
+that JSON holds as they are (String, Integer, Float, Boolean) the class of the values written
+with no call (any other value is converted or refused by the converter).
 
 Data that does not fit raises :class:`~bloop.exceptions.InvalidValue` (or its ``TypeError``
 subclass :class:`~bloop.exceptions.InvalidType`) naming the column and the path into it
@@ -430,18 +431,45 @@ def _user(typedef: Any) -> Tuple[Out, In]:
     return out, into
 
 
+def _out_str(value: Any) -> Any:
+    if isinstance(value, str):
+        return str(value)
+    raise _wrong("str", value)
+
+
+def _out_int(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _wrong("int", value)
+    return int(value)
+
+
+def _out_float(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, (int, float, decimal.Decimal)):
+        raise _wrong("float", value)
+    return float(value)
+
+
+def _out_bool(value: Any) -> Any:
+    if value is True or value is False:
+        return value
+    raise _wrong("bool", value)
+
+
 _SIMPLE: Dict[type, Tuple[Out, In]] = {
-    types.String: (None, _in_str),
-    types.Integer: (None, _in_int),
-    types.Float: (None, _in_float),
+    types.String: (_out_str, _in_str),
+    types.Integer: (_out_int, _in_int),
+    types.Float: (_out_float, _in_float),
     types.Number: (_out_number, _in_number),
-    types.Boolean: (None, _in_bool),
+    types.Boolean: (_out_bool, _in_bool),
     types.Binary: (_out_binary, _in_binary),
     types.UUID: (_out_uuid, _in_uuid),
     types.DateTime: (_out_datetime, _in_datetime),
     types.Timestamp: (_out_datetime, _in_datetime),
     types.JSON: (None, None),
 }
+#: the types whose values of exactly this class are their own JSON form (the rest is converted,
+#: or refused, by the type's converter)
+_AS_THEY_ARE: Dict[type, type] = {types.String: str, types.Integer: int, types.Float: float, types.Boolean: bool}
 
 
 def _pair(typedef: Any) -> Tuple[Out, In]:
@@ -477,8 +505,11 @@ class _Plan:
         meta: Any = model.Meta  # type: ignore[attr-defined]
         self.model = model
         pairs = [(column.name, _pair(column.typedef)) for column in meta.columns]
-        #: (column name, converter or None) in the model's column order
-        self.outs: List[Tuple[str, Out]] = [(name, pair[0]) for name, pair in pairs]
+        #: (column name, the class of values written as they are, converter or None), in the
+        #: model's column order
+        self.outs: List[Tuple[str, Optional[type], Out]] = [
+            (column.name, _AS_THEY_ARE.get(column.typedef.__class__), pair[0])
+            for column, (_, pair) in zip(meta.columns, pairs)]
         self.ins: Dict[str, In] = {name: pair[1] for name, pair in pairs}
         self.names = frozenset(self.ins)
 
@@ -529,11 +560,11 @@ def to_dict(obj: Any, include: Optional[Iterable[str]] = None,
     values = obj.__dict__
     meta: Any = model.Meta
     out: Dict[str, Any] = {}
-    for name, convert in plan.outs:
+    for name, exact, convert in plan.outs:
         value = values.get(name)
         if value is None or (chosen is not None and name not in chosen):
             continue
-        if convert is None:
+        if value.__class__ is exact or convert is None:
             out[name] = value
             continue
         try:

@@ -307,6 +307,28 @@ def test_a_value_a_type_cannot_write_names_the_column():
         to_dict(Everything(id="a", lines=[{"price": "x"}]))
 
 
+@pytest.mark.parametrize("values, message", [
+    ({"text": 3}, r"Everything\.text: expected str, got int 3"),
+    ({"integer": True}, r"Everything\.integer: expected int, got bool"),
+    ({"integer": 2.5}, r"Everything\.integer: expected int, got float"),
+    ({"flag": 1}, r"Everything\.flag: expected bool, got int"),
+    ({"real": "1.5"}, r"Everything\.real: expected float, got str"),
+    ({"days": ["2024"]}, r"Everything\.days\[0\]: expected datetime\.datetime, got str"),
+    ({"tags": {"a", 1}}, r"Everything\.tags: expected str, got int 1"),
+])
+def test_a_value_of_the_wrong_type_is_refused_not_written(values, message):
+    with pytest.raises(InvalidType, match=message):
+        to_dict(Everything(id="a", **values))
+
+
+def test_values_of_a_subclass_are_written_as_their_base():
+    class Name(str):
+        pass
+
+    data = to_dict(Everything(id="a", text=Name("n"), integer=Color.green.value, real=2))
+    assert type(data["text"]) is str and data["integer"] == 2 and type(data["real"]) is float
+
+
 def test_defaults_apply_to_what_the_data_leaves_out():
     class Defaults(BaseModel):
         id = Column(String, hash_key=True)
@@ -322,10 +344,10 @@ def test_converters_are_worked_out_once_per_model():
     to_dict(Everything(id="b"))
     from_dict(Everything, {"id": "c"})
     assert Everything.Meta.__dict__[dicts._PLAN] is plan
-    # bloop's types that JSON holds as they are need no converter
-    outs = dict(plan.outs)
-    assert outs["text"] is None and outs["integer"] is None and outs["flag"] is None
-    assert outs["number"] is not None
+    # the values of bloop's types that JSON holds as they are are written with no call
+    exact = {name: cls for name, cls, _ in plan.outs}
+    assert exact["text"] is str and exact["integer"] is int and exact["flag"] is bool and exact["real"] is float
+    assert exact["number"] is None
 
 
 class Shop(BaseModel):

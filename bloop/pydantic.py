@@ -101,7 +101,8 @@ def _by_name(enum_cls: type[enum.Enum]) -> Any:
             return enum_cls[value]
         raise ValueError(f"{value!r:.80} is not the name of a member of {enum_cls.__name__} ({', '.join(names)})")
 
-    return Annotated[enum_cls, BeforeValidator(member), PlainSerializer(lambda m: m.name, return_type=str),
+    return Annotated[enum_cls, BeforeValidator(member),
+                     PlainSerializer(lambda m: m.name, return_type=str, when_used="json"),
                      WithJsonSchema({"type": "string", "enum": names, "title": enum_cls.__name__})]
 
 

@@ -54,6 +54,7 @@ def test_the_fields():
     dumped = model.model_dump(mode="json", exclude_none=True)
     assert dumped["color"] == "green" and dumped["number"] == "1.50" and dumped["blob"] == "AA=="
     assert dumped["lines"] == [{"sku": "s", "qty": 2}]
+    assert model.model_dump()["color"] is Color.green  # Python values in Python mode
 
 
 def test_include_exclude_and_name():

@@ -31,7 +31,11 @@ setup(
         "pydantic": ["pydantic>=2.4"],
         # one span per bloop operation (bloop.telemetry)
         "otel": ["opentelemetry-api>=1.20"],
+        # what the pytest plugin's fixtures (bloop.testing.plugin) run on
+        "testing": ["moto>=5.0", "pytest>=7"],
     },
+    # the pytest plugin: bloop_engine, bloop_async_engine, bloop_faults, ... (-p no:bloop turns it off)
+    entry_points={"pytest11": ["bloop = bloop.testing.plugin"]},
     license="MIT",
     classifiers=[
         "Programming Language :: Python :: 3",

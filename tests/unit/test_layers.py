@@ -48,6 +48,8 @@ LAYERS: List[Tuple[str, List[str]]] = [
     ("drivers", ["drivers.*"]),
     # what users hold: engines, facades and the packages' exports
     ("facade", ["", "engine", "aio", "stream", "stream.stream"]),
+    # what users test with: the pytest plugin, faults and Lambda events (bloop/testing)
+    ("testing", ["testing.*"]),
 ]
 
 #: (importer, imported): dependencies that break the rules today, each with who removes it.

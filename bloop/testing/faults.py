@@ -137,17 +137,18 @@ class Faults:
             self._lost.clear()
 
     # where ------------------------------------------------------------------------------
-    def attach(self, client: Any) -> Any:
-        """Inject into ``client``'s requests (a botocore DynamoDB client); returns the client."""
+    def attach(self, client: Any) -> "Faults":
+        """Inject into ``client``'s requests (a botocore DynamoDB client, or a boto3 one;
+        attach several to share the faults); returns these faults."""
         events = getattr(getattr(client, "meta", None), "events", None)
         if events is None:
             raise InvalidConfiguration(f"Faults.attach takes a botocore client, not {client!r:.80}")
         events.register_first("before-call.dynamodb", self._before_call, unique_id=_PREFIX + "throttle")
         events.register("provide-client-params.dynamodb", self._withhold, unique_id=_PREFIX + "withhold")
         events.register("after-call.dynamodb", self._unprocessed_answer, unique_id=_PREFIX + "answer")
-        events.register_last("before-send.dynamodb", self._lose, unique_id=_PREFIX + "lose")
+        events.register("before-send.dynamodb", self._lose, unique_id=_PREFIX + "lose")
         self._clients.append(client)
-        return client
+        return self
 
     def detach(self) -> None:
         """Stop injecting into every client attached."""
@@ -235,8 +236,13 @@ class Faults:
         operation = event_name.rsplit(".", 1)[-1]
         if not self._lost or self._hit(self._lost, operation) is None:
             return
-        if not _mock_active():
-            # a real endpoint: apply the request over HTTP, then drop its answer
+        # this handler runs before the less specific ``before-send`` ones, moto's mock
+        # among them: apply the request here (through the mock, or over HTTP), then drop
+        # the answer by raising, which stops the other handlers
+        stubber = _active_mock()
+        if stubber is not None:
+            stubber(event_name=event_name, request=request)
+        else:
             if self._http is None:
                 from botocore.httpsession import URLLib3Session
                 self._http = URLLib3Session()
@@ -245,9 +251,8 @@ class Faults:
         raise botocore.exceptions.ConnectionClosedError(endpoint_url=getattr(request, "url", ""))
 
 
-def _mock_active() -> bool:
-    """Whether moto's in-process mock answers this process's botocore requests (it applied
-    the request already, in its own ``before-send`` handler)."""
+def _active_mock() -> Any:
+    """moto's in-process mock when it answers this process's botocore requests, else None."""
     models = sys.modules.get("moto.core.models")
     stubber = getattr(models, "botocore_stubber", None)
-    return bool(getattr(stubber, "enabled", False))
+    return stubber if getattr(stubber, "enabled", False) else None

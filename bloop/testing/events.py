@@ -59,7 +59,7 @@ def stream_event(inserted: Iterable[Any] = (), modified: Iterable[Tuple[Any, Any
     :raises InvalidStream: an object is not of a model, a pair is not ``(old, new)``, or
         ``view`` is not one of the four.
     """
-    options = {"view": view, "table_name": table_name, "region": region, "created_at": created_at}
+    options: Dict[str, Any] = {"view": view, "table_name": table_name, "region": region, "created_at": created_at}
     records = [stream_record("INSERT", new=obj, **options) for obj in inserted]
     for pair in modified:
         if not isinstance(pair, (tuple, list)) or len(pair) != 2:

@@ -81,7 +81,7 @@ class Faults:
     """
 
     def __init__(self) -> None:
-        self.stats: Counter = Counter()
+        self.stats: "Counter[str]" = Counter()
         self._lock = threading.Lock()
         self._throttle: List[_Fault] = []
         self._unprocessed: List[_Fault] = []

@@ -79,15 +79,16 @@ def _threads(threads: Optional[bool], dynamodb: Any, dynamodbstreams: Any) -> bo
 
 
 class AsyncEngine(EngineCore[Async]):
-    """Binds models to DynamoDB tables and loads, saves, deletes and searches them, on aiobotocore.
+    """Binds models to DynamoDB tables and loads, saves, deletes and searches them, on
+    aiobotocore (or on botocore, on a thread pool).
 
     The same options as :class:`~bloop.engine.Engine`; the operations are coroutines,
     and searches are consumed with ``async for`` and ``await search.all()`` /
     ``first()`` / ``one()`` / ``count()``.
 
     :param dynamodb: an aiobotocore DynamoDB client, already entered (its owner closes
-        it).  When not given, the engine makes one on first use (so it can be built
-        before an event loop runs, e.g. at import time) from a new aiobotocore session
+        it), or a botocore/boto3 one, run on a thread pool (see ``threads``).  When not
+        given, the engine makes one on first use (so it can be built before an event loop runs, e.g. at import time) from a new aiobotocore session
         with ``endpoint_url`` and ``region_name``, and closes it on :meth:`close` or at
         the end of ``async with engine``.
     :param dynamodbstreams: an aiobotocore DynamoDB Streams client, made on first use when not given.

@@ -88,9 +88,10 @@ class AsyncEngine(EngineCore[Async]):
 
     :param dynamodb: an aiobotocore DynamoDB client, already entered (its owner closes
         it), or a botocore/boto3 one, run on a thread pool (see ``threads``).  When not
-        given, the engine makes one on first use (so it can be built before an event loop runs, e.g. at import time) from a new aiobotocore session
-        with ``endpoint_url`` and ``region_name``, and closes it on :meth:`close` or at
-        the end of ``async with engine``.
+        given, the engine makes one on first use (so it can be built before an event
+        loop runs, e.g. at import time) from a new aiobotocore session with
+        ``endpoint_url`` and ``region_name``, and closes it on :meth:`close` or at the
+        end of ``async with engine``.
     :param dynamodbstreams: an aiobotocore DynamoDB Streams client, made on first use when not given.
     :param table_name_template: a format string with ``{table_name}`` or a callable ``model -> name``.
     :param batch_deadline: seconds to keep re-sending items DynamoDB left unprocessed.

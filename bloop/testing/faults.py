@@ -5,7 +5,7 @@ the code that handles them: throttling, unprocessed batch entries and lost answe
 
     from bloop.testing import Faults
 
-    faults = Faults().attach(client)          # a boto3/botocore DynamoDB client
+    faults = Faults().attach(client)          # a boto3, botocore or aiobotocore DynamoDB client
     faults.throttle(times=2)                  # the next two requests are throttled
     faults.unprocessed(share=0.5)             # the next batch request leaves half undone
     faults.lose_answers(times=1)              # the next write is applied, its answer lost
@@ -138,8 +138,10 @@ class Faults:
 
     # where ------------------------------------------------------------------------------
     def attach(self, client: Any) -> "Faults":
-        """Inject into ``client``'s requests (a botocore DynamoDB client, or a boto3 one;
-        attach several to share the faults); returns these faults."""
+        """Inject into ``client``'s requests (a botocore, boto3 or aiobotocore DynamoDB
+        client; attach several to share the faults); returns these faults.  On a server,
+        a lost answer's request is sent by the fault itself, blocking (on aiobotocore,
+        the event loop waits for it: this is for tests)."""
         events = getattr(getattr(client, "meta", None), "events", None)
         if events is None:
             raise InvalidConfiguration(f"Faults.attach takes a botocore client, not {client!r:.80}")

@@ -1,14 +1,15 @@
 """bloop.testing.Faults on every backend: in-process on moto, over real HTTP on the servers
 (where a lost answer's request is sent by the fault itself, then its answer dropped).
 
-One table per backend; the sync engine and the async engine on threads share the client
-the faults are attached to.
+One table per backend and flavour: the sync engine and the async engine on threads share
+the boto3 client the faults are attached to; the async flavour attaches them to its
+aiobotocore client (on the moto server).
 """
 import asyncio
 
 import pytest
 
-from bloop import BaseModel, Column, Engine, Integer, OutcomeUnknown, String, Throttled
+from bloop import BaseModel, Column, Integer, OutcomeUnknown, String, Throttled
 from bloop.aio import AsyncEngine
 from bloop.testing import Faults
 
@@ -18,9 +19,11 @@ class Counter(BaseModel):
     n = Column(Integer)
 
 
-def test_faults(client, prefix):
+@pytest.mark.engines("sync", "async", async_backends=("moto_server",))
+def test_faults(engines, make_engine, flavour, prefix):
+    client = engines.client
     faults = Faults().attach(client)
-    engine = Engine(client, table_name_template=prefix + "{table_name}")
+    engine = make_engine()
     engine.bind(Counter)
 
     faults.throttle(times=1, operations=["update_item"])
@@ -44,6 +47,14 @@ def test_faults(client, prefix):
     engine.load(found)
     assert found.n == 2 and faults.stats["lost"] == 2
 
+    if flavour == "sync":
+        on_threads(client, prefix, faults)
+    faults.detach()
+    faults.throttle(times=None)
+    engine.save(Counter(id="free", n=1))  # detached: nothing injected
+
+
+def on_threads(client, prefix, faults):
     async def on_the_async_engine():
         made = AsyncEngine(client, table_name_template=prefix + "{table_name}")
         await made.bind(Counter)
@@ -54,6 +65,3 @@ def test_faults(client, prefix):
 
     asyncio.run(on_the_async_engine())
     assert faults.stats["unprocessed"] == 9 + 2 + 1
-    faults.detach()
-    faults.throttle(times=None)
-    engine.save(Counter(id="free", n=1))  # detached: nothing injected

@@ -117,3 +117,23 @@ def test_bad_input_is_refused(make, message):
 def test_faults_refuse_bad_settings(make, message):
     with pytest.raises(InvalidConfiguration, match=message):
         make(Faults())
+
+
+def test_the_plugins_fixtures_are_namespaced_and_clash_with_none_of_the_suites():
+    import ast
+    import pathlib
+
+    import bloop.testing.plugin as plugin
+
+    def fixtures(source):
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.FunctionDef) and any(
+                    "fixture" in ast.unparse(decorator) for decorator in node.decorator_list):
+                yield node.name
+
+    ours = set(fixtures(pathlib.Path(plugin.__file__).read_text()))
+    assert {"bloop_engine", "bloop_async_engine", "bloop_faults", "bloop_stream_event", "bloop_table_prefix",
+            "bloop_models", "bloop_engine_options", "bloop_client"} == ours
+    root = pathlib.Path(__file__).resolve().parents[1]
+    suites = {name for path in root.rglob("*.py") for name in fixtures(path.read_text())}
+    assert not ours & suites

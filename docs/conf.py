@@ -24,3 +24,5 @@ html_theme = "furo"
 pygments_style = "friendly"
 pygments_dark_style = "monokai"
 html_title = f"bloop {release}"
+html_static_path = ["_static"]
+html_css_files = ["custom.css"]

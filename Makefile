@@ -8,9 +8,15 @@ STAMP := $(VENV)/.installed
 
 .PHONY: venv demo test unit docs bench clean
 
-$(STAMP): setup.py
+# An editable install that type checkers see: by default setuptools puts an import hook in
+# site-packages, which mypy cannot follow ("Cannot find implementation or library stub" in
+# any project using this venv); compat mode puts the checkout's path in a .pth file instead.
+# tests/unit/test_user_typing.py runs mypy on a file outside the checkout to hold this.
+EDITABLE := --config-settings editable_mode=compat
+
+$(STAMP): setup.py Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --disable-pip-version-check -q -e '.[test,docs,aio,fast,pydantic,otel]'
+	$(BIN)/python -m pip install --disable-pip-version-check -q $(EDITABLE) -e '.[test,docs,aio,fast,pydantic,otel]'
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -19,7 +25,7 @@ demo: $(STAMP)
 	$(BIN)/python examples/quickstart.py
 
 test: $(STAMP)
-	$(BIN)/flake8 bloop tests examples benchmarks
+	$(BIN)/flake8 bloop tests examples benchmarks tools
 	$(BIN)/python -m mypy --config-file tox.ini
 	$(BIN)/python -m pytest
 

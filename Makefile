@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test unit docs bench clean
+.PHONY: venv demo test unit docs docs-layout bench clean
 
 # An editable install that type checkers see: by default setuptools puts an import hook in
 # site-packages, which mypy cannot follow ("Cannot find implementation or library stub" in
@@ -38,7 +38,12 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
 docs: $(STAMP)
-	$(BIN)/sphinx-build -W --keep-going -q -b html docs docs/_build/html
+	$(BIN)/python -m sphinx -W --keep-going -q -b html docs docs/_build/html
+
+# the front page, quick start and single-table guide in headless Chromium at a laptop's and a
+# phone's width (needs Debian's chromium package, or $CHROMIUM); not part of `make test`
+docs-layout: docs
+	$(BIN)/python tools/check_docs_layout.py --shots docs/_build/layout
 
 clean:
 	rm -rf $(VENV) docs/_build .pytest_cache .cache

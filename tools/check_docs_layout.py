@@ -1,6 +1,6 @@
 """Check the built docs' layout in a headless browser, at a laptop's and a phone's width.
 
-    python tools/check_docs_layout.py [--build] [--html DIR] [--shots DIR] [--json FILE]
+    python tools/check_docs_layout.py [--build] [--all] [--html DIR] [--shots DIR] [--json FILE]
 
 For the front page, the quick start and the single-table guide, at 1366x768 (laptop) and
 390x844 (phone, touch, 3x pixels), it loads the page in headless Chromium and measures:
@@ -13,7 +13,8 @@ For the front page, the quick start and the single-table guide, at 1366x768 (lap
   width, every line of it visible without scrolling; at the phone width, at least 40
   characters of a line visible.
 
-It prints one line per page and width (with the widest code block's visible and full
+``--all`` checks every page of the build the same way (the front page's rules apply to
+the front page only).  It prints one line per page and width (with the widest code block's visible and full
 width in characters) and exits 1 on any failure.  ``--shots`` keeps a screenshot of each
 page's first screen.  Not part of the test suite: it needs Chromium (Debian's
 ``chromium`` package, or ``$CHROMIUM``) and drives it over the DevTools protocol with
@@ -89,14 +90,15 @@ MEASURE = r"""
   });
   const tables = [...body.querySelectorAll("table")].map((table) => {
     const rect = table.getBoundingClientRect();
-    const wrapper = table.parentElement;
+    const wrapper = table.parentElement;  // furo's scrolling .table-wrapper, or the body
     const shown = wrapper.getBoundingClientRect();
+    const width = Math.ceil(rect.width);
     return {
       kind: "table",
       left: Math.max(rect.left, shown.left), right: Math.min(rect.right, shown.right),
-      clientWidth: wrapper.clientWidth, scrollWidth: wrapper.scrollWidth,
-      ownScrollbar: rect.width <= shown.width + 1 ? false : scrolls(table),
-      tableWidth: rect.width,
+      clientWidth: Math.min(wrapper.clientWidth, Math.ceil(box.width)),
+      scrollWidth: width,
+      ownScrollbar: width > wrapper.clientWidth && scrolls(table),
     };
   });
   return {
@@ -235,19 +237,19 @@ def summary(page, device, measured):
     return ", ".join(parts)
 
 
-async def check(html, shots):
+async def check(html, shots, pages):
     executable = os.environ.get("CHROMIUM") or shutil.which("chromium") \
         or shutil.which("chromium-browser") or shutil.which("google-chrome")
     if not executable:
         sys.exit("no Chromium found: install Debian's chromium package or set $CHROMIUM")
     results = []
     async with Browser(executable) as browser:
-        for page in PAGES:
+        for page in pages:
             for device, viewport in VIEWPORTS.items():
                 await browser.open((html / page).resolve().as_uri(), viewport)
                 measured = await browser.evaluate(MEASURE)
                 if shots:
-                    await browser.screenshot(shots / f"{page[:-5]}-{device}.png")
+                    await browser.screenshot(shots / f"{page[:-5].replace('/', '-')}-{device}.png")
                 results.append({"page": page, "device": device, "measured": measured,
                                 "problems": problems(page, device, measured)})
     return results
@@ -259,6 +261,7 @@ def main():
     parser.add_argument("--build", action="store_true", help="build the docs first (sphinx -W)")
     parser.add_argument("--shots", type=Path, help="keep a screenshot of each page here")
     parser.add_argument("--json", type=Path, help="write every measurement here")
+    parser.add_argument("--all", action="store_true", help="check every page of the build")
     args = parser.parse_args()
     if args.build:
         subprocess.run([sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html",
@@ -268,7 +271,12 @@ def main():
         sys.exit(f"{args.html} has no {', '.join(missing)}: build the docs (make docs, or --build)")
     if args.shots:
         args.shots.mkdir(parents=True, exist_ok=True)
-    results = asyncio.run(check(args.html, args.shots))
+    pages = PAGES
+    if args.all:
+        pages = sorted(str(path.relative_to(args.html)) for path in args.html.rglob("*.html")
+                       if not path.relative_to(args.html).parts[0].startswith("_")
+                       and path.name not in ("genindex.html", "search.html"))
+    results = asyncio.run(check(args.html, args.shots, pages))
     failed = False
     for result in results:
         print(summary(result["page"], result["device"], result["measured"]))

@@ -31,6 +31,10 @@ setup(
         "pydantic": ["pydantic>=2.4"],
         # one span per bloop operation (bloop.telemetry)
         "otel": ["opentelemetry-api>=1.20"],
+        # the command line's progress bars (bloop.cli)
+        "cli": ["tqdm>=4.60"],
+        # backfills and exports across machines on Dask's distributed scheduler
+        "dask": ["dask[distributed]>=2024.1"],
         # what the pytest plugin's fixtures (bloop.testing.plugin) run on
         "testing": ["moto>=5.0", "pytest>=7"],
     },

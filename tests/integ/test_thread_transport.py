@@ -1,6 +1,6 @@
 """The async engine on its thread-pool transport, in-process on moto (which intercepts
 botocore, not aiobotocore): searches, segments, a transaction and a stream, the async
-paths that the plugin's ``bloop_async_engine`` fixture gives users.  One table set.
+paths that the plugin's ``bloop_async_engine`` fixture gives users (and ``page()``).  One table set.
 """
 import asyncio
 
@@ -40,6 +40,9 @@ def test_the_async_paths_on_threads_in_process():
             head = [(await iterator.__anext__()).n for _ in range(5)]
             rest = [x.n async for x in query.start_from(iterator.token)]
             assert head + rest == list(range(30))
+            first = await query.page(12)
+            second = await query.page(100, first.token)
+            assert [x.n for x in first.items + second.items] == list(range(30)) and second.token is None
             parts = await asyncio.gather(*(s.all() for s in engine.scan(Note).segments(3)))
             assert sorted(x.n for part in parts for x in part) == list(range(30))
             async with engine.transaction() as tx:

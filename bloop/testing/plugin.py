@@ -35,6 +35,7 @@ import asyncio
 import itertools
 import os
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Iterator
 
 import pytest
@@ -135,7 +136,10 @@ def bloop_async_engine(bloop_client: Any, bloop_table_prefix: str, bloop_models:
     engine = AsyncEngine(bloop_client, **{"table_name_template": bloop_table_prefix + "{table_name}",
                                           "threads": True, **bloop_engine_options})
     if bloop_models:
-        asyncio.run(_bind(engine, bloop_models))
+        # on a thread of its own, so that it works wherever the fixture is set up, an
+        # event loop running there or not
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(asyncio.run, _bind(engine, bloop_models)).result()
     yield engine
     engine.session.shutdown()
 

@@ -19,3 +19,16 @@ async def test_async_engine_in_process(bloop_async_engine, bloop_engine):
 @pytest.fixture
 def anyio_backend():
     return "asyncio"
+
+
+class TestBoundModels:
+    """``bloop_models``, overridden for this class: both engines have them bound."""
+
+    @pytest.fixture
+    def bloop_models(self):
+        return [Order]
+
+    @pytest.mark.anyio
+    async def test_models_are_bound(self, bloop_async_engine, bloop_engine):
+        await bloop_async_engine.save(order(1))
+        assert bloop_engine.query(Order).key(Order.customer == "c1").one().number == 1

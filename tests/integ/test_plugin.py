@@ -52,5 +52,6 @@ def test_a_project_outside_the_repository_passes_with_only_the_plugin(tmp_path):
     out = run.stdout + run.stderr
     assert run.returncode == 0, out
     passed = re.search(r"(\d+) passed", out)
-    tests = sum(len(re.findall(r"^\s*(?:async )?def test_", path.read_text(), re.M)) for path in project.glob("test_*.py"))
+    tests = sum(len(re.findall(r"^\s*(?:async )?def test_", path.read_text(), re.M))
+                for path in project.glob("test_*.py"))
     assert passed and int(passed.group(1)) == tests >= 9 and "skipped" not in out, out

@@ -64,17 +64,17 @@ def _threads(threads: Optional[bool], dynamodb: Any, dynamodbstreams: Any) -> bo
         raise InvalidConfiguration(f"AsyncEngine(threads=...) is True, False or None (decide from the client), "
                                    f"not {threads!r}")
     if threads is None:
-        return dynamodb is not None and is_botocore_client(dynamodb)
+        threads = dynamodb is not None and is_botocore_client(dynamodb)
     for name, client in (("dynamodb", dynamodb), ("dynamodbstreams", dynamodbstreams)):
         if client is None:
             continue
         if threads and is_async_client(client):
-            raise InvalidConfiguration(f"AsyncEngine(threads=True) runs a botocore client on threads; {name} is an "
-                                       "aiobotocore client: pass threads=False (or leave it out) to use it")
+            raise InvalidConfiguration(f"AsyncEngine(threads=True, or a botocore dynamodb client) runs botocore "
+                                       f"on threads; {name} is an aiobotocore client: give clients of one kind")
         if not threads and is_botocore_client(client):
-            raise InvalidConfiguration(f"AsyncEngine(threads=False) sends through aiobotocore; {name} is a "
-                                       "blocking botocore client: pass threads=True (or leave it out) to run it "
-                                       "on a thread pool, or give an aiobotocore client")
+            raise InvalidConfiguration(f"AsyncEngine(threads=False, or an aiobotocore dynamodb client) sends "
+                                       f"through aiobotocore; {name} is a blocking botocore client: pass "
+                                       "threads=True with botocore clients, or give an aiobotocore one")
     return threads
 
 

@@ -42,7 +42,7 @@ def test_an_injected_botocore_client_runs_on_threads():
 
 
 def test_the_choice_is_checked():
-    with pytest.raises(InvalidConfiguration, match="threads=True"):
+    with pytest.raises(InvalidConfiguration, match="threads=True with botocore clients"):
         AsyncEngine(client(), threads=False)
     with pytest.raises(InvalidConfiguration, match="True, False or None"):
         AsyncEngine(client(), threads="yes")
@@ -53,6 +53,10 @@ def test_the_choice_is_checked():
 
     with pytest.raises(InvalidConfiguration, match="aiobotocore client"):
         AsyncEngine(AioLike(), threads=True)
+    with pytest.raises(InvalidConfiguration, match="dynamodbstreams is an aiobotocore client"):
+        AsyncEngine(client(), AioLike())  # threads decided from the first: the second must match
+    with pytest.raises(InvalidConfiguration, match="dynamodbstreams is a blocking botocore client"):
+        AsyncEngine(dynamodbstreams=client(), endpoint_url="http://localhost:1", region_name="us-east-1")
 
 
 def test_requests_run_on_the_pool_with_the_callers_context():

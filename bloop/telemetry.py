@@ -95,7 +95,8 @@ class Tracer:
         """One span, current for the ``with`` block; its attributes are set from ``usage``
         when the block ends (``usage`` is filled as the operation runs)."""
         search = _SEARCHES.get(name)
-        operation = _RENAMED.get(name, name)
+        # a search's span is named after what it sent (query or scan) when it ends
+        operation = "search" if search is not None else _RENAMED.get(name, name)
         with self.tracer.start_as_current_span(f"bloop.{operation}") as span:
             try:
                 yield span

@@ -41,7 +41,7 @@ class Units(NamedTuple):
     write: float = 0.0
     total: float = 0.0
 
-    def __add__(self, other: Any) -> "Units":  # type: ignore[override]
+    def __add__(self, other: Any) -> "Units":
         if not isinstance(other, Units):
             return NotImplemented
         return Units(self.read + other.read, self.write + other.write, self.total + other.total)
@@ -96,7 +96,7 @@ class Key(NamedTuple):
 
     model: Any
     table: str
-    index: Optional[str]
+    index: Optional[str]  # type: ignore[assignment]  # (tuple's index method: not used on a Key)
     operation: str
 
 

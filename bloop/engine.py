@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 import string
 import time
-from typing import Any, Callable, Dict, Generic, Optional, Tuple, Type, TypeVar, overload
+from typing import Any, Callable, Dict, Generic, List, Optional, Tuple, Type, TypeVar, overload
 
 from . import limits, operations, signals, tables
 from .capacity import Capacity, Key, Units, Usage, observed
@@ -123,7 +123,7 @@ class EngineCore(Generic[E]):
                 signals.before_create_table.send(self, model=model, table_name=table_name, request=call.request)
         op: operations.Op = signals.announce_calls(tables.bind(self.policy, model, table_name), "create_table",
                                                    announce)
-        op.__name__ = "bind"  # what its telemetry span is named after
+        op.__name__ = "bind"  # type: ignore[attr-defined]  # what its telemetry span is named after
         return op
 
     def _bound_to(self, model: Any, table_name: str) -> None:
@@ -156,7 +156,7 @@ class EngineCore(Generic[E]):
         its models belong to; None for a table of several other models, or none bound."""
         models = self._models_of
         if models is None:
-            by_table: Dict[str, list] = {}
+            by_table: Dict[str, List[Any]] = {}
             for model, name in self._bound.items():
                 by_table.setdefault(name, []).append(model)
             models = {}

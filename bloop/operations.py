@@ -907,15 +907,14 @@ def batch_write(policy: Policy, items: List[Tuple[Keyed, Dict[str, Any]]], opera
                 body = write.get("PutRequest", {}).get("Item") or write.get("DeleteRequest", {}).get("Key")
                 unprocessed.add(key_identity(table, body or {}, key_names.get(table, ())))
         retry = []
-        finished = []
         for entry, write in chunk:
             if entry.identity in unprocessed:
                 retry.append((entry, write))
             else:
                 done(entry, write)
-                finished.append(entry.obj)
         if report is not None:
-            report(finished)
+            again = {id(entry) for entry, _ in retry}
+            report([entry.obj for entry, _ in chunk if id(entry) not in again])
         return retry
 
     progress = yield from _batches(policy, list(items), limits.MAX_BATCH_WRITE, request, settle)

@@ -13,21 +13,22 @@ operation it runs is one span, named ``bloop.<operation>``: ``save``, ``load``,
 ``first()``, ``one()``, ``count()`` or ``exists()``), ``transaction``, ``stream`` (a read of
 a stream), ``collection``.  Its attributes:
 
-==========================  ===============================================================
-``db.system``               ``"dynamodb"``
-``bloop.operation``         the operation (as in the span's name)
-``bloop.search``            for a search: ``"page"``, ``"all"``, ``"first"``, ``"one"``,
-                            ``"count"`` or ``"exists"``
-``bloop.model``             the models of the tables it used, by name, comma-separated
-``bloop.table``             the tables it used, comma-separated
-``aws.dynamodb.table_names`` the same, as a list
-``bloop.dynamodb.operations`` the DynamoDB operations it sent (``["batch_write_item"]``)
-``bloop.requests``          how many requests were answered
-``bloop.item_count``        items read, or written and processed (see :class:`bloop.capacity.Usage`)
-``bloop.capacity.read``,    capacity units DynamoDB reported: only on an engine made with
-``bloop.capacity.write``,   ``capacity=True``, which asks for them
+=================================  ==========================================================
+``db.system``                      ``"dynamodb"``
+``bloop.operation``                the operation (as in the span's name)
+``bloop.search``                   for a search: ``"page"``, ``"all"``, ``"first"``, ``"one"``,
+                                   ``"count"`` or ``"exists"``
+``bloop.model``                    the models of the tables it used, by name, comma-separated
+``bloop.table``                    the tables it used, comma-separated
+``aws.dynamodb.table_names``       the same, as a list
+``bloop.dynamodb.operations``      the DynamoDB operations it sent (``["batch_write_item"]``)
+``bloop.requests``                 how many requests were answered
+``bloop.item_count``               items read, or written and processed (see
+                                   :class:`bloop.capacity.Usage`)
+``bloop.capacity.read``,           capacity units DynamoDB reported: only on an engine made
+``bloop.capacity.write``,          with ``capacity=True``, which asks for them
 ``bloop.capacity.total``
-==========================  ===============================================================
+=================================  ==========================================================
 
 The span is current while the operation's requests are sent (on the sync engine's worker
 threads too, and in the async engine's task), so the spans of an instrumented botocore

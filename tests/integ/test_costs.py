@@ -52,7 +52,8 @@ def test_capacity_progress_and_spans(make_engine, engine_client, backend_name):
     assert reports[-1].done == 60 and reports[-1].operation == "delete"
 
     names = [span.name for span in exporter.get_finished_spans()]
-    assert names[-4:] == ["bloop.save", "bloop.load", "bloop.query", "bloop.delete"]
+    assert names == ["bloop.bind", "bloop.save", "bloop.load", "bloop.query", "bloop.delete"]
+    assert exporter.get_finished_spans()[0].attributes["bloop.table"].endswith("users")
     save, load, query, delete = exporter.get_finished_spans()[-4:]
     assert save.attributes["bloop.item_count"] == 60 and save.attributes["bloop.model"] == "User"
     assert load.attributes["bloop.item_count"] == 60

@@ -253,3 +253,20 @@ def test_the_async_engine_reports_progress():
 
     asyncio.run(run())
     assert [(r.operation, r.done) for r in reports] == [("save", 25), ("save", 30), ("delete", 25), ("delete", 30)]
+
+
+class Member(BaseModel):
+    class Meta:
+        table_name = "members"
+
+    id = Column(String, hash_key=True)
+    email = Column(String, unique=True)
+
+
+def test_objects_with_unique_constraints_are_reported_per_transaction():
+    engine = fake_engine(respond=lambda call: {})
+    reports = []
+    members = [Member(id="a", email="a@example.com"), Member(id="b", email="b@example.com")]
+    engine.save(members, progress=reports.append)
+    assert "transact_write_items" in [operation for operation, _ in engine.transport.requests]
+    assert [(r.operation, r.done, r.total, r.objects) for r in reports] == [("save", 2, 2, members)]

@@ -90,9 +90,10 @@ def consumed(operation: str, response: Dict[str, Any]) -> List[Tuple[str, Option
 
 
 class Key(NamedTuple):
-    """What a row of :class:`Capacity` totals: the model (None when the table holds several
-    models of no one family), the table, the index (None: the table itself) and the operation
-    (a DynamoDB client method name: ``"query"``, ``"batch_write_item"``, ...)."""
+    """What a row of :class:`Capacity` totals: the model (the family's base when several
+    models of one family share the table; None for models of no one family), the table, the
+    index (None: the table itself) and the operation (a DynamoDB client method name:
+    ``"query"``, ``"batch_write_item"``, ...)."""
 
     model: Any
     table: str

@@ -88,6 +88,7 @@ class EngineCore(Generic[E]):
         self.capacity: Optional[Capacity] = Capacity() if capacity else None
         #: what makes a span of each operation, set by :func:`bloop.telemetry.instrument`
         self.tracer: Any = None
+        self._named: Dict[str, Dict[type, None]] = {}  # table name -> the models named for it (bound or not)
         self._models_of: Optional[Dict[str, Any]] = None  # table name -> its model, made on first need
         #: an abstract base class for this engine's models: ``engine.bind()`` binds its subclasses
         self.model = type("Model", (BaseModel,), {"Meta": type("Meta", (), {"abstract": True}),
@@ -105,6 +106,10 @@ class EngineCore(Generic[E]):
             raise InvalidModel(
                 f"table name {name!r} for {model.__name__} is not valid: DynamoDB needs 3 to 255 "
                 "characters of a-z, A-Z, 0-9, '_', '-' and '.'")
+        named = self._named.get(name)
+        if named is None or model not in named:  # which model a table's capacity and spans are for
+            self._named.setdefault(name, {})[model] = None
+            self._models_of = None
         return name
 
     def _to_bind(self, model: Any) -> Dict[type, str]:
@@ -136,10 +141,6 @@ class EngineCore(Generic[E]):
             signals.model_bound.send(self, model=model, table_name=table_name)
 
     # what each request costs (bloop.capacity) and telemetry (bloop.telemetry) ---------------
-    def _observing(self) -> bool:
-        """Whether operations are watched: capacity counted, or spans made."""
-        return self.capacity is not None or self.tracer is not None
-
     def _observe(self, op: operations.Op) -> Tuple[operations.Op, Usage]:
         """``op`` watched by :func:`bloop.capacity.observed`, and what it will have done."""
         usage = Usage()
@@ -152,13 +153,15 @@ class EngineCore(Generic[E]):
                                            operation=key.operation, units=units)
 
     def _model_of(self, table: str) -> Any:
-        """The model bound to ``table``: the one model, or the base of the one family all of
-        its models belong to; None for a table of several other models, or none bound."""
+        """The model of ``table``: the one model this engine bound to it (or named it for),
+        or the base of the one family all of its models belong to; None for a table of
+        several other models, or of none."""
         models = self._models_of
         if models is None:
-            by_table: Dict[str, List[Any]] = {}
+            by_table: Dict[str, List[Any]] = {name: list(named) for name, named in self._named.items()}
             for model, name in self._bound.items():
-                by_table.setdefault(name, []).append(model)
+                if model not in self._named.get(name, ()):
+                    by_table.setdefault(name, []).append(model)
             models = {}
             for name, found in by_table.items():
                 if len(found) == 1:

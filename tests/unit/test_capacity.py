@@ -96,12 +96,33 @@ def test_batches_and_transactions_report_a_list_and_read_and_write_units_apart()
     assert engine.capacity.total == Units(2.0, 7.0, 9.0)
 
 
-def test_a_table_of_one_family_counts_under_its_base_and_an_unbound_table_under_none():
+class Shop(BaseModel):
+    class Meta:
+        table_name = "shop"
+
+    pk = Column(String, hash_key=True)
+    kind = Column(String, discriminator=True)
+
+
+class Customer(Shop, discriminator="customer"):
+    name = Column(String)
+
+
+def test_a_table_counts_under_its_model_its_family_base_or_none():
     assert consumed("scan", {"ConsumedCapacity": {"TableName": "t", "CapacityUnits": 2}}) == \
         [("t", None, Units(2.0, 0.0, 2.0), Units(2.0, 0.0, 2.0))]
-    engine = fake_engine([{"ConsumedCapacity": song_capacity(1.0)}], capacity=True)  # nothing bound
+    shop = {"TableName": "prefix-shop", "CapacityUnits": 1.0}
+    engine = fake_engine([{"ConsumedCapacity": song_capacity(1.0)}, {"ConsumedCapacity": shop}], capacity=True)
+    engine.save(Song(id="s1"))  # not bound: the model it was named for
+    engine.bind(Shop, skip_table_setup=True)  # Shop and Customer share a table: their family's base
+    engine.save(Customer(pk="c1", name="Ann"))
+    assert engine.capacity.by_model() == {Song: Units(0.0, 1.0, 1.0), Shop: Units(0.0, 1.0, 1.0)}
+    # two models of no one family in one table: counted under None
+    engine = fake_engine([{"ConsumedCapacity": {"TableName": "one", "CapacityUnits": 1.0}}] * 2, capacity=True,
+                         table_name_template=lambda model: "one")
     engine.save(Song(id="s1"))
-    assert engine.capacity.by_model() == {None: Units(0.0, 1.0, 1.0)}
+    engine.save(Take(id="t1"))
+    assert engine.capacity.by_model() == {Song: Units(0.0, 1.0, 1.0), None: Units(0.0, 1.0, 1.0)}
 
 
 def test_without_the_option_nothing_is_asked_and_there_is_no_capacity():

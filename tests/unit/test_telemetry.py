@@ -114,7 +114,7 @@ def test_the_async_engine_makes_the_same_spans_current_in_its_task(exporter, pro
     asyncio.run(engine.load(track))
     assert track.plays == 2 and seen == ["bloop.load"]
     (name, attributes), = spans(exporter)
-    assert name == "bloop.load" and attributes["bloop.item_count"] == 1 and attributes["bloop.model"] == ""
+    assert name == "bloop.load" and attributes["bloop.item_count"] == 1 and attributes["bloop.model"] == "Track"
 
 
 def test_instrument_refuses_what_is_not_an_engine():

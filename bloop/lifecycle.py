@@ -665,7 +665,6 @@ def apply_op(policy: Policy, plan: Plan, allow_destructive: bool = False,
             continue
         model, table_name = table_plan.model, table_plan.table_name
         listed = {change.key for change in table_plan.changes}
-        tried: set = set()
         current: Optional[Change] = None
         while True:
             # wait until the table and its indexes are ACTIVE (a step of ours, or of an
@@ -687,24 +686,23 @@ def apply_op(policy: Policy, plan: Plan, allow_destructive: bool = False,
                                       f"not ACTIVE ({busy})", applied, current)
                 report("waiting", current, busy)
                 yield Sleep(delay)
-            if current is not None:
-                report("done", current)
-                applied.append(current)
-                current = None
             state = _State(None) if table is None else (yield from _details(model, table_name, table,
                                                                                 table_plan.prune))
             todo = [c for c in diff(model, table_name, state, table_plan.prune) if c.key in listed]
+            if current is not None:
+                if any((c.key, c.action) == (current.key, current.action) for c in todo):
+                    raise ApplyFailed(f"{table_name!r}: DynamoDB accepted {current.action} {current.summary!r} "
+                                      "but the table does not show it (a backend that does not support it?)",
+                                      applied, current)
+                report("done", current)
+                applied.append(current)
+                current = None
             if not todo:
                 break
             change = todo[0]
             if change.impact == "impossible" or (change.impact == "destructive" and not allow_destructive):
                 raise ApplyFailed(f"the table changed since it was planned: {change.summary} is now "
                                   f"{change.impact} ({change.why}); plan again", applied, change)
-            step = (change.key, change.action)
-            if step in tried:
-                raise ApplyFailed(f"{table_name!r}: DynamoDB accepted {change.action} {change.summary!r} but the "
-                                  "table does not show it (a backend that does not support it?)", applied, change)
-            tried.add(step)
             if ends is not None and policy.clock() > ends:
                 raise ApplyFailed(f"the deadline of {deadline:.0f}s passed", applied, None)
             report("start", change)

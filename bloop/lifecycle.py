@@ -661,11 +661,18 @@ def apply_op(policy: Policy, plan: Plan, allow_destructive: bool = False,
             progress(Progress(stage, change, policy.clock() - started, detail))
 
     for table_plan in plan.tables:
-        if not table_plan.changes:
-            continue
-        model, table_name = table_plan.model, table_plan.table_name
-        listed = {change.key for change in table_plan.changes}
-        current: Optional[Change] = None
+        if table_plan.changes:
+            yield from _apply_table(policy, table_plan, allow_destructive, ends, deadline, applied, report)
+    return applied
+
+
+def _apply_table(policy: Policy, table_plan: TablePlan, allow_destructive: bool, ends: Optional[float],
+                 deadline: Optional[float], applied: List[Change], report: Callable[..., None]) -> Op:
+    """Apply the changes of one table (see :func:`apply_op`), adding each to ``applied``."""
+    model, table_name = table_plan.model, table_plan.table_name
+    listed = {change.key for change in table_plan.changes}
+    current: Optional[Change] = None
+    try:
         while True:
             # wait until the table and its indexes are ACTIVE (a step of ours, or of an
             # interrupted apply, may still be running), then plan again
@@ -713,7 +720,11 @@ def apply_op(policy: Policy, plan: Plan, allow_destructive: bool = False,
                     raise ApplyFailed(f"{table_name!r}: {change.action} {change.summary!r} failed: {error}",
                                       applied, change) from error
             current = change
-    return applied
+    except ApplyFailed:
+        raise
+    except BloopException as error:
+        sent = f"{current.summary!r} was sent, then " if current is not None else ""
+        raise ApplyFailed(f"{table_name!r}: {sent}a request failed: {error}", applied, current) from error
 
 
 def explain_mismatch(policy: Policy, op: Op, model: Any, table_name: str) -> Op:

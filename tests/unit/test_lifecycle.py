@@ -466,3 +466,18 @@ def test_async_engine_plans_and_applies():
 
     applied, after = asyncio.run(run())
     assert len(applied) == 3 and not after
+
+
+@pytest.mark.parametrize("body", [b"", b'""'], ids=["DynamoDB's empty body", "dynalite's JSON string"])
+def test_tagging_answers_with_an_empty_body_are_successes(body):
+    """DynamoDB documents TagResource and UntagResource as answering "HTTP 200 with an empty
+    body" (dynalite sends ``""``): bloop's response check accepts that for them, at once."""
+    from tests.unit.test_responses import Server, new_client
+
+    client = new_client()
+    server = Server(client, body)
+    client.tag_resource(ResourceArn=ARN + "t", Tags=[{"Key": "a", "Value": "b"}])
+    client.untag_resource(ResourceArn=ARN + "t", TagKeys=["a"])
+    assert server.requests == 2  # never retried
+    with pytest.raises(Exception, match="not an answer from DynamoDB"):  # other operations still check
+        client.describe_table(TableName="t")

@@ -3,7 +3,15 @@
 What each backend cannot show is listed in docs/lifecycle.rst ("What the local backends
 support"); each test here applies what its backend supports and checks the table afterwards.
 """
+import contextlib
+import gc
+import io
+import re
+import textwrap
+from pathlib import Path
+
 import pytest
+from moto import mock_aws
 
 from bloop import BaseModel, Column, GlobalSecondaryIndex, String, Timestamp
 from bloop.exceptions import TableMismatch
@@ -119,3 +127,49 @@ def test_a_new_table_is_created_with_what_create_table_cannot_set(engine, client
     assert [(c.setting, c.action) for c in plan] == [("table", "create"), ("ttl", "enable"), ("backups", "enable")]
     assert [c.setting for c in engine.apply(plan)] == ["table", "ttl", "backups"]
     assert not engine.plan(Fresh)
+
+
+DOCS = Path(__file__).resolve().parent.parent.parent / "docs"
+_BLOCK = re.compile(r"^(?P<indent>\s*)\.\. code-block:: (?P<kind>python|text)\s*$")
+
+
+def blocks(path):
+    """``(kind, line, source)`` of each python and text code block of an rst page, in order."""
+    lines = path.read_text().splitlines()
+    found, at = [], 0
+    while at < len(lines):
+        match = _BLOCK.match(lines[at])
+        at += 1
+        if not match:
+            continue
+        indent = len(match.group("indent"))
+        start, body = at, []
+        while at < len(lines) and (not lines[at].strip() or len(lines[at]) - len(lines[at].lstrip()) > indent):
+            body.append(lines[at])
+            at += 1
+        while body and not body[-1].strip():
+            body.pop()
+        found.append((match.group("kind"), start + 1, textwrap.dedent("\n".join(body)).strip("\n")))
+    return found
+
+
+def test_the_docs_page_runs_and_prints_what_it_shows():
+    """docs/lifecycle.rst: its python blocks run in order (on moto in-process), and a text block
+    right after a python block is exactly what that block printed."""
+    page = blocks(DOCS / "lifecycle.rst")
+    namespace = {"__name__": "docs.lifecycle"}
+    compared = 0
+    with mock_aws():
+        for position, (kind, line, source) in enumerate(page):
+            if kind != "python":
+                continue
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out):
+                exec(compile(source, f"docs/lifecycle.rst, block at line {line}", "exec"), namespace)
+            following = page[position + 1] if position + 1 < len(page) else None
+            if following is not None and following[0] == "text":
+                assert out.getvalue().rstrip("\n") == following[2], f"the output of the block at line {line}"
+                compared += 1
+    namespace.clear()
+    gc.collect()
+    assert compared >= 4  # the plan, the mismatch, apply, and the pruned plan

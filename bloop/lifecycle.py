@@ -514,7 +514,7 @@ def _details(model: Any, table_name: str, table: Dict[str, Any], prune: bool) ->
     return state
 
 
-def plan_op(policy: Policy, models: Dict[type, str], prune: bool = False) -> Op:
+def plan_op(policy: Policy, models: Dict[Any, str], prune: bool = False) -> Op:
     """The :class:`Plan` that brings each model's table in line with it.
 
     :param models: each model and its table name; several models of one table (a family) are
@@ -522,7 +522,7 @@ def plan_op(policy: Policy, models: Dict[type, str], prune: bool = False) -> Op:
     :param prune: also remove what the table has and no model declares (global indexes, a
         stream, TTL, tags).  Without it, a table may have more than its models use.
     """
-    firsts: Dict[str, type] = {}
+    firsts: Dict[str, Any] = {}
     for model, table_name in models.items():
         _table_class(model.Meta)  # bad declarations fail before any request
         _deletion_protection(model.Meta)
@@ -693,8 +693,10 @@ def _apply_table(policy: Policy, table_plan: TablePlan, allow_destructive: bool,
                                       f"not ACTIVE ({busy})", applied, current)
                 report("waiting", current, busy)
                 yield Sleep(delay)
-            state = _State(None) if table is None else (yield from _details(model, table_name, table,
-                                                                                table_plan.prune))
+            if table is None:
+                state = _State(None)
+            else:
+                state = yield from _details(model, table_name, table, table_plan.prune)
             todo = [c for c in diff(model, table_name, state, table_plan.prune) if c.key in listed]
             if current is not None:
                 if any((c.key, c.action) == (current.key, current.action) for c in todo):

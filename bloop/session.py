@@ -689,8 +689,9 @@ class _Checks:
         request = context.get(_REQUEST) if isinstance(context, dict) else None
         name = operation.name
         reason = response_problem(name, parsed, request)
-        if reason is None and len(parsed) == ("ResponseMetadata" in parsed) and \
-                not (name in _EMPTY_BODY_ANSWERS and isinstance(body, (bytes, bytearray)) and body.strip() in (b"", b'""')):
+        empty_by_design = name in _EMPTY_BODY_ANSWERS and isinstance(body, (bytes, bytearray)) and \
+            body.strip() in (b"", b'""')
+        if reason is None and len(parsed) == ("ResponseMetadata" in parsed) and not empty_by_design:
             # an empty answer: DynamoDB's "{}", or a body botocore could not read (which it
             # reads as an empty answer)
             reason = body_problem(body)

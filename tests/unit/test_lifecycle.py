@@ -8,7 +8,7 @@ from bloop import BaseModel, Column, GlobalSecondaryIndex, Integer, LocalSeconda
 from bloop import tables
 from bloop.aio import AsyncEngine
 from bloop.exceptions import InvalidModel, TableMismatch, TableNotFound
-from bloop.lifecycle import ApplyFailed, PlanRefused
+from bloop import ApplyFailed, PlanRefused
 from tests.unit.fakes import AsyncFakeTransport, FakeClock, fake_engine
 from tests.unit.helpers import dynamodb_client, validate_request
 

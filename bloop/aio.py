@@ -131,8 +131,7 @@ class AsyncEngine(EngineCore[Async]):
                     progress: Optional[Callable[[lifecycle.Progress], Any]] = None,
                     deadline: Optional[float] = 3600.0) -> List[lifecycle.Change]:
         """Apply a plan, one step at a time (see :meth:`Engine.apply <bloop.engine.Engine.apply>`)."""
-        applied: List[lifecycle.Change] = await self._run(
-            lifecycle.apply_op(self.policy, plan, allow_destructive, progress, deadline))
+        applied: List[lifecycle.Change] = await self._run(self._apply_op(plan, allow_destructive, progress, deadline))
         return applied
 
     async def load(self, objs: Any, consistent: bool = False) -> None:

@@ -116,6 +116,19 @@ class EngineCore(Generic[E]):
                                                    announce)
         return lifecycle.explain_mismatch(self.policy, op, model, table_name)
 
+    def _apply_op(self, plan: lifecycle.Plan, allow_destructive: bool, progress: Any,
+                  deadline: Optional[float]) -> operations.Op:
+        """``lifecycle.apply_op``, sending ``before_create_table`` just before a CreateTable."""
+        models = {table.table_name: table.model for table in plan.tables}
+
+        def announce(call: operations.Call) -> None:
+            if signals.before_create_table.receivers:
+                name = call.request["TableName"]
+                signals.before_create_table.send(self, model=models.get(name), table_name=name, request=call.request)
+        op: operations.Op = signals.announce_calls(
+            lifecycle.apply_op(self.policy, plan, allow_destructive, progress, deadline), "create_table", announce)
+        return op
+
     def _to_plan(self, models: Any) -> Dict[type, str]:
         """The concrete models under each of ``models`` (default: ``engine.model``), bound or
         not, with their table names; every name is checked before any table is described."""
@@ -289,8 +302,7 @@ class Engine(EngineCore[Sync]):
         :raises ApplyFailed: a step failed, did not take effect, or ``deadline`` passed; what
             was applied stays applied, and planning and applying again resumes.
         """
-        applied: List[lifecycle.Change] = self._run(
-            lifecycle.apply_op(self.policy, plan, allow_destructive, progress, deadline))
+        applied: List[lifecycle.Change] = self._run(self._apply_op(plan, allow_destructive, progress, deadline))
         return applied
 
     def load(self, objs: Any, consistent: bool = False) -> None:

@@ -392,6 +392,14 @@ def diff(model: Any, table_name: str, state: _State, prune: bool = False) -> Lis
                                  f"global index {name!r} ({_keys_text(found.get('KeySchema', []))}; "
                                  f"{_projection_text(found.get('Projection', {}))} -> {text})",
                                  "dropped and re-created: not queryable until backfilled again", name))
+        elif mode == meta.billing_mode == "PROVISIONED":
+            have = found.get("ProvisionedThroughput") or {}
+            have_units = (have.get("ReadCapacityUnits"), have.get("WriteCapacityUnits"))
+            want_units = (index.read_units or meta.read_units, index.write_units or meta.write_units)
+            if have_units != want_units:
+                others.append(Change(table_name, "index", "update", "online",
+                                     f"global index {name!r} throughput: read {have_units[0]}, write "
+                                     f"{have_units[1]} -> read {want_units[0]}, write {want_units[1]}", name=name))
     if prune:
         for name, found in existing_gsis.items():
             if name not in wanted_names and found.get("IndexStatus") != "DELETING":
@@ -577,6 +585,12 @@ def _step(model: Any, change: Change, state: _State) -> List[Tuple[str, Dict[str
                     request["GlobalSecondaryIndexUpdates"] = updates
         return [("update_table", request)]
     if setting == "index":
+        if action == "update":
+            index = next(i for i, _ in _table_indexes(model) if i.dynamo_name == change.name)
+            return [("update_table", {"TableName": name, "GlobalSecondaryIndexUpdates": [{"Update": {
+                "IndexName": change.name, "ProvisionedThroughput": {
+                    "ReadCapacityUnits": index.read_units or meta.read_units,
+                    "WriteCapacityUnits": index.write_units or meta.write_units}}}]})]
         if action in ("remove", "replace"):
             return [("update_table", {"TableName": name,
                                       "GlobalSecondaryIndexUpdates": [{"Delete": {"IndexName": change.name}}]})]

@@ -5,7 +5,7 @@ import copy
 import pytest
 
 from bloop import BaseModel, Column, GlobalSecondaryIndex, Integer, LocalSecondaryIndex, String, Timestamp
-from bloop import tables
+from bloop import signals, tables
 from bloop.aio import AsyncEngine
 from bloop.exceptions import InvalidModel, TableMismatch, TableNotFound
 from bloop import ApplyFailed, PlanRefused
@@ -153,6 +153,10 @@ class FakeDynamo:
                 assert all(k["AttributeName"] in names for k in update["Create"]["KeySchema"])
                 table["AttributeDefinitions"] = request["AttributeDefinitions"]
                 table.setdefault("GlobalSecondaryIndexes", []).append(dict(update["Create"], IndexStatus="ACTIVE"))
+            elif "Update" in update:
+                for index in table["GlobalSecondaryIndexes"]:
+                    if index["IndexName"] == update["Update"]["IndexName"]:
+                        index["ProvisionedThroughput"] = update["Update"]["ProvisionedThroughput"]
             elif "Delete" in update:
                 table["GlobalSecondaryIndexes"] = [i for i in table["GlobalSecondaryIndexes"]
                                                    if i["IndexName"] != update["Delete"]["IndexName"]]
@@ -481,3 +485,43 @@ def test_tagging_answers_with_an_empty_body_are_successes(body):
     assert server.requests == 2  # never retried
     with pytest.raises(Exception, match="not an answer from DynamoDB"):  # other operations still check
         client.describe_table(TableName="t")
+
+
+def test_index_throughput_is_planned_and_applied_on_a_provisioned_table():
+    table = described(Everything, DeletionProtectionEnabled=True,
+                      TableClassSummary={"TableClass": "STANDARD_INFREQUENT_ACCESS"})
+    by_title = next(i for i in table["GlobalSecondaryIndexes"] if i["IndexName"] == "by_title")
+    by_title["ProvisionedThroughput"] = {"ReadCapacityUnits": 1, "WriteCapacityUnits": 1}
+    fake = FakeDynamo(table, ttl={"TimeToLiveStatus": "ENABLED", "AttributeName": "expires"}, pitr="ENABLED",
+                      tags={"team": "games", "cost": "7"}, busy=0)
+    engine, _ = engine_on(fake)
+    change, = engine.plan(Everything)
+    assert str(change) == "~ global index 'by_title' throughput: read 1, write 1 -> read 5, write 6  [online]"
+    assert [c.action for c in engine.apply(engine.plan(Everything))] == ["update"]
+    assert by_title["IndexName"] and not engine.plan(Everything)
+
+
+def test_a_new_stream_view_is_two_steps_off_then_on():
+    table = described(User, StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"})
+    fake = FakeDynamo(table, ttl={"TimeToLiveStatus": "ENABLED", "AttributeName": "expires"}, busy=0)
+    engine, _ = engine_on(fake)
+    plan = engine.plan(User)
+    assert str(plan.changes[0]).startswith("~ stream KEYS_ONLY -> NEW_AND_OLD_IMAGES  [destructive")
+    applied = engine.apply(plan, allow_destructive=True)
+    assert [(c.setting, c.action) for c in applied] == [("stream", "replace"), ("stream", "enable")]
+    assert fake.table["StreamSpecification"] == {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
+
+
+def test_apply_sends_before_create_table():
+    engine, _ = engine_on(FakeDynamo(None))
+    seen = []
+
+    def receiver(sender, model, table_name, request, **_):
+        seen.append((sender, model, table_name, request["TableName"]))
+
+    signals.before_create_table.connect(receiver)
+    try:
+        engine.apply(engine.plan(Old))
+    finally:
+        signals.before_create_table.disconnect(receiver)
+    assert seen == [(engine, Old, "users", "users")]

@@ -129,6 +129,21 @@ def test_a_new_table_is_created_with_what_create_table_cannot_set(engine, client
     assert not engine.plan(Fresh)
 
 
+def test_what_a_backend_does_not_show_stops_apply(engine, backend_name):
+    """docs/lifecycle.rst's table: moto accepts a table class and does not show it; dynalite refuses it."""
+    meta = {"table_name": "lifecycle-class"}
+    Plain = type("Plain", (BaseModel,), {"Meta": type("Meta", (), meta), "id": Column(String, hash_key=True)})
+    engine.bind(Plain)
+    Cold = type("Cold", (BaseModel,), {"Meta": type("Meta", (), dict(meta, table_class="infrequent_access")),
+                                       "id": Column(String, hash_key=True)})
+    plan = engine.plan(Cold)
+    assert [str(c) for c in plan] == ["~ table class STANDARD -> STANDARD_INFREQUENT_ACCESS  [online]"]
+    expected = "ValidationException" if backend_name == "dynalite" else "does not show it"
+    with pytest.raises(ApplyFailed, match=expected) as excinfo:
+        engine.apply(plan)
+    assert excinfo.value.applied == [] and excinfo.value.change.setting == "table class"
+
+
 DOCS = Path(__file__).resolve().parent.parent.parent / "docs"
 _BLOCK = re.compile(r"^(?P<indent>\s*)\.\. code-block:: (?P<kind>python|text)\s*$")
 

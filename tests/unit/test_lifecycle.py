@@ -525,3 +525,29 @@ def test_apply_sends_before_create_table():
     finally:
         signals.before_create_table.disconnect(receiver)
     assert seen == [(engine, Old, "users", "users")]
+
+
+def test_turning_things_off():
+    class Off(BaseModel):
+        class Meta:
+            table_name = "off"
+            backups = {"enabled": False}
+            encryption = False
+            deletion_protection = False
+
+        id = Column(String, hash_key=True)
+
+    table = described(Off, SSEDescription={"Status": "ENABLED", "SSEType": "KMS"}, DeletionProtectionEnabled=True)
+    fake = FakeDynamo(table, ttl={"TimeToLiveStatus": "ENABLED", "AttributeName": "expires"}, pitr="ENABLED", busy=0)
+    engine, _ = engine_on(fake)
+    plan = engine.plan(Off, prune=True)
+    assert [str(c) for c in plan] == [
+        "- time to live on 'expires'  [online]",
+        "- point-in-time recovery  [destructive: the restore points kept so far are lost]",
+        "- encryption with a KMS key (back to DynamoDB's own key)  [online]",
+        "- deletion protection  [online]",
+    ]
+    assert [c.setting for c in engine.plan(Off)] == ["backups", "encryption", "deletion protection"]  # TTL: prune
+    engine.apply(plan, allow_destructive=True)
+    assert not engine.plan(Off, prune=True)
+    assert fake.pitr == "DISABLED" and fake.ttl == {"TimeToLiveStatus": "DISABLED"}

@@ -35,7 +35,11 @@ setup(
         "cli": ["tqdm>=4.60"],
         # backfills and exports across machines on Dask's distributed scheduler
         "dask": ["dask[distributed]>=2024.1"],
+        # what the pytest plugin's fixtures (bloop.testing.plugin) run on
+        "testing": ["moto>=5.0", "pytest>=7"],
     },
+    # the pytest plugin: bloop_engine, bloop_async_engine, bloop_faults, ... (-p no:bloop turns it off)
+    entry_points={"pytest11": ["bloop = bloop.testing.plugin"]},
     license="MIT",
     classifiers=[
         "Programming Language :: Python :: 3",

@@ -39,8 +39,8 @@ LAYERS: List[Tuple[str, List[str]]] = [
     # the renderer: placeholders and expression strings
     ("render", ["expressions"]),
     # I/O-free: the codec and the operation generators
-    ("core", ["codec", "codec.*", "operations", "tables", "search", "search.*", "transactions", "unique",
-              "stream.coordinator", "stream.records", "relations",
+    ("core", ["codec", "codec.*", "operations", "capacity", "tables", "search", "search.*", "transactions", "unique",
+              "stream.coordinator", "stream.records", "relations", "lifecycle",
               # objects as JSON data (dicts) and as pydantic models (pydantic)
               "dicts", "pydantic"]),
     # the only modules that talk to botocore / aiobotocore
@@ -49,7 +49,9 @@ LAYERS: List[Tuple[str, List[str]]] = [
     # transactions and streams (bloop/drivers)
     ("drivers", ["drivers.*"]),
     # what users hold: engines, facades and the packages' exports
-    ("facade", ["", "engine", "aio", "stream", "stream.stream"]),
+    ("facade", ["", "engine", "aio", "stream", "stream.stream", "telemetry"]),
+    # what users test with: the pytest plugin, faults and Lambda events (bloop/testing)
+    ("testing", ["testing.*"]),
 ]
 
 #: (importer, imported): dependencies that break the rules today, each with who removes it.

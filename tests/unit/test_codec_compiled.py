@@ -125,7 +125,7 @@ DUMP_CASES = [
 ]
 
 
-@pytest.mark.parametrize("changes", DUMP_CASES, ids=[repr(c)[:60] for c in DUMP_CASES])
+@pytest.mark.parametrize("changes", DUMP_CASES, ids=[f"{i}-{sorted(c)}" for i, c in enumerate(DUMP_CASES)])
 def test_dump_matches_the_generic_code(changes):
     obj = full(**changes)
     same_dump(obj)

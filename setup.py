@@ -36,6 +36,8 @@ setup(
         # backfills and exports across machines on Dask's distributed scheduler
         "dask": ["dask[distributed]>=2024.1"],
     },
+    # the command line (bloop/cli.py)
+    entry_points={"console_scripts": ["bloop = bloop.cli:run"]},
     license="MIT",
     classifiers=[
         "Programming Language :: Python :: 3",

@@ -108,8 +108,8 @@ class Backfill:
 
     def describe(self) -> Dict[str, Any]:
         """What ``job.json`` holds: a run with another model, function or segment count is refused."""
-        function = self.function
-        name = f"{getattr(function, '__module__', '?')}:{getattr(function, '__qualname__', repr(function))}"
+        named = self.function if hasattr(self.function, "__qualname__") else type(self.function)  # a callable object
+        name = f"{named.__module__}:{named.__qualname__}"
         return {"kind": self.kind, "model": f"{self.model.__module__}:{self.model.__qualname__}",
                 "table": self.model.Meta.table_name, "function": name, "segments": self.segment_count}
 

@@ -1,0 +1,263 @@
+"""Backfills, exports, imports and the ``bloop`` command line against real HTTP endpoints
+(a moto server and dynalite): interrupted jobs resumed to exactly once, rejects, exit codes.
+
+Lean: one table per backend for most cases, small tables, segments run in this process
+except where processes are the point (the command line's ``--workers 2``).
+"""
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import uuid
+from pathlib import Path
+
+import pytest
+
+from bloop import BaseModel, Binary, Column, Engine, Integer, String
+from bloop.backfill import Backfill
+from bloop.cli import EXIT_CHANGES, EXIT_INTERRUPTED, EXIT_OK, EXIT_REJECTS, EXIT_USAGE, main
+from bloop.jobs import Budget, CheckpointMismatch, EngineSpec
+from bloop.transfer import Export, import_items
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVERS = pytest.mark.parametrize("backend", ["moto_server", "dynalite"], indirect=True)
+
+
+class Tally(BaseModel):
+    class Meta:
+        table_name = "tally"
+
+    id = Column(String, hash_key=True)
+    n = Column(Integer)
+    blob = Column(Binary)
+
+
+class Interrupt(Exception):
+    pass
+
+
+class Bump:
+    """Adds 1 to every item's n (not idempotent: a second application shows), and raises
+    after ``fail_after`` calls when set (a crash in the middle of a segment)."""
+
+    def __init__(self, fail_after=None):
+        self.calls = 0
+        self.fail_after = fail_after
+
+    def __call__(self, obj):
+        self.calls += 1
+        if self.fail_after is not None and self.calls > self.fail_after:
+            raise Interrupt(f"stopped after {self.fail_after}")
+        obj.n += 1
+
+
+@pytest.fixture
+def spec(backend, prefix):
+    return EngineSpec(backend["endpoint_url"], "us-east-1", prefix + "{table_name}")
+
+
+@pytest.fixture
+def tally(spec):
+    engine = spec.engine()
+    engine.bind(Tally)
+    engine.save([Tally(id=f"{i:03d}", n=i, blob=bytes([i % 256, 0, 255])) for i in range(120)])
+    return engine
+
+
+def _values(engine):
+    return {obj.id: obj.n for obj in engine.scan(Tally).consistent}
+
+
+@SERVERS
+def test_backfill_interrupted_resumes_exactly_once(tally, spec, tmp_path):
+    job = Backfill(Tally, Bump(fail_after=50), tmp_path / "cp", segments=3, engine=spec)
+    with pytest.raises(Interrupt):
+        job.run(tally)
+    partial = job.status()
+    assert 0 < partial.processed < 120 and not partial.complete
+    job.function = Bump()  # the same function, now without the crash
+    result = job.run(tally)
+    assert result.complete and result.processed == 120 and result.changed == 120
+    assert _values(tally) == {f"{i:03d}": i + 1 for i in range(120)}  # every item bumped exactly once
+    assert job.run(tally).processed == 120  # done: nothing read again
+
+
+@SERVERS
+def test_backfill_refuses_another_jobs_checkpoint(tally, spec, tmp_path):
+    Backfill(Tally, Bump(), tmp_path / "cp", segments=2, engine=spec).segments()
+    with pytest.raises(CheckpointMismatch, match="segments"):
+        Backfill(Tally, Bump(), tmp_path / "cp", segments=3, engine=spec).run(tally)
+
+
+def test_budget_paces_to_units_per_second():
+    now = [0.0]
+    slept = []
+
+    def sleep(seconds):
+        slept.append(seconds)
+        now[0] += seconds
+    budget = Budget(10, clock=lambda: now[0], sleep=sleep)
+    for _ in range(30):
+        budget.spend(1.0)
+    assert now[0] == pytest.approx(3.0)  # 30 units at 10 a second
+    assert Budget.write_units(1025) == 2 and Budget.read_units(100) == 0.5
+    with pytest.raises(ValueError):
+        Budget(0)
+
+
+class Flaky:
+    """The engine's transport, failing after ``scans`` scan requests (an interrupted export)."""
+
+    def __init__(self, inner, scans):
+        self.inner, self.scans = inner, scans
+
+    def send(self, calls):
+        for call in calls:
+            if call.operation == "scan":
+                self.scans -= 1
+                if self.scans < 0:
+                    raise Interrupt("connection lost")
+        return self.inner.send(calls)
+
+
+@SERVERS
+def test_export_interrupted_resumes_exactly_once_and_imports_back(tally, spec, tmp_path):
+    out = tmp_path / "export"
+    job = Export(Tally, out, segments=2, engine=spec, page_size=15)
+    real = tally.transport
+    tally.transport = Flaky(real, scans=3)
+    with pytest.raises(Interrupt):
+        job.run(tally)
+    tally.transport = real
+    assert 0 < job.status().items < 120
+    with open(job.file(0), "a") as part:  # a process killed while writing a page
+        part.write('{"Item": {"id": {"S": "half')
+    result = job.run(tally)
+    assert result.complete and result.items == 120
+    lines = [json.loads(line) for path in result.files for line in path.read_text().splitlines()]
+    assert sorted(line["Item"]["id"]["S"] for line in lines) == [f"{i:03d}" for i in range(120)]
+    assert {"id": {"S": "005"}, "n": {"N": "5"}, "blob": {"B": "BQD/"}} in [line["Item"] for line in lines]
+
+    # the export imported into another table: every type back exactly
+    other = EngineSpec(spec.endpoint_url, "us-east-1", "copy-" + spec.table_name_template).engine()
+    other.bind(Tally)
+    imported = import_items(other, Tally, out, tmp_path / "rejects.jsonl")
+    assert (imported.read, imported.written, imported.rejected) == (120, 120, 0)
+    assert not (tmp_path / "rejects.jsonl").exists()
+    assert _values(other) == _values(tally)
+    assert other.scan(Tally).filter(Tally.id == "005").one().blob == bytes([5, 0, 255])
+
+
+def test_import_rejects_what_was_not_written(proxy, tmp_path):
+    """Lines that cannot be read, items of no use to the model, and items DynamoDB never
+    confirmed (left unprocessed past the deadline) all reach the rejects file."""
+    prefix = f"imp-{uuid.uuid4().hex[:6]}-"
+    engine = Engine(endpoint_url=proxy.url, region_name="us-east-1", table_name_template=prefix + "{table_name}",
+                    batch_deadline=0.3)
+    engine.bind(Tally)
+    source = tmp_path / "in.jsonl"
+    good = [{"Item": {"id": {"S": f"g{i}"}, "n": {"N": str(i)}}} for i in range(30)]
+    source.write_text("\n".join([json.dumps(line) for line in good] + [
+        "{not json",
+        json.dumps({"Item": {"n": {"N": "1"}}}),  # no key
+        json.dumps({"id": {"S": "bad-b64"}, "blob": {"B": "***"}}),
+        json.dumps({"Item": {"id": {"S": "stuck"}, "n": {"N": "7"}}}),
+    ]) + "\n")
+    proxy.faults.stuck = lambda entry: "stuck" in json.dumps(entry)
+    result = import_items(engine, Tally, source, tmp_path / "rejects.jsonl")
+    assert (result.read, result.written, result.rejected) == (34, 30, 4)
+    rejects = [json.loads(line) for line in (tmp_path / "rejects.jsonl").read_text().splitlines()]
+    assert [r["line"] for r in rejects] == [31, 32, 33, 34]
+    assert rejects[0]["text"] == "{not json" and "not JSON" in rejects[0]["reason"]
+    assert "MissingKey" in rejects[1]["reason"] and "base64" in rejects[2]["reason"]
+    assert "not confirmed written" in rejects[3]["reason"] and rejects[3]["item"]["id"] == {"S": "stuck"}
+    assert engine.scan(Tally).count() == 30
+
+
+# ----------------------------------------------------------------------------- command line
+MODELS = '''
+from bloop import BaseModel, Column, Integer, String
+
+
+class Tally(BaseModel):
+    class Meta:
+        table_name = "tally"
+
+    id = Column(String, hash_key=True)
+    n = Column(Integer)
+
+
+def bump(obj):
+    obj.n += 1
+'''
+
+
+def bloop(*args, cwd, env=None, module=True):
+    """Run the command line as a subprocess (``python -m bloop.cli`` or the console script's
+    function), returning (exit code, stdout, stderr)."""
+    command = [sys.executable, "-m", "bloop.cli"] if module else \
+        [sys.executable, "-c", "from bloop.cli import run; run()"]
+    environment = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), str(cwd)]), **(env or {}))
+    done = subprocess.run(command + list(args), cwd=cwd, env=environment, capture_output=True, text=True,
+                          timeout=120)
+    return done.returncode, done.stdout, done.stderr
+
+
+@SERVERS
+def test_command_line_exit_codes_and_output(backend, prefix, tmp_path):
+    (tmp_path / "shopmodels.py").write_text(textwrap.dedent(MODELS))
+    connect = ["--endpoint-url", backend["endpoint_url"], "--region", "us-east-1",
+               "--table-name-template", prefix + "{table_name}"]
+    engine = Engine(endpoint_url=backend["endpoint_url"], region_name="us-east-1",
+                    table_name_template=prefix + "{table_name}")
+    sys.path.insert(0, str(tmp_path))
+    try:
+        import shopmodels
+        engine.bind(shopmodels.Tally)
+        engine.save([shopmodels.Tally(id=str(i), n=i) for i in range(40)])
+    finally:
+        sys.path.remove(str(tmp_path))
+
+    assert bloop("count", "shopmodels", *connect, cwd=tmp_path) == (EXIT_OK, "Tally\t40\n", "")
+    code, out, err = bloop("backfill", "shopmodels:bump", "--model", "shopmodels:Tally", "--segments", "4",
+                           "--workers", "2", "--checkpoint", "cp", *connect, cwd=tmp_path, module=False)
+    assert (code, out) == (EXIT_OK, "backfilled 40 items: 40 changed, 0 gone (checkpoint cp)\n"), err
+    assert "backfill: 40 items (40 changed, 4/4 segments)" in err  # plain progress lines: no terminal
+    assert sum(obj.n for obj in engine.scan(shopmodels.Tally)) == sum(range(40)) + 40
+    code, out, err = bloop("backfill", "shopmodels:bump", "--model", "shopmodels:Tally", "--segments", "4",
+                           "--checkpoint", "cp", *connect, cwd=tmp_path)
+    assert code == EXIT_OK and "backfilled 40 items" in out  # done already: nothing bumped twice
+    assert sum(obj.n for obj in engine.scan(shopmodels.Tally)) == sum(range(40)) + 40
+
+    code, out, err = bloop("export", "shopmodels:Tally", "--out", "dump", "--segments", "2", *connect,
+                           cwd=tmp_path)
+    assert (code, out) == (EXIT_OK, "exported 40 items to dump (2 part files)\n"), err
+    with open(tmp_path / "dump" / "part-00000.jsonl", "a") as part:
+        part.write("{oops\n")
+    code, out, err = bloop("import", "shopmodels:Tally", "dump", "--rejects", "rejects.jsonl", *connect,
+                           cwd=tmp_path)
+    assert (code, out) == (EXIT_REJECTS, "read 41 lines: 40 written, 1 rejected (see rejects.jsonl)\n"), err
+
+    code, out, err = bloop("describe", "shopmodels:Tally", *connect, cwd=tmp_path)
+    assert code == EXIT_OK and json.loads(out)["TableName"] == prefix + "tally"
+
+    # usage errors: exit 2, saying what is wrong, nothing sent
+    assert bloop("count", "nosuchmodule", *connect, cwd=tmp_path)[0] == EXIT_USAGE
+    code, _, err = bloop("backfill", "shopmodels:nothing", "--model", "shopmodels:Tally", *connect, cwd=tmp_path)
+    assert code == EXIT_USAGE and "has no 'nothing'" in err
+    code, _, err = bloop("backfill", "shopmodels:bump", "--model", "shopmodels:Tally", "--segments", "3",
+                         "--checkpoint", "cp", *connect, cwd=tmp_path)
+    assert code == EXIT_USAGE and "another job" in err
+    assert bloop("export", "shopmodels:Tally", *connect, cwd=tmp_path)[0] == EXIT_USAGE  # no --out
+
+
+def test_help_and_usage_in_process(capsys):
+    assert main(["--help"]) == EXIT_OK
+    assert "exit codes" in capsys.readouterr().out
+    for command in ("plan", "apply", "export", "import", "count", "describe", "backfill"):
+        assert main([command, "--help"]) == EXIT_OK
+        assert "--endpoint-url" in capsys.readouterr().out
+    assert main(["export", "x:Y", "--out", "d", "--segments", "0"]) == EXIT_USAGE
+    assert main([]) == EXIT_USAGE
+    assert (EXIT_CHANGES, EXIT_INTERRUPTED) == (3, 130)

@@ -305,8 +305,9 @@ def parser() -> argparse.ArgumentParser:
     group.add_argument("--endpoint-url", default=os.environ.get("BLOOP_ENDPOINT_URL"),
                        help="DynamoDB endpoint (default: $BLOOP_ENDPOINT_URL, else the AWS environment's)")
     group.add_argument("--region", default=None, help="AWS region (default: the AWS environment's)")
-    group.add_argument("--table-name-template", default="{table_name}", metavar="TEMPLATE",
-                       help="the engine's table_name_template, e.g. 'staging-{table_name}'")
+    group.add_argument("--table-name-template", default=os.environ.get("BLOOP_TABLE_NAME_TEMPLATE", "{table_name}"),
+                       metavar="TEMPLATE", help="the engine's table_name_template, e.g. 'staging-{table_name}' "
+                       "(default: $BLOOP_TABLE_NAME_TEMPLATE, else '{table_name}')")
     group.add_argument("--no-progress", action="store_true", help="no progress on stderr")
 
     top = argparse.ArgumentParser(

@@ -4,6 +4,7 @@
 Lean: one table per backend for most cases, small tables, segments run in this process
 except where processes are the point (the command line's ``--workers 2``).
 """
+import io
 import json
 import os
 import subprocess
@@ -16,7 +17,7 @@ import pytest
 
 from bloop import BaseModel, Binary, Column, Engine, Integer, String
 from bloop.backfill import Backfill
-from bloop.cli import EXIT_CHANGES, EXIT_INTERRUPTED, EXIT_OK, EXIT_REJECTS, EXIT_USAGE, main
+from bloop.cli import EXIT_CHANGES, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_REJECTS, EXIT_USAGE, main
 from bloop.jobs import Budget, CheckpointMismatch, EngineSpec
 from bloop.transfer import Export, import_items
 
@@ -204,52 +205,59 @@ def bloop(*args, cwd, env=None, module=True):
     return done.returncode, done.stdout, done.stderr
 
 
+def run_main(*args):
+    """The command line in this process: (exit code, stdout, stderr)."""
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(args), out=out, err=err)
+    return code, out.getvalue(), err.getvalue()
+
+
 @SERVERS
-def test_command_line_exit_codes_and_output(backend, prefix, tmp_path):
+def test_command_line_exit_codes_and_output(backend, prefix, tmp_path, monkeypatch):
     (tmp_path / "shopmodels.py").write_text(textwrap.dedent(MODELS))
     connect = ["--endpoint-url", backend["endpoint_url"], "--region", "us-east-1",
                "--table-name-template", prefix + "{table_name}"]
     engine = Engine(endpoint_url=backend["endpoint_url"], region_name="us-east-1",
                     table_name_template=prefix + "{table_name}")
-    sys.path.insert(0, str(tmp_path))
-    try:
-        import shopmodels
-        engine.bind(shopmodels.Tally)
-        engine.save([shopmodels.Tally(id=str(i), n=i) for i in range(40)])
-    finally:
-        sys.path.remove(str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import shopmodels
+    engine.bind(shopmodels.Tally)
+    engine.save([shopmodels.Tally(id=str(i), n=i) for i in range(40)])
 
+    # as a subprocess: python -m bloop.cli, and the console script's function with 2 processes
     assert bloop("count", "shopmodels", *connect, cwd=tmp_path) == (EXIT_OK, "Tally\t40\n", "")
     code, out, err = bloop("backfill", "shopmodels:bump", "--model", "shopmodels:Tally", "--segments", "4",
                            "--workers", "2", "--checkpoint", "cp", *connect, cwd=tmp_path, module=False)
     assert (code, out) == (EXIT_OK, "backfilled 40 items: 40 changed, 0 gone (checkpoint cp)\n"), err
     assert "backfill: 40 items (40 changed, 4/4 segments)" in err  # plain progress lines: no terminal
     assert sum(obj.n for obj in engine.scan(shopmodels.Tally)) == sum(range(40)) + 40
-    code, out, err = bloop("backfill", "shopmodels:bump", "--model", "shopmodels:Tally", "--segments", "4",
-                           "--checkpoint", "cp", *connect, cwd=tmp_path)
+
+    # in this process (the same main())
+    code, out, err = run_main("backfill", "shopmodels:bump", "--model", "shopmodels:Tally", "--segments", "4",
+                              "--checkpoint", "cp", *connect)
     assert code == EXIT_OK and "backfilled 40 items" in out  # done already: nothing bumped twice
     assert sum(obj.n for obj in engine.scan(shopmodels.Tally)) == sum(range(40)) + 40
-
-    code, out, err = bloop("export", "shopmodels:Tally", "--out", "dump", "--segments", "2", *connect,
-                           cwd=tmp_path)
+    code, out, err = run_main("export", "shopmodels:Tally", "--out", "dump", "--segments", "2", *connect)
     assert (code, out) == (EXIT_OK, "exported 40 items to dump (2 part files)\n"), err
     with open(tmp_path / "dump" / "part-00000.jsonl", "a") as part:
         part.write("{oops\n")
-    code, out, err = bloop("import", "shopmodels:Tally", "dump", "--rejects", "rejects.jsonl", *connect,
-                           cwd=tmp_path)
+    code, out, err = run_main("import", "shopmodels:Tally", "dump", "--rejects", "rejects.jsonl", *connect)
     assert (code, out) == (EXIT_REJECTS, "read 41 lines: 40 written, 1 rejected (see rejects.jsonl)\n"), err
-
-    code, out, err = bloop("describe", "shopmodels:Tally", *connect, cwd=tmp_path)
+    code, out, err = run_main("describe", "shopmodels:Tally", *connect)
     assert code == EXIT_OK and json.loads(out)["TableName"] == prefix + "tally"
 
     # usage errors: exit 2, saying what is wrong, nothing sent
-    assert bloop("count", "nosuchmodule", *connect, cwd=tmp_path)[0] == EXIT_USAGE
-    code, _, err = bloop("backfill", "shopmodels:nothing", "--model", "shopmodels:Tally", *connect, cwd=tmp_path)
+    assert run_main("count", "nosuchmodule", *connect)[0] == EXIT_USAGE
+    code, _, err = run_main("backfill", "shopmodels:nothing", "--model", "shopmodels:Tally", *connect)
     assert code == EXIT_USAGE and "has no 'nothing'" in err
-    code, _, err = bloop("backfill", "shopmodels:bump", "--model", "shopmodels:Tally", "--segments", "3",
-                         "--checkpoint", "cp", *connect, cwd=tmp_path)
+    code, _, err = run_main("backfill", "shopmodels:bump", "--model", "shopmodels:Tally", "--segments", "3",
+                            "--checkpoint", "cp", *connect)
     assert code == EXIT_USAGE and "another job" in err
-    assert bloop("export", "shopmodels:Tally", *connect, cwd=tmp_path)[0] == EXIT_USAGE  # no --out
+    assert run_main("export", "shopmodels:Tally", *connect)[0] == EXIT_USAGE  # no --out
+    # a failed request: exit 1, naming the error
+    code, _, err = run_main("count", "shopmodels", *connect[:-1], "missing-{table_name}")
+    assert code == EXIT_ERROR and "TableNotFound" in err
 
 
 def test_help_and_usage_in_process(capsys):
@@ -261,3 +269,17 @@ def test_help_and_usage_in_process(capsys):
     assert main(["export", "x:Y", "--out", "d", "--segments", "0"]) == EXIT_USAGE
     assert main([]) == EXIT_USAGE
     assert (EXIT_CHANGES, EXIT_INTERRUPTED) == (3, 130)
+
+
+def test_dask_example_backfills_every_item_once(tmp_path):
+    """examples/dask_backfill.py on a local Dask cluster against the moto server."""
+    from tests.integ.conftest import _server
+    sys.path.insert(0, str(ROOT / "examples"))
+    try:
+        import dask_backfill
+    finally:
+        sys.path.remove(str(ROOT / "examples"))
+    engine, result = dask_backfill.main(_server("moto_server").url, str(tmp_path / "cp"))
+    assert (result.processed, result.changed, result.segments_done) == (200, 200, 4)
+    domains = {obj.domain for obj in engine.scan(dask_backfill.Account)}
+    assert domains == {"example0.com", "example1.com", "example2.com"}

@@ -48,6 +48,8 @@ LAYERS: List[Tuple[str, List[str]]] = [
     ("drivers", ["drivers.*"]),
     # what users hold: engines, facades and the packages' exports
     ("facade", ["", "engine", "aio", "stream", "stream.stream"]),
+    # jobs over the engine (checkpointed backfills, exports and imports) and the command line
+    ("tools", ["jobs", "backfill", "transfer", "cli"]),
 ]
 
 #: (importer, imported): dependencies that break the rules today, each with who removes it.

@@ -31,7 +31,7 @@ import json
 import os
 import sys
 import time
-from typing import Any, Callable, Dict, List, Optional, Sequence, TextIO
+from typing import Any, Callable, List, Optional, Sequence, TextIO
 
 from .exceptions import BloopException, InvalidConfiguration
 from .models import model_meta
@@ -112,7 +112,7 @@ class Progress:
         self.last = clock()
         if enabled and _isatty(stream):
             try:
-                from tqdm import tqdm
+                from tqdm import tqdm  # type: ignore[import-untyped]
             except ImportError:  # the cli extra is not installed: plain lines
                 pass
             else:

@@ -184,9 +184,10 @@ def run_segments(tasks: Sequence[Any], workers: Optional[int] = None, executor: 
             _, pending = wait(pending, timeout=0.5)
             if poll is not None:
                 poll()
-        errors = [f.exception() for f in futures if f.exception() is not None]
-        if errors:
-            raise errors[0]
+        for future in futures:
+            error = future.exception()
+            if error is not None:
+                raise error
         return [f.result() for f in futures]
     finally:
         if own:

@@ -274,15 +274,16 @@ def import_items(engine: Any, model: Any, source: Any, rejects: Any, *, batch: i
     out: List[Optional[IO[str]]] = [None]
 
     def reject(where: Tuple[str, int], reason: str, item: Any = None, text: Optional[str] = None) -> None:
-        if out[0] is None:
-            out[0] = open(rejects_path, "w", encoding="utf-8")
+        stream = out[0]
+        if stream is None:
+            stream = out[0] = open(rejects_path, "w", encoding="utf-8")
         entry: Dict[str, Any] = {"source": where[0], "line": where[1], "reason": reason}
         if item is not None:
             entry["item"] = item
         else:
             entry["text"] = text
-        out[0].write(json.dumps(entry, separators=(",", ":")) + "\n")
-        out[0].flush()
+        stream.write(json.dumps(entry, separators=(",", ":")) + "\n")
+        stream.flush()
         result.rejected += 1
 
     pending: List[Tuple[Any, Tuple[str, int], Dict[str, Any]]] = []

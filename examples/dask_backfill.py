@@ -17,7 +17,7 @@ import uuid
 
 from distributed import Client, LocalCluster
 
-from bloop import BaseModel, Column, Integer, String
+from bloop import BaseModel, Column, String
 from bloop.backfill import Backfill, run_segment
 from bloop.jobs import EngineSpec
 

@@ -18,7 +18,7 @@ import pytest
 from bloop import BaseModel, Binary, Column, Engine, Integer, String
 from bloop.backfill import Backfill
 from bloop.cli import EXIT_CHANGES, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_REJECTS, EXIT_USAGE, main
-from bloop.jobs import Budget, CheckpointMismatch, EngineSpec
+from bloop.jobs import CheckpointMismatch, EngineSpec
 from bloop.transfer import Export, import_items
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -89,22 +89,6 @@ def test_backfill_refuses_another_jobs_checkpoint(tally, spec, tmp_path):
     Backfill(Tally, Bump(), tmp_path / "cp", segments=2, engine=spec).segments()
     with pytest.raises(CheckpointMismatch, match="segments"):
         Backfill(Tally, Bump(), tmp_path / "cp", segments=3, engine=spec).run(tally)
-
-
-def test_budget_paces_to_units_per_second():
-    now = [0.0]
-    slept = []
-
-    def sleep(seconds):
-        slept.append(seconds)
-        now[0] += seconds
-    budget = Budget(10, clock=lambda: now[0], sleep=sleep)
-    for _ in range(30):
-        budget.spend(1.0)
-    assert now[0] == pytest.approx(3.0)  # 30 units at 10 a second
-    assert Budget.write_units(1025) == 2 and Budget.read_units(100) == 0.5
-    with pytest.raises(ValueError):
-        Budget(0)
 
 
 class Flaky:
@@ -191,6 +175,16 @@ class Tally(BaseModel):
 
 def bump(obj):
     obj.n += 1
+
+
+calls = []
+
+
+def bump_but_stop_once(obj):
+    calls.append(obj.id)
+    if len(calls) == 25:
+        raise KeyboardInterrupt  # Ctrl-C in the middle of a segment
+    obj.n += 1
 '''
 
 
@@ -238,6 +232,15 @@ def test_command_line_exit_codes_and_output(backend, prefix, tmp_path, monkeypat
                               "--checkpoint", "cp", *connect)
     assert code == EXIT_OK and "backfilled 40 items" in out  # done already: nothing bumped twice
     assert sum(obj.n for obj in engine.scan(shopmodels.Tally)) == sum(range(40)) + 40
+    # interrupted (exit 130), then resumed: every item bumped exactly once more
+    code, out, err = run_main("backfill", "shopmodels:bump_but_stop_once", "--model", "shopmodels:Tally",
+                              "--segments", "2", "--checkpoint", "cp2", *connect)
+    assert (code, out) == (EXIT_INTERRUPTED, ""), err
+    assert "interrupted; run the same command again to continue" in err
+    code, out, err = run_main("backfill", "shopmodels:bump_but_stop_once", "--model", "shopmodels:Tally",
+                              "--segments", "2", "--checkpoint", "cp2", *connect)
+    assert (code, out) == (EXIT_OK, "backfilled 40 items: 40 changed, 0 gone (checkpoint cp2)\n"), err
+    assert sum(obj.n for obj in engine.scan(shopmodels.Tally)) == sum(range(40)) + 80
     code, out, err = run_main("export", "shopmodels:Tally", "--out", "dump", "--segments", "2", *connect)
     assert (code, out) == (EXIT_OK, "exported 40 items to dump (2 part files)\n"), err
     with open(tmp_path / "dump" / "part-00000.jsonl", "a") as part:

@@ -50,7 +50,7 @@ def main(endpoint_url=None, checkpoint=None, prefix=None):
                       (prefix or f"dask-{uuid.uuid4().hex[:6]}-") + "{table_name}")
     engine = spec.engine()
     engine.bind(Account)
-    engine.save([Account(id=str(i), email=f"user{i}@Example{i % 3}.com") for i in range(200)])
+    engine.save([Account(id=str(i), email=f"user{i}@Example{i % 3}.com") for i in range(60)])
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
             Client(cluster) as client:
         result = backfill_on_dask(spec, checkpoint or tempfile.mkdtemp(prefix="backfill-"), client)

@@ -31,7 +31,7 @@ from typing import Any, Callable, Dict, List, Optional
 
 from .codec import item_size, to_item
 from .exceptions import ConstraintViolation, InvalidConfiguration
-from .jobs import Budget, Checkpoint, EngineSpec, run_segments
+from .jobs import Budget, Checkpoint, EngineSpec, run_segments, throttled
 from .models import model_meta
 from .tracking import changes
 
@@ -142,6 +142,7 @@ class Backfill:
             engine = engine or _engine(self)
             for task in tasks:
                 task.engine = engine
+                task.recorded = throttled(poll)  # progress at each record, not only between segments
             run_segments(tasks, workers=1, poll=poll)
         else:
             if self.engine_spec is None and engine is not None:
@@ -159,10 +160,12 @@ class BackfillSegment:
         self.budget = budget
         #: an engine to run on here (not pickled); made from the job's EngineSpec when None
         self.engine: Any = None
+        #: called after each record of the position, in this process (not pickled)
+        self.recorded: Optional[Callable[[], None]] = None
 
     def __getstate__(self) -> Dict[str, Any]:
         state = dict(self.__dict__)
-        state["engine"] = None
+        state["engine"] = state["recorded"] = None
         return state
 
     def run(self, engine: Any = None, *, clock: Any = None, sleep: Any = None) -> BackfillResult:
@@ -211,6 +214,8 @@ class BackfillSegment:
                 record["position"] = iterator.token
                 checkpoint.write(self.index, record)
                 unrecorded = 0
+                if self.recorded is not None:
+                    self.recorded()
         record["position"] = iterator.token
         record["done"] = True
         checkpoint.write(self.index, record)

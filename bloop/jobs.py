@@ -21,7 +21,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence
 
 from .exceptions import InvalidConfiguration
 
-__all__ = ["EngineSpec", "Checkpoint", "CheckpointMismatch", "Budget", "run_segments", "JOB_FILE"]
+__all__ = ["EngineSpec", "Checkpoint", "CheckpointMismatch", "Budget", "run_segments", "throttled", "JOB_FILE"]
 
 #: the file of a checkpoint directory that says which job it belongs to
 JOB_FILE = "job.json"
@@ -156,6 +156,22 @@ class Budget:
         if ahead > 0:
             self.slept += ahead
             self.sleep(ahead)
+
+
+def throttled(poll: Optional[Callable[[], None]], every: float = 0.25,
+              clock: Callable[[], float] = time.monotonic) -> Optional[Callable[[], None]]:
+    """``poll``, called at most once every ``every`` seconds (progress reads every
+    segment's record: not after each item)."""
+    if poll is None:
+        return None
+    last = [-every]
+
+    def call() -> None:
+        now = clock()
+        if now - last[0] >= every:
+            last[0] = now
+            poll()
+    return call
 
 
 def run_segments(tasks: Sequence[Any], workers: Optional[int] = None, executor: Optional[Executor] = None,

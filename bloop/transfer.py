@@ -25,7 +25,7 @@ from typing import IO, Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 from .codec import from_item, to_item
 from .exceptions import BatchIncomplete, BloopException, InvalidConfiguration
-from .jobs import Checkpoint, EngineSpec, run_segments
+from .jobs import Checkpoint, EngineSpec, run_segments, throttled
 from .models import model_meta
 from .operations import call
 
@@ -159,6 +159,7 @@ class Export:
         if executor is None and (workers == 1 or (workers is None and engine is not None)):
             for task in tasks:
                 task.engine = engine
+                task.recorded = throttled(poll)  # progress at each record, not only between segments
             run_segments(tasks, workers=1, poll=poll)
         else:
             if self.engine_spec is None and engine is not None:
@@ -174,10 +175,12 @@ class ExportSegment:
         self.job = job
         self.index = index
         self.engine: Any = None
+        #: called after each record of the position, in this process (not pickled)
+        self.recorded: Optional[Callable[[], None]] = None
 
     def __getstate__(self) -> Dict[str, Any]:
         state = dict(self.__dict__)
-        state["engine"] = None
+        state["engine"] = state["recorded"] = None
         return state
 
     def _request(self, engine: Any) -> Dict[str, Any]:
@@ -224,6 +227,8 @@ class ExportSegment:
                     record["position"] = encode_item(start) if start else None
                     record["done"] = not start
                     checkpoint.write(self.index, record)
+                    if self.recorded is not None:
+                        self.recorded()
                     if not start:
                         break
                     request["ExclusiveStartKey"] = start

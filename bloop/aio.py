@@ -77,6 +77,8 @@ class AsyncEngine(EngineCore[Async]):
         :class:`~bloop.exceptions.InvalidConfiguration`, as do the next two).
     :param read_timeout: seconds to wait for an answer.
     :param max_attempts: attempts of each request, the first included.
+    :param token_secret: bytes to sign the tokens of ``search.page()`` with, or a list of them
+        (as for :class:`~bloop.engine.Engine`).
     """
 
     def __init__(self, dynamodb: Any = None, dynamodbstreams: Any = None, *,
@@ -86,9 +88,10 @@ class AsyncEngine(EngineCore[Async]):
                  sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
                  rng: Optional[random.Random] = None, max_concurrency: int = 4,
                  fast_path: Optional[bool] = None, connect_timeout: Optional[float] = None,
-                 read_timeout: Optional[float] = None, max_attempts: Optional[int] = None) -> None:
+                 read_timeout: Optional[float] = None, max_attempts: Optional[int] = None,
+                 token_secret: Any = None) -> None:
         super().__init__(table_name_template=table_name_template, batch_deadline=batch_deadline,
-                         clock=clock, rng=rng, max_concurrency=max_concurrency)
+                         clock=clock, rng=rng, max_concurrency=max_concurrency, token_secret=token_secret)
         transport = transport_options(connect_timeout, read_timeout, max_attempts, dynamodb, dynamodbstreams)
         if dynamodb is not None and fast_path:
             from . import fastpath

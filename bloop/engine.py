@@ -28,6 +28,7 @@ from .drivers.transport import BotocoreTransport, Transport
 from .operations import Policy
 from .relations import Collection, OneToMany, collection_op, collection_search, related_query
 from .search import Async, Query, Scan, Search, Sync
+from .search.tokens import token_secrets
 from .session import Session, client_config, make_client
 
 __all__ = ["Engine", "EngineCore", "transport_options"]
@@ -64,7 +65,7 @@ class EngineCore(Generic[E]):
     """
 
     def __init__(self, *, table_name_template: Any, batch_deadline: float, clock: Callable[[], float],
-                 rng: Optional[random.Random], max_concurrency: int) -> None:
+                 rng: Optional[random.Random], max_concurrency: int, token_secret: Any = None) -> None:
         if isinstance(table_name_template, str):
             _check_template(table_name_template)
         elif not callable(table_name_template):
@@ -73,6 +74,8 @@ class EngineCore(Generic[E]):
             raise InvalidType(f"max_concurrency must be a positive int, not {max_concurrency!r}")
         self.table_name_template = table_name_template
         self.max_concurrency = max_concurrency
+        #: the secrets page tokens are signed with (the first) and checked against (any), or None
+        self.token_secret = token_secrets(token_secret)
         self.policy = Policy(self._table_name, clock, rng or random.Random(), batch_deadline)
         # the core reports loads, saves and deletes through the announcer, which sends the
         # signals with this engine as their sender; policy.engine is only for
@@ -203,6 +206,10 @@ class Engine(EngineCore[Sync]):
         included.  For the clients bloop makes (botocore's defaults: 60, 60, and 5 attempts
         in bloop's clients); an injected client is configured by whoever made it, so
         these options with an injected client raise :class:`~bloop.exceptions.InvalidConfiguration`.
+    :param token_secret: bytes (at least 16; ``secrets.token_bytes(32)``) to sign the tokens of
+        ``search.page()`` with (HMAC-SHA256), or a list of them (signs with the first, accepts
+        any: for rotating secrets).  With a secret, unsigned and altered tokens are refused;
+        without one, signed tokens are.
 
     Every client the engine sends through, injected or made, gets bloop's response check
     (:func:`bloop.session.install_checks`): an answer that is not DynamoDB's is retried,
@@ -216,9 +223,10 @@ class Engine(EngineCore[Sync]):
                  sleep: Callable[[float], None] = time.sleep,
                  rng: Optional[random.Random] = None, max_concurrency: int = 4,
                  fast_path: Optional[bool] = None, connect_timeout: Optional[float] = None,
-                 read_timeout: Optional[float] = None, max_attempts: Optional[int] = None) -> None:
+                 read_timeout: Optional[float] = None, max_attempts: Optional[int] = None,
+                 token_secret: Any = None) -> None:
         super().__init__(table_name_template=table_name_template, batch_deadline=batch_deadline,
-                         clock=clock, rng=rng, max_concurrency=max_concurrency)
+                         clock=clock, rng=rng, max_concurrency=max_concurrency, token_secret=token_secret)
         transport = transport_options(connect_timeout, read_timeout, max_attempts, dynamodb, dynamodbstreams)
         if dynamodb is None:
             dynamodb = make_client("dynamodb", endpoint_url=endpoint_url, region_name=region_name,

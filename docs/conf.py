@@ -18,6 +18,11 @@ autodoc_member_order = "bysource"
 
 root_doc = "index"
 exclude_patterns = ["_build"]
-pygments_style = "sphinx"
-html_theme = "alabaster"
+# furo: a layout that fits code at every width (code blocks scroll inside themselves, the
+# sidebars fold away on a narrow screen), with light and dark colour schemes
+html_theme = "furo"
+pygments_style = "friendly"
+pygments_dark_style = "monokai"
 html_title = f"bloop {release}"
+html_static_path = ["_static"]
+html_css_files = ["custom.css"]

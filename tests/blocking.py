@@ -94,6 +94,10 @@ class BlockingSearcher:
         self.engine = engine
         self.searcher = searcher
 
+    @property
+    def token_secret(self) -> Any:
+        return self.searcher.token_secret
+
     def table_name(self, model: Any) -> str:
         return self.searcher.table_name(model)
 

@@ -92,6 +92,11 @@ class SyncSearcher:
     def __init__(self, engine: Any) -> None:
         self.engine = engine
 
+    @property
+    def token_secret(self) -> Any:
+        """The engine's secrets for page tokens (``Engine(token_secret=...)``), or None."""
+        return self.engine.token_secret
+
     def table_name(self, model: Any) -> str:
         name: str = self.engine._table_name(model)
         return name

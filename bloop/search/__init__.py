@@ -29,7 +29,8 @@ Nothing here does I/O.  A package split by job, every name importable from
     :class:`Cursor`, the position of one iteration, and :class:`CursorView`.
 ``terminal``
     what a search sends, as I/O-free generators: ``fetch`` (one page), ``collect``,
-    ``first``, ``only``, ``count`` and ``exists``.
+    ``first``, ``only``, ``count``, ``exists`` and ``page`` (a :class:`Page` of
+    ``search.page()``, with its URL-safe, optionally signed token).
 """
 from __future__ import annotations
 
@@ -39,7 +40,7 @@ from .cursor import Cursor, CursorView
 from .describe import Async, Query, Scan, Search, Sync
 from .prepared import Prepared
 from .searcher import Searcher
-from .terminal import collect, count, exists, fetch, first, only
+from .terminal import Page, collect, count, exists, fetch, first, only, page
 from .tokens import Token, decode_token, encode_token
 
 # importable from here too, as before the split
@@ -49,7 +50,7 @@ from .tokens import MAX_TOKEN_LENGTH, TOKEN_VERSION, fingerprint  # noqa: F401
 
 __all__ = ["Search", "Query", "Scan", "Prepared", "Cursor", "CursorView", "Searcher", "Sync", "Async",
            "SearchIterator", "fetch", "count", "collect", "first", "only", "exists", "Token", "encode_token",
-           "decode_token"]
+           "decode_token", "Page", "page"]
 
 
 def __getattr__(name: str) -> Any:

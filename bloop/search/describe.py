@@ -18,8 +18,8 @@ from ..exceptions import InvalidSearch
 from ..models import Index, model_meta
 from .prepared import Prepared
 from .searcher import Searcher
-from .terminal import collect, count, exists, first, only
-from .tokens import Token, decode_token
+from .terminal import Page, collect, count, exists, first, only, page as page_op
+from .tokens import Token, decode_token, open_page_token
 
 if TYPE_CHECKING:  # PEP 696 defaults, for type checkers only (typing has them from Python 3.13)
     from typing_extensions import Self, TypeVar
@@ -225,6 +225,34 @@ class Search(Generic[M, E]):
         """
         searcher = self._searcher()
         return searcher.run(exists(searcher.prepare(self)))
+
+    @overload
+    def page(self: "Search[M, Sync]", size: int, token: Optional[str] = None) -> Page[M]: ...
+    @overload
+    def page(self: "Search[M, Async]", size: int, token: Optional[str] = None) -> Awaitable[Page[M]]: ...
+
+    def page(self, size: int, token: Optional[str] = None) -> Any:
+        """One page of at most ``size`` objects: a :class:`~bloop.search.Page` with its
+        ``items`` and the ``token`` of the next page, None when nothing follows.
+
+        The token is opaque and URL-safe, for a web API's clients to send back: pass it to
+        the same search's ``page()`` for the next page.  It is refused for another search
+        (model, index, key condition, filter, projection, order or segment; the size may
+        change), and when the engine has a ``token_secret`` it is signed (HMAC-SHA256), so a
+        client cannot forge or alter a position.  A search's limit caps all its pages together.
+
+        :raises InvalidSearch: ``size`` is not a positive int, or the token is malformed,
+            altered, unsigned (or signed) where the engine expects otherwise, or of another
+            search; before any request.
+        """
+        if not isinstance(size, int) or isinstance(size, bool) or size < 1:
+            raise InvalidSearch(f"page(size) takes a positive int, not {size!r}")
+        searcher = self._searcher()
+        secrets = getattr(searcher, "token_secret", None)
+        search = self
+        if token is not None:
+            search = self._replace(_token=open_page_token(token, secrets))
+        return searcher.run(page_op(searcher.prepare(search), size, secrets))
 
     # resuming and splitting -----------------------------------------------------------------
     def start_from(self, token: str) -> "Self":

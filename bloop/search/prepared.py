@@ -87,7 +87,8 @@ class Prepared:
         request.update(Renderer().render(key=search._key, filter=self.filter, projection=expression))
         if select:
             request["Select"] = select
-        page_size = search._page_size
+        #: DynamoDB's ``Limit`` the search asks for (``page_size()``), if any
+        self.page_size = page_size = search._page_size
         if page_size is None and self.limit is not None and not self.filtered:
             page_size = self.limit  # no filter: the first `limit` items read are the answer
         if page_size is not None:

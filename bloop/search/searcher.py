@@ -1,7 +1,7 @@
 """The one boundary between a search and the engine it is bound to (``engine.searcher``)."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Optional, Protocol, Tuple
 
 from ..operations import Op
 
@@ -15,7 +15,7 @@ __all__ = ["Searcher"]
 class Searcher(Protocol):
     """The one boundary between a search and the engine it is bound to (``engine.searcher``).
 
-    Five members and no more: a search renders its request and decides what to send
+    Five members (and the optional ``token_secret``) and no more: a search renders its request and decides what to send
     with the I/O-free operations of this module (:func:`collect`, :func:`first`, :func:`only`,
     :func:`count`, :func:`exists`); the searcher only runs them and iterates.
     :class:`bloop.drivers.search.SyncSearcher` and
@@ -24,6 +24,10 @@ class Searcher(Protocol):
 
     #: whether results are awaited and iterated with ``async for``
     is_async: bool
+
+    #: optional: the engine's checked ``token_secret`` (a tuple of secrets; sign with the
+    #: first, accept any) or None; a searcher without it makes and takes unsigned page tokens
+    token_secret: Optional[Tuple[bytes, ...]]
 
     def table_name(self, model: Any) -> str:
         """The name of ``model``'s table for this engine."""

@@ -1,20 +1,24 @@
 """Search tokens: the position of an iteration as a JSON string, written
 (:func:`encode_token`), read strictly (:func:`decode_token`), and tied to its search by
-the search's :func:`fingerprint`."""
+the search's :func:`fingerprint`; and page tokens (:func:`seal_page_token`,
+:func:`open_page_token`), the same position in URL-safe base64, signed with HMAC-SHA256
+when the engine has a ``token_secret``."""
 from __future__ import annotations
 
 import base64
 import binascii
 import decimal
 import hashlib
+import hmac
 import json
 import re
-from typing import Any, Dict, NamedTuple, Optional
+from typing import Any, Dict, NamedTuple, Optional, Tuple
 
 from .. import limits
-from ..exceptions import InvalidSearch
+from ..exceptions import InvalidConfiguration, InvalidSearch, InvalidType
 
-__all__ = ["Token", "encode_token", "decode_token", "fingerprint", "TOKEN_VERSION", "MAX_TOKEN_LENGTH"]
+__all__ = ["Token", "encode_token", "decode_token", "fingerprint", "TOKEN_VERSION", "MAX_TOKEN_LENGTH",
+           "seal_page_token", "open_page_token", "token_secrets"]
 
 
 #: the request parameters a token is tied to (see :attr:`Prepared.fingerprint`)
@@ -166,5 +170,108 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+class _Malformed(InvalidSearch):
+    """A token that is not what bloop wrote; ``why`` says what is wrong."""
+
+    def __init__(self, message: str, why: str) -> None:
+        super().__init__(message)
+        self.why = why
+
+
 def _bad(token: str, why: str) -> InvalidSearch:
-    return InvalidSearch(f"not a search token ({why}): {token!r:.80}")
+    return _Malformed(f"not a search token ({why}): {token!r:.80}", why)
+
+
+# ---------------------------------------------------------------------------------------
+# page tokens: what search.page() hands to a web API's clients
+
+#: the secrets an engine signs page tokens with (the first) and accepts (any)
+Secrets = Tuple[bytes, ...]
+#: the shortest secret an engine takes (HMAC-SHA256 wants at least 32 bytes; 16 of a good
+#: random source are still out of reach of a guess)
+MIN_SECRET_LENGTH = 16
+_PAGE_DOMAIN = b"bloop page token\x00"
+_URLSAFE = re.compile(r"[A-Za-z0-9_-]+")
+_PAGE_TOKEN = re.compile(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]*)?")
+
+
+def token_secrets(secret: Any) -> Optional[Secrets]:
+    """An engine's ``token_secret`` option checked: None, one secret, or several (signs with
+    the first, accepts any: to rotate, put the new one first and drop the old one later).
+
+    :raises InvalidType: a secret is not bytes (a str secret has no one encoding).
+    :raises InvalidConfiguration: a secret is shorter than 16 bytes, or none is given.
+    """
+    if secret is None:
+        return None
+    many = list(secret) if isinstance(secret, (list, tuple)) else [secret]
+    if not many:
+        raise InvalidConfiguration("token_secret is an empty sequence: give bytes, several bytes, or None")
+    for one in many:
+        if not isinstance(one, (bytes, bytearray)):
+            raise InvalidType(f"token_secret takes bytes (e.g. secrets.token_bytes(32)), not {type(one).__name__}")
+        if len(one) < MIN_SECRET_LENGTH:
+            raise InvalidConfiguration(f"a token_secret of {len(one)} bytes is too short to keep tokens from being "
+                                       f"forged: give at least {MIN_SECRET_LENGTH} (secrets.token_bytes(32))")
+    return tuple(bytes(one) for one in many)
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    if not _URLSAFE.fullmatch(text) or len(text) % 4 == 1:
+        raise ValueError("not unpadded URL-safe base64")
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _signature(secret: bytes, body: str) -> str:
+    return _b64(hmac.new(secret, _PAGE_DOMAIN + body.encode(), hashlib.sha256).digest())
+
+
+def seal_page_token(search: str, start: Dict[str, Any], left: Optional[int], secrets: Optional[Secrets]) -> str:
+    """A page token: the position (:func:`encode_token`) in URL-safe base64, and when the
+    engine has secrets ``.`` and its HMAC-SHA256 with the first, also URL-safe base64."""
+    body = _b64(encode_token(search, start, left, False).encode())
+    return body if secrets is None else f"{body}.{_signature(secrets[0], body)}"
+
+
+def open_page_token(token: Any, secrets: Optional[Secrets]) -> Token:
+    """Read a page token: its signature checked (in constant time) first, then its position
+    strictly (:func:`decode_token`).
+
+    :raises InvalidSearch: with why, before anything is sent.
+    """
+    if not isinstance(token, str):
+        raise InvalidSearch(f"a page token is the str of a page's token, not {type(token).__name__}")
+    if len(token) > MAX_PAGE_TOKEN_LENGTH:
+        raise _bad_page(token, f"{len(token):,} characters, longer than any page token bloop makes")
+    if not _PAGE_TOKEN.fullmatch(token):
+        raise _bad_page(token, "not URL-safe base64, with at most one '.' before a signature")
+    body, dot, signature = token.partition(".")
+    if secrets is not None:
+        if not dot:
+            raise _bad_page(token, "not signed, and this engine has a token_secret: it takes only tokens it signed")
+        if not any(hmac.compare_digest(signature.encode(), _signature(secret, body).encode()) for secret in secrets):
+            raise _bad_page(token, "its signature does not match: the token was altered, forged, or signed with "
+                                   "another token_secret")
+    elif dot:
+        raise _bad_page(token, "signed, and this engine has no token_secret to check it with: give this engine "
+                               "the token_secret of the engine that made it")
+    try:
+        text = _unb64(body).decode("utf-8")
+    except ValueError as error:  # binascii.Error and UnicodeDecodeError are ValueErrors
+        raise _bad_page(token, f"not URL-safe base64 of a position ({error})") from None
+    try:
+        return decode_token(text)
+    except _Malformed as error:
+        raise _bad_page(token, error.why) from None
+
+
+#: a page token is the base64 (4/3) of a token, and a signature
+MAX_PAGE_TOKEN_LENGTH = MAX_TOKEN_LENGTH * 4 // 3 + 64
+
+
+def _bad_page(token: str, why: str) -> InvalidSearch:
+    return InvalidSearch(f"not a page token of this search ({why}): {token!r:.80}")

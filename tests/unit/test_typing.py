@@ -16,6 +16,7 @@ import pytest
 import bloop
 from bloop import BaseModel, Column, Engine, Integer, String, UnknownColumn, actions
 from bloop.aio import AsyncEngine
+from bloop.search import Page
 from tests.integ.models import Color, Everything  # one column of every type
 from tests.unit.fakes import AsyncFakeTransport, FakeTransport
 from tests.unit.helpers import dynamodb_client
@@ -87,7 +88,7 @@ PAGE = {"Items": [ITEM], "Count": 1, "ScannedCount": 1}
 
 def test_sync_search_results_are_typed_by_model() -> None:
     engine = Engine(dynamodb_client())
-    engine.transport = FakeTransport([PAGE] * 5 + [{"Count": 1}, {"Count": 1}])
+    engine.transport = FakeTransport([PAGE] * 5 + [{"Count": 1}, {"Count": 1}, PAGE])
     search = engine.query(Order).key(Order.id == "a")
     found = search.first()
     assert_type(found, Optional[Order])
@@ -100,12 +101,16 @@ def test_sync_search_results_are_typed_by_model() -> None:
     assert_type(search.count(), int)
     assert_type(engine.scan(Order).exists(), bool)
     assert found is not None and found.qty == 2
+    page_of = search.page(10)
+    assert_type(page_of, Page[Order])
+    assert_type(page_of.items, ListOf[Order])
+    assert_type(page_of.token, Optional[str])
     search.__aiter__  # type: ignore[misc]  # a sync search has no async iteration
 
 
 def test_async_search_results_are_awaited_and_typed_by_model() -> None:
     engine = AsyncEngine()
-    engine.transport = AsyncFakeTransport([PAGE] * 5 + [{"Count": 1}, {"Count": 1}])
+    engine.transport = AsyncFakeTransport([PAGE] * 5 + [{"Count": 1}, {"Count": 1}, PAGE])
     search = engine.query(Order).key(Order.id == "a")
 
     async def use() -> None:
@@ -120,6 +125,9 @@ def test_async_search_results_are_awaited_and_typed_by_model() -> None:
             assert_type(page, ListOf[Order])
         assert_type(await search.count(), int)
         assert_type(await engine.scan(Order).exists(), bool)
+        pending = search.page(10)
+        assert_type(pending, Awaitable[Page[Order]])
+        assert_type((await pending).items, ListOf[Order])
     asyncio.run(use())
     with pytest.raises(TypeError):
         for _ in search:  # type: ignore[misc]  # an async search is iterated with async for

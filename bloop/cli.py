@@ -229,7 +229,8 @@ def cmd_export(ctx: Context) -> int:
     finally:
         status = job.status()
         bar.close(status.items, f"{status.segments_done}/{status.segments} segments")
-    ctx.say(f"exported {result.items} items to {args.out} ({result.segments} part files)")
+    files = f"{result.segments} part file" + ("s" if result.segments != 1 else "")
+    ctx.say(f"exported {result.items} items to {args.out} ({files})")
     return EXIT_OK
 
 

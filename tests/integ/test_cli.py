@@ -246,6 +246,9 @@ def test_command_line_exit_codes_and_output(backend, prefix, tmp_path, monkeypat
         part.write("{oops\n")
     code, out, err = run_main("import", f"{name}:Tally", "dump", "--rejects", "rejects.jsonl", *connect)
     assert (code, out) == (EXIT_REJECTS, "read 41 lines: 40 written, 1 rejected (see rejects.jsonl)\n"), err
+    code, out, err = run_main("export", prefix + "tally", "--table", "--out", "raw", "--segments", "1", *connect)
+    assert (code, out) == (EXIT_OK, "exported 40 items to raw (1 part file)\n"), err
+    assert len((tmp_path / "raw" / "part-00000.jsonl").read_text().splitlines()) == 40
     code, out, err = run_main("describe", f"{name}:Tally", *connect)
     assert code == EXIT_OK and json.loads(out)["TableName"] == prefix + "tally"
 

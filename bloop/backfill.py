@@ -143,11 +143,12 @@ class Backfill:
             for task in tasks:
                 task.engine = engine
                 task.recorded = throttled(poll)  # progress at each record, not only between segments
-            run_segments(tasks, workers=1, poll=poll)
+            run_segments(tasks, workers=1, poll=poll, stop=self.checkpoint.stop)
         else:
             if self.engine_spec is None and engine is not None:
                 self.engine_spec = EngineSpec.of(engine)
-            run_segments(tasks, workers=workers, executor=executor, processes=processes, poll=poll)
+            run_segments(tasks, workers=workers, executor=executor, processes=processes, poll=poll,
+                         stop=self.checkpoint.stop)
         return self.status()
 
 
@@ -210,12 +211,15 @@ class BackfillSegment:
                     if budget is not None:
                         budget.spend(Budget.write_units(item_size(to_item(obj, validate=False))))
                 unrecorded = RECORD_EVERY  # a confirmed write is recorded at once
-            if unrecorded >= RECORD_EVERY or cursor.needs_page:
+            stopping = checkpoint.stopping()
+            if unrecorded >= RECORD_EVERY or cursor.needs_page or stopping:
                 record["position"] = iterator.token
                 checkpoint.write(self.index, record)
                 unrecorded = 0
                 if self.recorded is not None:
                     self.recorded()
+            if stopping:
+                raise KeyboardInterrupt(f"segment {self.index} of the backfill stopped, its position recorded")
         record["position"] = iterator.token
         record["done"] = True
         checkpoint.write(self.index, record)

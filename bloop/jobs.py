@@ -11,20 +11,26 @@ shared file system across machines).
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
 import pathlib
+import signal
+import threading
 import time
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor, wait
-from typing import Any, Callable, Dict, List, Optional, Sequence
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence
 
 from .exceptions import InvalidConfiguration
 
-__all__ = ["EngineSpec", "Checkpoint", "CheckpointMismatch", "Budget", "run_segments", "throttled", "JOB_FILE"]
+__all__ = ["EngineSpec", "Checkpoint", "CheckpointMismatch", "Budget", "run_segments", "throttled",
+           "stop_on_interrupt", "JOB_FILE", "STOP_FILE"]
 
 #: the file of a checkpoint directory that says which job it belongs to
 JOB_FILE = "job.json"
+#: the file that asks every segment of the job to stop (after recording its position)
+STOP_FILE = "STOP"
 
 
 class CheckpointMismatch(InvalidConfiguration):
@@ -92,8 +98,17 @@ class Checkpoint:
                     f"the checkpoint {self.directory} is of another job (its {', '.join(differs)} differ: "
                     f"{ {k: found.get(k) for k in differs} } there, { {k: job.get(k) for k in differs} } now); "
                     "nothing was read or written: use another directory, or delete this one to start over")
-            return
-        self._replace(path, job)
+        else:
+            self._replace(path, job)
+        (self.directory / STOP_FILE).unlink(missing_ok=True)  # a new run: a past stop is done
+
+    def stop(self) -> None:
+        """Ask every segment of the job, in any process or machine that sees this directory,
+        to stop after its current item (with its position recorded): what Ctrl-C does."""
+        (self.directory / STOP_FILE).touch()
+
+    def stopping(self) -> bool:
+        return (self.directory / STOP_FILE).exists()
 
     def job(self) -> Optional[Dict[str, Any]]:
         path = self.directory / JOB_FILE
@@ -174,14 +189,48 @@ def throttled(poll: Optional[Callable[[], None]], every: float = 0.25,
     return call
 
 
+@contextlib.contextmanager
+def stop_on_interrupt(stop: Callable[[], None]) -> Iterator[None]:
+    """While it lasts, Ctrl-C (SIGINT) calls ``stop`` instead of raising where the code happens
+    to be (between a confirmed write and its record, say); a second Ctrl-C raises at once.
+    Only in the main thread, where signal handlers live; elsewhere it does nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.getsignal(signal.SIGINT)
+
+    def interrupted(signum: int, frame: Any) -> None:
+        signal.signal(signal.SIGINT, previous)
+        stop()
+    signal.signal(signal.SIGINT, interrupted)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _ignore_interrupts() -> None:
+    """A worker process leaves Ctrl-C to its parent, which stops the job through its checkpoint."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def run_segments(tasks: Sequence[Any], workers: Optional[int] = None, executor: Optional[Executor] = None,
-                 processes: bool = True, poll: Optional[Callable[[], None]] = None) -> List[Any]:
+                 processes: bool = True, poll: Optional[Callable[[], None]] = None,
+                 stop: Optional[Callable[[], None]] = None) -> List[Any]:
     """Run each task (``task.run()``) on ``executor``, or on a pool of ``workers`` processes
     (threads with ``processes=False``; in this process with ``workers=1``); ``poll`` is
     called about twice a second while they run (progress).  Returns their results in order;
     the first failure is raised once every task has finished (the others' work is recorded).
+
+    With ``stop`` (the job's :meth:`Checkpoint.stop`), Ctrl-C asks every task to stop after
+    its current item, with its position recorded; they raise :class:`KeyboardInterrupt`.
     """
-    tasks = list(tasks)
+    with stop_on_interrupt(stop) if stop is not None else contextlib.nullcontext():
+        return _run_segments(list(tasks), workers, executor, processes, poll)
+
+
+def _run_segments(tasks: List[Any], workers: Optional[int], executor: Optional[Executor], processes: bool,
+                  poll: Optional[Callable[[], None]]) -> List[Any]:
     if executor is None and (workers == 1 or len(tasks) <= 1):
         results = []
         for task in tasks:
@@ -192,7 +241,8 @@ def run_segments(tasks: Sequence[Any], workers: Optional[int] = None, executor: 
     own = executor is None
     if executor is None:
         count = workers or min(len(tasks), os.cpu_count() or 1)
-        executor = ProcessPoolExecutor(count) if processes else ThreadPoolExecutor(count)
+        executor = ProcessPoolExecutor(count, initializer=_ignore_interrupts) if processes else \
+            ThreadPoolExecutor(count)
     try:
         futures = [executor.submit(_run, task) for task in tasks]
         pending = set(futures)

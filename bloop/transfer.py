@@ -160,11 +160,12 @@ class Export:
             for task in tasks:
                 task.engine = engine
                 task.recorded = throttled(poll)  # progress at each record, not only between segments
-            run_segments(tasks, workers=1, poll=poll)
+            run_segments(tasks, workers=1, poll=poll, stop=self.checkpoint.stop)
         else:
             if self.engine_spec is None and engine is not None:
                 self.engine_spec = EngineSpec.of(engine)
-            run_segments(tasks, workers=workers, executor=executor, processes=processes, poll=poll)
+            run_segments(tasks, workers=workers, executor=executor, processes=processes, poll=poll,
+                         stop=self.checkpoint.stop)
         return self.status()
 
 
@@ -231,6 +232,8 @@ class ExportSegment:
                         self.recorded()
                     if not start:
                         break
+                    if checkpoint.stopping():
+                        raise KeyboardInterrupt(f"segment {self.index} of the export stopped, its position recorded")
                     request["ExclusiveStartKey"] = start
         return ExportResult(record.get("items", 0), 1, 1, [path])
 

@@ -8,9 +8,11 @@ import importlib
 import io
 import json
 import os
+import signal
 import subprocess
 import sys
 import textwrap
+import time
 import uuid
 from pathlib import Path
 
@@ -155,6 +157,8 @@ def test_import_rejects_what_was_not_written(proxy, tmp_path):
 
 # ----------------------------------------------------------------------------- command line
 MODELS = '''
+import time
+
 from bloop import BaseModel, Column, Integer, String
 
 
@@ -167,6 +171,11 @@ class Tally(BaseModel):
 
 
 def bump(obj):
+    obj.n += 1
+
+
+def slow_bump(obj):
+    time.sleep(0.01)
     obj.n += 1
 
 
@@ -262,6 +271,46 @@ def test_command_line_exit_codes_and_output(backend, prefix, tmp_path, monkeypat
     # a failed request: exit 1, naming the error
     code, _, err = run_main("count", name, *connect[:-1], "missing-{table_name}")
     assert code == EXIT_ERROR and "TableNotFound" in err
+
+
+@pytest.mark.parametrize("backend", ["moto_server"], indirect=True)
+def test_ctrl_c_stops_worker_processes_cleanly_and_the_run_resumes_exactly_once(backend, prefix, tmp_path):
+    """Ctrl-C (SIGINT to the process group, as a terminal sends it) while 2 worker processes
+    backfill: each stops after recording its position; exit 130; run again: every item once."""
+    (tmp_path / "sigmodels.py").write_text(textwrap.dedent(MODELS))
+    sys.path.insert(0, str(tmp_path))
+    try:
+        models = importlib.import_module("sigmodels")
+    finally:
+        sys.path.remove(str(tmp_path))
+    engine = Engine(endpoint_url=backend["endpoint_url"], region_name="us-east-1",
+                    table_name_template=prefix + "{table_name}")
+    engine.bind(models.Tally)
+    engine.save([models.Tally(id=str(i), n=0) for i in range(80)])
+    command = [sys.executable, "-m", "bloop.cli", "backfill", "sigmodels:slow_bump", "--model", "sigmodels:Tally",
+               "--workers", "2", "--segments", "4", "--checkpoint", "cp", "--endpoint-url", backend["endpoint_url"],
+               "--region", "us-east-1", "--table-name-template", prefix + "{table_name}"]
+    environment = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), str(tmp_path)]))
+    job = Backfill(models.Tally, models.slow_bump, tmp_path / "cp", segments=4)
+    running = subprocess.Popen(command, cwd=tmp_path, env=environment, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while job.status().processed < 10 and time.monotonic() < deadline and running.poll() is None:
+            time.sleep(0.05)
+        os.killpg(running.pid, signal.SIGINT)
+        out, err = running.communicate(timeout=60)
+    finally:
+        if running.poll() is None:
+            os.killpg(running.pid, signal.SIGKILL)
+    assert running.returncode == EXIT_INTERRUPTED, err
+    assert "interrupted; run the same command again to continue" in err and "Traceback" not in err
+    stopped = job.status()
+    assert 0 < stopped.processed < 80
+    assert sum(obj.n for obj in engine.scan(models.Tally)) == stopped.changed  # every change recorded
+    done = subprocess.run(command, cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=120)
+    assert done.returncode == EXIT_OK, done.stderr
+    assert {obj.n for obj in engine.scan(models.Tally)} == {1}  # every item bumped exactly once
 
 
 def test_help_and_usage_in_process(capsys):

@@ -204,3 +204,18 @@ def test_usage_errors_exit_2(capsys):
     assert main(["backfill", "m:f", "--model", "m:M", "--workers", "x"]) == EXIT_USAGE
     assert main(["count", "no.such.module"]) == EXIT_USAGE
     assert "bloop count: cannot import 'no.such.module'" in capsys.readouterr().err
+
+
+def test_ctrl_c_asks_the_job_to_stop_and_a_second_one_raises(tmp_path):
+    import os
+    import signal
+    from bloop.jobs import stop_on_interrupt
+    checkpoint = Checkpoint(tmp_path)
+    checkpoint.open({"kind": "export"})
+    with stop_on_interrupt(checkpoint.stop):
+        os.kill(os.getpid(), signal.SIGINT)  # handled at once, in this (the main) thread
+        assert checkpoint.stopping()
+        with pytest.raises(KeyboardInterrupt):
+            os.kill(os.getpid(), signal.SIGINT)
+    checkpoint.open({"kind": "export"})  # a new run: the stop is forgotten
+    assert not checkpoint.stopping()

@@ -16,10 +16,11 @@ in place), and, when a column changed, updated with only that change (a diff-bas
 ``UpdateItem`` on the condition that the item still exists: an item deleted since it was
 read is counted as ``gone``, not recreated).  The segment's position is recorded after each
 update DynamoDB confirmed and after each page, so a run after a crash or an interruption
-starts after the last confirmed item: every item is changed once.  The one window left is a
-process killed between DynamoDB's answer and the rename of the checkpoint file (a few
-microseconds); a function that leaves an item it already changed as it is (``if user.slug is
-None``) is safe even then.
+starts after the last confirmed item: every item is changed once.  Ctrl-C asks each segment
+to stop after its current item (through the checkpoint's ``STOP`` file, see
+:func:`bloop.jobs.stop_on_interrupt`).  The one window left is a process killed outright
+between DynamoDB's answer and the rename of the checkpoint file; a function that leaves an
+item it already changed as it is (``if user.slug is None``) is safe even then.
 
 The unit of distribution is the picklable :class:`BackfillSegment` (``job.segments()``): run
 locally over processes (``job.run()``), or on any executor, e.g. Dask's distributed

@@ -113,3 +113,18 @@ def test_the_session_runs_as_written(tmp_path, monkeypatch):
             "\nactual:\n" + "\n".join(actual)
         ran.append(command)
     assert len(ran) >= 10
+
+
+def test_the_python_blocks_run(tmp_path, monkeypatch):
+    """The page's python blocks, in order, in one namespace, against moto in-process."""
+    from moto import mock_aws
+
+    from tests.integ.test_docs import code_blocks
+    monkeypatch.chdir(tmp_path)
+    namespace = {"__name__": "docs.lifecycle"}
+    ran = 0
+    with mock_aws():
+        for line, source in code_blocks(PAGE):
+            exec(compile(source, f"{PAGE.name}:{line}", "exec"), namespace)
+            ran += 1
+    assert ran >= 3

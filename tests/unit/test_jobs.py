@@ -219,3 +219,12 @@ def test_ctrl_c_asks_the_job_to_stop_and_a_second_one_raises(tmp_path):
             os.kill(os.getpid(), signal.SIGINT)
     checkpoint.open({"kind": "export"})  # a new run: the stop is forgotten
     assert not checkpoint.stopping()
+
+
+def test_the_console_script_is_declared():
+    from pathlib import Path
+
+    from bloop import cli
+    setup = (Path(__file__).resolve().parents[2] / "setup.py").read_text()
+    assert '"console_scripts": ["bloop = bloop.cli:run"]' in setup
+    assert callable(cli.run)

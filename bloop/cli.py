@@ -170,31 +170,35 @@ class Context:
         print(text, file=self.out, flush=True)
 
 
-def cmd_plan(ctx: Context) -> int:
+def _plan(ctx: Context) -> Any:
     models = [m for path in ctx.args.models for m in models_of(path)]
-    plan = ctx.engine.plan(*models)
+    options = {"prune": True} if ctx.args.prune else {}
+    return ctx.engine.plan(*models, **options)
+
+
+def cmd_plan(ctx: Context) -> int:
+    plan = _plan(ctx)
     ctx.say(str(plan))
-    return EXIT_CHANGES if _entries(plan) else EXIT_OK
+    return EXIT_CHANGES if list(plan) else EXIT_OK
 
 
-def _entries(plan: Any) -> List[Any]:
-    return list(getattr(plan, "entries", plan))
-
-
-def _destructive(entry: Any) -> bool:
-    return any(getattr(entry, name, None) == "destructive" for name in ("kind", "mode", "impact", "risk"))
+def _impact(change: Any) -> str:
+    return str(getattr(change, "impact", "online"))
 
 
 def cmd_apply(ctx: Context) -> int:
     args = ctx.args
-    models = [m for path in args.models for m in models_of(path)]
-    engine = ctx.engine
-    plan = engine.plan(*models)
-    entries = _entries(plan)
+    plan = _plan(ctx)
+    changes = list(plan)
     ctx.say(str(plan))
-    if not entries:
+    if not changes:
         return EXIT_OK
-    destructive = [e for e in entries if _destructive(e)]
+    impossible = [c for c in changes if _impact(c) == "impossible"]
+    if impossible:
+        print(f"refused: {len(impossible)} change(s) DynamoDB cannot make in place (re-create the table: "
+              "export, delete, create, import); nothing was changed", file=ctx.err)
+        return EXIT_REFUSED
+    destructive = [c for c in changes if _impact(c) == "destructive"]
     if destructive and not args.allow_destructive:
         print(f"refused: {len(destructive)} destructive change(s) and no --allow-destructive; nothing was "
               "changed", file=ctx.err)
@@ -204,16 +208,17 @@ def cmd_apply(ctx: Context) -> int:
             print("refused: not confirmed (pass --yes, or run on a terminal to be asked); nothing was changed",
                   file=ctx.err)
             return EXIT_REFUSED
-        answer = input(f"apply {len(entries)} change(s)? [y/N] ")
+        answer = input(f"apply {len(changes)} change(s)? [y/N] ")
         if answer.strip().lower() not in ("y", "yes"):
             print("not applied; nothing was changed", file=ctx.err)
             return EXIT_REFUSED
 
-    def progress(*event: Any) -> None:
-        print("apply: " + " ".join(str(part) for part in event), file=ctx.err, flush=True)
+    def progress(event: Any) -> None:
+        print(f"apply: {event}", file=ctx.err, flush=True)
 
-    engine.apply(plan, allow_destructive=args.allow_destructive, progress=progress)
-    ctx.say(f"applied {len(entries)} change(s)")
+    applied = ctx.engine.apply(plan, allow_destructive=args.allow_destructive, progress=progress)
+    count = len(applied) if isinstance(applied, list) else len(changes)
+    ctx.say(f"applied {count} change(s)")
     return EXIT_OK
 
 
@@ -326,8 +331,10 @@ def parser() -> argparse.ArgumentParser:
     sub = command("plan", cmd_plan, "Show what differs between the models and their tables "
                   "(exit 0: nothing, 3: changes to apply).")
     sub.add_argument("models", nargs="+", metavar="MODELS", help="module or module:Model")
+    sub.add_argument("--prune", action="store_true", help="also remove what no model declares")
     sub = command("apply", cmd_apply, "Apply the plan: one change at a time, waiting for each.")
     sub.add_argument("models", nargs="+", metavar="MODELS", help="module or module:Model")
+    sub.add_argument("--prune", action="store_true", help="also remove what no model declares")
     sub.add_argument("--allow-destructive", action="store_true",
                      help="also apply changes that drop something (an index, a stream, ...)")
     sub.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")

@@ -150,19 +150,22 @@ def test_models_are_named_by_import_path():
         resolve("touch")
 
 
-class Entry:
-    def __init__(self, kind):
-        self.kind = kind
+class Change:
+    def __init__(self, impact):
+        self.impact = impact
 
 
 class FakePlan:
-    """A plan as engine.plan returns one: iterable entries marked online/slow/destructive."""
+    """A plan as engine.plan returns one: its changes, each with an impact."""
 
-    def __init__(self, *kinds):
-        self.entries = [Entry(kind) for kind in kinds]
+    def __init__(self, *impacts):
+        self.changes = [Change(impact) for impact in impacts]
+
+    def __iter__(self):
+        return iter(self.changes)
 
     def __str__(self):
-        return "\n".join(f"~ {e.kind}" for e in self.entries)
+        return "\n".join(f"~ {c.impact}" for c in self.changes)
 
 
 class PlanningEngine:
@@ -176,6 +179,8 @@ class PlanningEngine:
 
     def apply(self, plan, allow_destructive=False, progress=None):
         self.applied.append((plan, allow_destructive))
+        progress("step 1")
+        return list(plan)
 
 
 def _apply(argv, plan):
@@ -192,10 +197,13 @@ def test_apply_refuses_destructive_changes_and_unconfirmed_plans():
     assert (code, applied) == (EXIT_REFUSED, []) and "1 destructive change(s)" in err and "~ destructive" in out
     code, _, err, applied = _apply(["--allow-destructive"], plan)  # stdin is no terminal here
     assert (code, applied) == (EXIT_REFUSED, []) and "not confirmed" in err
-    code, out, _, applied = _apply(["--allow-destructive", "--yes"], plan)
+    code, out, err, applied = _apply(["--allow-destructive", "--yes"], plan)
     assert (code, applied) == (EXIT_OK, [(plan, True)]) and out.endswith("applied 2 change(s)\n")
+    assert err == "apply: step 1\n"
     code, _, _, applied = _apply([], FakePlan())
     assert (code, applied) == (EXIT_OK, [])
+    code, _, err, applied = _apply(["--allow-destructive", "--yes"], FakePlan("impossible"))
+    assert (code, applied) == (EXIT_REFUSED, []) and "cannot make in place" in err
 
 
 def test_usage_errors_exit_2(capsys):

@@ -204,7 +204,10 @@ class ExportSegment:
         job, checkpoint = self.job, self.job.checkpoint
         record = checkpoint.read(self.index)
         path = job.file(self.index)
-        if not record.get("done"):
+        if record.get("done"):
+            if path.exists() and path.stat().st_size > record.get("offset", 0):
+                os.truncate(path, record.get("offset", 0))  # whatever follows the last record is not the export's
+        else:
             engine = engine or self.engine or (job.engine_spec or EngineSpec()).engine()
             request = self._request(engine)
             offset = record.get("offset", 0)

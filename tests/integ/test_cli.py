@@ -74,16 +74,19 @@ def _values(engine):
 
 
 class Flaky:
-    """The engine's transport, failing after ``scans`` scan requests (an interrupted export)."""
+    """The engine's transport, failing after ``scans`` scan requests (an interrupted export),
+    or, with ``then``, calling it there instead (e.g. what Ctrl-C does: ask the job to stop)."""
 
-    def __init__(self, inner, scans):
-        self.inner, self.scans = inner, scans
+    def __init__(self, inner, scans, then=None):
+        self.inner, self.scans, self.then = inner, scans, then
 
     def send(self, calls):
         for call in calls:
             if call.operation == "scan":
                 self.scans -= 1
-                if self.scans < 0:
+                if self.scans == -1 and self.then is not None:
+                    self.then()
+                elif self.scans < 0 and self.then is None:
                     raise Interrupt("connection lost")
         return self.inner.send(calls)
 
@@ -109,8 +112,13 @@ def test_backfill_and_export_interrupted_resume_exactly_once(tally, spec, tmp_pa
     tally.transport = Flaky(real, scans=3)
     with pytest.raises(Interrupt):
         job.run(tally)
+    first = job.status().items
+    assert 0 < first < 120
+    tally.transport = Flaky(real, scans=1, then=job.checkpoint.stop)  # Ctrl-C: stop after this page
+    with pytest.raises(KeyboardInterrupt, match="stopped, its position recorded"):
+        job.run(tally)
     tally.transport = real
-    assert 0 < job.status().items < 120
+    assert first < job.status().items < 120
     with open(job.file(0), "a") as part:  # a process killed while writing a page
         part.write('{"Item": {"id": {"S": "half')
     result = job.run(tally)

@@ -28,10 +28,10 @@ scheduler (``client.map(run_segment, job.segments())``, see ``examples/dask_back
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from .codec import item_size, to_item
-from .exceptions import ConstraintViolation, InvalidConfiguration
+from .exceptions import ConstraintViolation, InvalidConfiguration, ObjectsNotFound, UniqueViolation
 from .jobs import Budget, Checkpoint, EngineSpec, run_segments, throttled
 from .models import model_meta
 from .tracking import changes
@@ -203,14 +203,11 @@ class BackfillSegment:
             record["processed"] += 1
             unrecorded += 1
             if len(changes(obj, columns)):
-                try:
-                    engine.save(obj, condition=exists)
-                except ConstraintViolation:
-                    record["gone"] += 1
-                else:
-                    record["changed"] += 1
-                    if budget is not None:
-                        budget.spend(Budget.write_units(item_size(to_item(obj, validate=False))))
+                outcome, written = _save(engine, job, obj, columns, exists)
+                if outcome is not None:
+                    record[outcome] += 1
+                if budget is not None and written is not None:
+                    budget.spend(Budget.write_units(item_size(to_item(written, validate=False))))
                 unrecorded = RECORD_EVERY  # a confirmed write is recorded at once
             stopping = checkpoint.stopping()
             if unrecorded >= RECORD_EVERY or cursor.needs_page or stopping:
@@ -228,6 +225,35 @@ class BackfillSegment:
 
     def __repr__(self) -> str:
         return f"<BackfillSegment {self.index + 1}/{self.job.segment_count} of {self.job.model.__name__}>"
+
+
+#: how many times an item changed by another writer between the read and the update is read
+#: again and given to the function again (a versioned model's update then fails its condition)
+RETRIES = 3
+
+
+def _save(engine: Any, job: Backfill, obj: Any, columns: List[Any], exists: Any) -> Tuple[Optional[str], Any]:
+    """Update ``obj``; returns ``("changed", obj)``, ``("gone", None)`` (deleted since it was
+    read: not recreated) or ``(None, None)`` when a fresh read leaves the function nothing to change."""
+    for _ in range(RETRIES):
+        try:
+            engine.save(obj, condition=exists)
+            return "changed", obj
+        except UniqueViolation:
+            raise  # the function made a value another item holds: not the backfill's to decide
+        except ConstraintViolation as error:
+            meta = job.model.Meta
+            fresh = type(obj)(**{key.name: getattr(obj, key.name) for key in meta.keys})
+            try:
+                engine.load(fresh, consistent=True)
+            except ObjectsNotFound:
+                return "gone", None
+            job.function(fresh)  # another writer changed it (a version moved on): its current state
+            if not len(changes(fresh, columns)):
+                return None, None
+            obj, last = fresh, error
+    raise ConstraintViolation(f"{job.model.__name__} item {obj!r} kept changing under the backfill "
+                              f"({RETRIES} tries); its segment stopped before it: run again") from last
 
 
 def run_segment(segment: BackfillSegment) -> BackfillResult:

@@ -73,6 +73,43 @@ def _values(engine):
     return {obj.id: obj.n for obj in engine.scan(Tally).consistent}
 
 
+class Versioned(BaseModel):
+    class Meta:
+        table_name = "versioned"
+
+    id = Column(String, hash_key=True)
+    n = Column(Integer)
+    version = Column(Integer, version=True)
+
+
+@pytest.mark.parametrize("backend", ["moto_server"], indirect=True)
+def test_backfill_rereads_an_item_changed_under_it_and_leaves_a_deleted_one_deleted(spec, tmp_path):
+    engine, other = spec.engine(), spec.engine()
+    engine.bind(Versioned)
+    other.bind(Versioned)
+    engine.save([Versioned(id=str(i), n=i + 1) for i in range(6)])
+    meddled = []
+
+    def double(obj):
+        if obj.id not in meddled and obj.id in ("1", "2"):
+            meddled.append(obj.id)
+            if obj.id == "1":  # another writer moves its version on between the read and the update
+                theirs = Versioned(id="1")
+                other.load(theirs)
+                theirs.n = 100
+                other.save(theirs)
+            else:  # another writer deletes it
+                other.delete(Versioned(id="2"), check_version=False)
+        obj.n *= 2
+
+    result = Backfill(Versioned, double, tmp_path / "cp", segments=1).run(engine)
+    assert (result.processed, result.changed, result.gone) == (6, 5, 1)
+    found = {obj.id: (obj.n, obj.version) for obj in engine.scan(Versioned).consistent}
+    assert found["1"] == (200, 3)  # the other writer's value, doubled on a fresh read
+    assert "2" not in found  # not recreated
+    assert found["5"] == (12, 2)
+
+
 class Flaky:
     """The engine's transport, failing after ``scans`` scan requests (an interrupted export),
     or, with ``then``, calling it there instead (e.g. what Ctrl-C does: ask the job to stop)."""

@@ -35,9 +35,15 @@ setup(
         "cli": ["tqdm>=4.60"],
         # backfills and exports across machines on Dask's distributed scheduler
         "dask": ["dask[distributed]>=2024.1"],
+        # what the pytest plugin's fixtures (bloop.testing.plugin) run on
+        "testing": ["moto>=5.0", "pytest>=7"],
     },
-    # the command line (bloop/cli.py)
-    entry_points={"console_scripts": ["bloop = bloop.cli:run"]},
+    entry_points={
+        # the command line (bloop/cli.py)
+        "console_scripts": ["bloop = bloop.cli:run"],
+        # the pytest plugin: bloop_engine, bloop_async_engine, bloop_faults, ... (-p no:bloop turns it off)
+        "pytest11": ["bloop = bloop.testing.plugin"],
+    },
     license="MIT",
     classifiers=[
         "Programming Language :: Python :: 3",

@@ -22,7 +22,10 @@ importable from here too).
 
 aiobotocore is an optional extra (``pip install bloop[aio]``).  Importing this module
 does not import it: an engine given a client never does, and one that makes its own
-client imports it when it makes it.
+client imports it when it makes it.  ``AsyncEngine(boto3.client("dynamodb"))`` (or
+``threads=True``) runs on botocore instead, each request on a thread pool
+(:class:`~bloop.drivers.transport.ThreadTransport`): no aiobotocore at all, and
+anything that intercepts botocore (moto's in-process mock, say) works with it.
 """
 from __future__ import annotations
 
@@ -38,12 +41,15 @@ from .drivers.drive import drive_async
 from .drivers.search import AsyncSearcher, AsyncSearchIterator
 from .drivers.stream import AsyncStream
 from .drivers.transaction import AsyncTransaction
-from .drivers.transport import AiobotocoreTransport, AsyncTransport
+from .drivers.transport import (
+    AiobotocoreTransport, AsyncTransport, ThreadSession, ThreadTransport, is_async_client, is_botocore_client,
+)
 from .engine import EngineCore, _check_consistent, _check_positional, _version_option, transport_options
+from .exceptions import InvalidConfiguration
 from .operations import Op
 from .relations import Collection
 from .search import Async
-from .session import AsyncSession
+from .session import AsyncSession, Session, make_client
 from .transactions import WRITE
 
 M = TypeVar("M")
@@ -51,18 +57,41 @@ M = TypeVar("M")
 __all__ = ["AsyncEngine", "AsyncSession", "AsyncSearchIterator", "AsyncTransaction", "AsyncStream", "drive"]
 
 
+def _threads(threads: Optional[bool], dynamodb: Any, dynamodbstreams: Any) -> bool:
+    """Whether an async engine runs on botocore on a thread pool: checks ``threads``
+    against the injected clients (see :class:`AsyncEngine`)."""
+    if threads not in (None, True, False):
+        raise InvalidConfiguration(f"AsyncEngine(threads=...) is True, False or None (decide from the client), "
+                                   f"not {threads!r}")
+    if threads is None:
+        threads = dynamodb is not None and is_botocore_client(dynamodb)
+    for name, client in (("dynamodb", dynamodb), ("dynamodbstreams", dynamodbstreams)):
+        if client is None:
+            continue
+        if threads and is_async_client(client):
+            raise InvalidConfiguration(f"AsyncEngine(threads=True, or a botocore dynamodb client) runs botocore "
+                                       f"on threads; {name} is an aiobotocore client: give clients of one kind")
+        if not threads and is_botocore_client(client):
+            raise InvalidConfiguration(f"AsyncEngine(threads=False, or an aiobotocore dynamodb client) sends "
+                                       f"through aiobotocore; {name} is a blocking botocore client: pass "
+                                       "threads=True with botocore clients, or give an aiobotocore one")
+    return threads
+
+
 class AsyncEngine(EngineCore[Async]):
-    """Binds models to DynamoDB tables and loads, saves, deletes and searches them, on aiobotocore.
+    """Binds models to DynamoDB tables and loads, saves, deletes and searches them, on
+    aiobotocore (or on botocore, on a thread pool).
 
     The same options as :class:`~bloop.engine.Engine`; the operations are coroutines,
     and searches are consumed with ``async for`` and ``await search.all()`` /
     ``first()`` / ``one()`` / ``count()``.
 
     :param dynamodb: an aiobotocore DynamoDB client, already entered (its owner closes
-        it).  When not given, the engine makes one on first use (so it can be built
-        before an event loop runs, e.g. at import time) from a new aiobotocore session
-        with ``endpoint_url`` and ``region_name``, and closes it on :meth:`close` or at
-        the end of ``async with engine``.
+        it), or a botocore/boto3 one, run on a thread pool (see ``threads``).  When not
+        given, the engine makes one on first use (so it can be built before an event
+        loop runs, e.g. at import time) from a new aiobotocore session with
+        ``endpoint_url`` and ``region_name``, and closes it on :meth:`close` or at the
+        end of ``async with engine``.
     :param dynamodbstreams: an aiobotocore DynamoDB Streams client, made on first use when not given.
     :param table_name_template: a format string with ``{table_name}`` or a callable ``model -> name``.
     :param batch_deadline: seconds to keep re-sending items DynamoDB left unprocessed.
@@ -79,6 +108,12 @@ class AsyncEngine(EngineCore[Async]):
     :param max_attempts: attempts of each request, the first included.
     :param token_secret: bytes to sign the tokens of ``search.page()`` with, or a list of them
         (as for :class:`~bloop.engine.Engine`).
+    :param threads: run over a plain (blocking) botocore client on a thread pool
+        (:class:`~bloop.drivers.transport.ThreadTransport`) instead of aiobotocore.
+        Default: when ``dynamodb`` is a botocore/boto3 client, True; otherwise False.
+        ``threads=True`` without a client makes a botocore one (as
+        :class:`~bloop.engine.Engine` does), so aiobotocore is not needed at all.  See
+        :doc:`async` for when to choose which.
     """
 
     def __init__(self, dynamodb: Any = None, dynamodbstreams: Any = None, *,
@@ -89,17 +124,29 @@ class AsyncEngine(EngineCore[Async]):
                  rng: Optional[random.Random] = None, max_concurrency: int = 4,
                  fast_path: Optional[bool] = None, connect_timeout: Optional[float] = None,
                  read_timeout: Optional[float] = None, max_attempts: Optional[int] = None,
-                 token_secret: Any = None) -> None:
+                 token_secret: Any = None, threads: Optional[bool] = None) -> None:
         super().__init__(table_name_template=table_name_template, batch_deadline=batch_deadline,
                          clock=clock, rng=rng, max_concurrency=max_concurrency, token_secret=token_secret)
         transport = transport_options(connect_timeout, read_timeout, max_attempts, dynamodb, dynamodbstreams)
+        threads = _threads(threads, dynamodb, dynamodbstreams)
         if dynamodb is not None and fast_path:
             from . import fastpath
             fastpath.install(dynamodb)
-        self.session = AsyncSession(dynamodb, dynamodbstreams, endpoint_url=endpoint_url, region_name=region_name,
-                                    fast_path=fast_path is not False, **transport)
+        #: the session the transport sends through: an :class:`AsyncSession` (aiobotocore) or
+        #: a :class:`~bloop.drivers.transport.ThreadSession` (botocore on a thread pool)
+        self.session: Any
         #: what sends each step's calls (see :mod:`bloop.drivers.transport`); replaceable
-        self.transport: AsyncTransport = AiobotocoreTransport(self.session, max_concurrency)
+        self.transport: AsyncTransport
+        if threads:
+            if dynamodb is None:
+                dynamodb = make_client("dynamodb", endpoint_url=endpoint_url, region_name=region_name,
+                                       fast_path=fast_path is not False, **transport)
+            self.session = ThreadSession(Session(dynamodb, dynamodbstreams))
+            self.transport = ThreadTransport(self.session, max_concurrency)
+        else:
+            self.session = AsyncSession(dynamodb, dynamodbstreams, endpoint_url=endpoint_url,
+                                        region_name=region_name, fast_path=fast_path is not False, **transport)
+            self.transport = AiobotocoreTransport(self.session, max_concurrency)
         #: what searches of this engine run through (see :class:`bloop.search.Searcher`)
         self.searcher = AsyncSearcher(self)
         self._sleep = sleep

@@ -25,20 +25,24 @@ arguments, and ``call.options`` the keywords for :meth:`bloop.session.Session.ca
 (``resend=False`` marks a request that must not be applied twice).
 
 :class:`BotocoreTransport` (the :class:`~bloop.engine.Engine`'s, on
-:class:`~bloop.session.Session`) and :class:`AiobotocoreTransport` (the
-:class:`~bloop.aio.AsyncEngine`'s, on :class:`~bloop.session.AsyncSession`) are the two
-bloop ships; an engine's ``transport`` attribute may be replaced by any other, such as
-an in-memory fake in tests.
+:class:`~bloop.session.Session`), :class:`AiobotocoreTransport` (the
+:class:`~bloop.aio.AsyncEngine`'s, on :class:`~bloop.session.AsyncSession`) and
+:class:`ThreadTransport` (the async engine's over a plain botocore client, on a
+:class:`ThreadSession`) are the three bloop ships; an engine's ``transport`` attribute
+may be replaced by any other, such as an in-memory fake in tests.
 """
 from __future__ import annotations
 
+import contextvars
+import functools
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, List, Optional, Protocol, Sequence, runtime_checkable
+from typing import Any, Callable, Dict, List, Optional, Protocol, Sequence, runtime_checkable
 
 from ..exceptions import BloopException
 from ..operations import NOT_SENT, Call
 
-__all__ = ["Transport", "AsyncTransport", "BotocoreTransport", "AiobotocoreTransport", "outcome"]
+__all__ = ["Transport", "AsyncTransport", "BotocoreTransport", "AiobotocoreTransport", "ThreadTransport",
+           "ThreadSession", "outcome"]
 
 
 @runtime_checkable
@@ -123,3 +127,114 @@ class AiobotocoreTransport:
             for task in tasks:
                 task.cancel()
             raise
+
+
+# the async engine over a botocore client -------------------------------------------------
+
+class ThreadSession:
+    """The async engine's session over plain botocore clients: a sync
+    :class:`~bloop.session.Session` whose calls run on a thread pool, so the event loop
+    never blocks.  It has :class:`~bloop.session.AsyncSession`'s shape (``dynamodb``,
+    ``await client()``, ``await call()``, ``await close()``).
+
+    The pool has ``threads`` threads (by default the DynamoDB client's
+    ``max_pool_connections``, botocore's 10: more threads would only wait for a
+    connection), made on first need and shut down by :meth:`close`; a later call makes a
+    new one, so an engine may serve one event loop after another.
+
+    :param session: the :class:`~bloop.session.Session` that sends (its clients are botocore's).
+    """
+
+    def __init__(self, session: Any, threads: Optional[int] = None) -> None:
+        self.sync = session
+        if threads is None:
+            config = getattr(getattr(session.dynamodb, "meta", None), "config", None)
+            threads = getattr(config, "max_pool_connections", None) or 10
+        self.threads: int = threads
+        self._pool: Optional[ThreadPoolExecutor] = None
+
+    @property
+    def dynamodb(self) -> Any:
+        """The botocore DynamoDB client."""
+        return self.sync.dynamodb
+
+    @property
+    def pool(self) -> ThreadPoolExecutor:
+        """The thread pool the calls run on (made on first use)."""
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="bloop-aio")
+        return self._pool
+
+    async def client(self, service: str = "dynamodb") -> Any:
+        """The botocore client for ``service`` (``"dynamodb"`` or ``"dynamodbstreams"``)."""
+        return self.sync.dynamodbstreams if service == "dynamodbstreams" else self.sync.dynamodb
+
+    async def call(self, operation: str, request: Dict[str, Any], resend: bool = True) -> Dict[str, Any]:
+        """:meth:`bloop.session.Session.call` on the pool, awaited (the caller's context
+        variables, e.g. a tracing span, are current on the thread)."""
+        import asyncio  # here: ``import bloop`` (the sync engine) does not import asyncio
+
+        run = contextvars.copy_context().run
+        answer: Dict[str, Any] = await asyncio.get_running_loop().run_in_executor(
+            self.pool, functools.partial(run, self.sync.call, operation, request, resend=resend))
+        return answer
+
+    def shutdown(self) -> None:
+        """Shut the pool down without waiting for calls in flight (they finish on their own)."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=False)
+
+    async def close(self) -> None:
+        """Shut the pool down; the botocore clients stay open (they hold no event loop)."""
+        self.shutdown()
+
+
+class ThreadTransport:
+    """The async engine's transport over a botocore client: each call through
+    :meth:`bloop.session.Session.call` on the :class:`ThreadSession`'s pool, the calls of one
+    step concurrently, at most ``max_concurrency`` in flight.  A cancelled step cancels
+    the calls not yet started; a call already running on a thread runs to its end (a
+    thread cannot be interrupted), and its outcome is dropped."""
+
+    def __init__(self, session: ThreadSession, max_concurrency: int = 4) -> None:
+        self.session = session
+        self.max_concurrency = max_concurrency
+
+    async def send(self, calls: Sequence[Call]) -> List[Any]:
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        pool = self.session.pool
+        call = self.session.sync.call
+        # the caller's context variables (a tracing span, say) on the thread: one copy per
+        # call, since a context runs on one thread at a time
+        if len(calls) == 1:
+            return [await loop.run_in_executor(pool, contextvars.copy_context().run, outcome, call, calls[0])]
+        limit = asyncio.Semaphore(self.max_concurrency)
+
+        async def one(request: Call) -> Any:
+            async with limit:
+                return await loop.run_in_executor(pool, contextvars.copy_context().run, outcome, call, request)
+
+        tasks = [asyncio.ensure_future(one(request)) for request in calls]
+        try:
+            return list(await asyncio.gather(*tasks))
+        except BaseException:  # cancelled, or not a bloop error: start nothing more
+            for task in tasks:
+                task.cancel()
+            raise
+
+
+def is_async_client(client: Any) -> bool:
+    """Whether ``client``'s API calls are coroutines (aiobotocore's), not botocore's blocking calls."""
+    import inspect
+
+    return inspect.iscoroutinefunction(getattr(type(client), "_make_api_call", None))
+
+
+def is_botocore_client(client: Any) -> bool:
+    """Whether ``client`` is a plain (blocking) botocore client."""
+    import botocore.client
+
+    return isinstance(client, botocore.client.BaseClient) and not is_async_client(client)

@@ -234,5 +234,5 @@ def test_the_console_script_is_declared():
 
     from bloop import cli
     setup = (Path(__file__).resolve().parents[2] / "setup.py").read_text()
-    assert '"console_scripts": ["bloop = bloop.cli:run"]' in setup
+    assert '"console_scripts": ["bloop = bloop.cli:run"],' in setup
     assert callable(cli.run)

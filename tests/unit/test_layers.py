@@ -50,6 +50,8 @@ LAYERS: List[Tuple[str, List[str]]] = [
     ("facade", ["", "engine", "aio", "stream", "stream.stream"]),
     # jobs over the engine (checkpointed backfills, exports and imports) and the command line
     ("tools", ["jobs", "backfill", "transfer", "cli"]),
+    # what users test with: the pytest plugin, faults and Lambda events (bloop/testing)
+    ("testing", ["testing.*"]),
 ]
 
 #: (importer, imported): dependencies that break the rules today, each with who removes it.

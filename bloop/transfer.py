@@ -27,7 +27,7 @@ from .codec import from_item, to_item
 from .exceptions import BatchIncomplete, BloopException, InvalidConfiguration
 from .jobs import Checkpoint, EngineSpec, run_segments, throttled
 from .models import model_meta
-from .operations import call
+from .operations import batch_write, call, keyed
 
 __all__ = ["Export", "ExportSegment", "ExportResult", "ImportResult", "import_items", "encode_item",
            "decode_item", "read_lines"]
@@ -298,31 +298,48 @@ def import_items(engine: Any, model: Any, source: Any, rejects: Any, *, batch: i
         result.rejected += 1
 
     pending: List[Tuple[Any, Tuple[str, int], Dict[str, Any]]] = []
+    guarded = bool(model.Meta.uniques)
+
+    def write(objs: List[Any]) -> None:
+        """Whole items, as the file holds them (a version column's value too); a model with
+        unique constraints through ``engine.save``, which keeps its guard items."""
+        if guarded:
+            engine.save(objs)
+            return
+        policy = engine.policy
+        entries = keyed(policy, objs)
+        engine._run(batch_write(policy, [(e, {"PutRequest": {"Item": to_item(e.obj)}}) for e in entries], "save",
+                                lambda entry, request: None))
 
     def flush() -> None:
         if not pending:
             return
         objs = [obj for obj, _, _ in pending]
+        alone: List[Tuple[Any, Tuple[str, int], Dict[str, Any]]] = []
         try:
-            engine.save(objs)
+            write(objs)
         except BatchIncomplete as error:
             failed = {id(obj) for obj in error.unprocessed}
+            unsent = {id(obj) for obj in error.unsent}
             result.written += len(objs) - len(failed)
-            for obj, where, data in pending:
-                if id(obj) in failed:
-                    why = "never sent (the batch deadline passed)" if any(o is obj for o in error.unsent) \
-                        else "not confirmed written (left unprocessed)"
-                    reject(where, f"{why}: {error}", item=data)
-        except BloopException:  # the batch as a whole was refused: each item alone says which
-            for obj, where, data in pending:
-                try:
-                    engine.save([obj])
-                except BloopException as error:
-                    reject(where, f"{type(error).__name__}: {error}", item=data)
-                else:
-                    result.written += 1
+            for entry in pending:
+                if id(entry[0]) in unsent:
+                    reject(entry[1], f"never sent (the batch deadline passed first): {error}", item=entry[2])
+                elif id(entry[0]) in failed:
+                    alone.append(entry)
+        except BloopException:  # refused before sending (duplicate keys, ...): each alone says which
+            alone = list(pending)
         else:
             result.written += len(objs)
+        for obj, where, data in alone:  # once more each on its own: one bad item fails its whole batch
+            try:
+                write([obj])
+            except BatchIncomplete as error:
+                reject(where, f"not confirmed written: {error}", item=data)
+            except BloopException as error:
+                reject(where, f"{type(error).__name__}: {error}", item=data)
+            else:
+                result.written += 1
         pending.clear()
         if progress is not None:
             progress(result)

@@ -109,6 +109,14 @@ def test_backfill_rereads_an_item_changed_under_it_and_leaves_a_deleted_one_dele
     assert "2" not in found  # not recreated
     assert found["5"] == (12, 2)
 
+    # exported and imported into another table: versions as they were (whole items, no condition)
+    Export(Versioned, tmp_path / "out", segments=1).run(engine)
+    copy = EngineSpec(spec.endpoint_url, "us-east-1", "copy-" + spec.table_name_template).engine()
+    copy.bind(Versioned)
+    imported = import_items(copy, Versioned, tmp_path / "out", tmp_path / "rejects.jsonl")
+    assert (imported.written, imported.rejected) == (5, 0)
+    assert {obj.id: (obj.n, obj.version) for obj in copy.scan(Versioned).consistent} == found
+
 
 class Flaky:
     """The engine's transport, failing after ``scans`` scan requests (an interrupted export),

@@ -271,7 +271,9 @@ def read_lines(source: Any) -> Iterator[Tuple[str, int, str]]:
 def import_items(engine: Any, model: Any, source: Any, rejects: Any, *, batch: int = 25,
                  progress: Optional[Callable[[ImportResult], None]] = None) -> ImportResult:
     """Write every item of ``source`` (JSON Lines: a file or an export directory) into
-    ``model``'s table through batch writes (whole items: what the model declares).
+    ``model``'s table through batch writes of whole items (what the model declares, a version
+    column's value as the file holds it; a model with unique constraints through
+    ``engine.save``, which keeps its guard items).
 
     :param rejects: the path of the rejects file (written only when something is rejected;
         an existing file is replaced).

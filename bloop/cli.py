@@ -274,9 +274,8 @@ def cmd_describe(ctx: Context) -> int:
         names = [ctx.args.target]
     else:
         names = [engine._table_name(model) for model in models_of(ctx.args.target)]
-    for name in names:
-        table = engine.session.call("describe_table", {"TableName": name})["Table"]
-        ctx.say(json.dumps(table, indent=2, sort_keys=True, default=str))
+    tables = [engine.session.call("describe_table", {"TableName": name})["Table"] for name in names]
+    ctx.say(json.dumps(tables[0] if len(tables) == 1 else tables, indent=2, sort_keys=True, default=str))
     return EXIT_OK
 
 
@@ -354,7 +353,8 @@ def parser() -> argparse.ArgumentParser:
     sub = command("count", cmd_count, "Count the items of each model (a scan with Select=COUNT).")
     sub.add_argument("models", nargs="+", metavar="MODELS", help="module or module:Model")
     sub.add_argument("--consistent", action="store_true", help="strongly consistent reads")
-    sub = command("describe", cmd_describe, "Print DescribeTable of a model's table (or of a table) as JSON.")
+    sub = command("describe", cmd_describe, "Print DescribeTable of a model's table (or of a table) as JSON "
+                  "(a list for a module of several models).")
     sub.add_argument("target", metavar="TARGET", help="module, module:Model, or a table name with --table")
     sub.add_argument("--table", action="store_true", help="TARGET is a table name")
     sub = command("backfill", cmd_backfill, "Apply module:function to every item of a model, saving what "

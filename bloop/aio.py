@@ -114,6 +114,8 @@ class AsyncEngine(EngineCore[Async]):
         ``threads=True`` without a client makes a botocore one (as
         :class:`~bloop.engine.Engine` does), so aiobotocore is not needed at all.  See
         :doc:`async` for when to choose which.
+    :param capacity: count the capacity each request consumes in :attr:`capacity` (as for
+        :class:`~bloop.engine.Engine`).
     """
 
     def __init__(self, dynamodb: Any = None, dynamodbstreams: Any = None, *,
@@ -124,9 +126,10 @@ class AsyncEngine(EngineCore[Async]):
                  rng: Optional[random.Random] = None, max_concurrency: int = 4,
                  fast_path: Optional[bool] = None, connect_timeout: Optional[float] = None,
                  read_timeout: Optional[float] = None, max_attempts: Optional[int] = None,
-                 token_secret: Any = None, threads: Optional[bool] = None) -> None:
+                 token_secret: Any = None, threads: Optional[bool] = None, capacity: bool = False) -> None:
         super().__init__(table_name_template=table_name_template, batch_deadline=batch_deadline,
-                         clock=clock, rng=rng, max_concurrency=max_concurrency, token_secret=token_secret)
+                         clock=clock, rng=rng, max_concurrency=max_concurrency, token_secret=token_secret,
+                         capacity=capacity)
         transport = transport_options(connect_timeout, read_timeout, max_attempts, dynamodb, dynamodbstreams)
         threads = _threads(threads, dynamodb, dynamodbstreams)
         if dynamodb is not None and fast_path:
@@ -154,7 +157,14 @@ class AsyncEngine(EngineCore[Async]):
     # ---------------------------------------------------------------------------------------
     async def _run(self, op: Op) -> Any:
         """Run an operation generator through this engine's transport (see :mod:`bloop.drivers`)."""
-        return await drive_async(op, self.transport.send, self._sleep)
+        if self.capacity is None and self.tracer is None:
+            return await drive_async(op, self.transport.send, self._sleep)
+        name = getattr(op, "__name__", "operation")
+        op, usage = self._observe(op)
+        if self.tracer is None:
+            return await drive_async(op, self.transport.send, self._sleep)
+        with self.tracer.span(self, name, usage):  # current in this task while aiobotocore sends
+            return await drive_async(op, self.transport.send, self._sleep)
 
     # ---------------------------------------------------------------------------------------
     async def bind(self, model: Any = None, *, skip_table_setup: bool = False) -> None:
@@ -171,27 +181,32 @@ class AsyncEngine(EngineCore[Async]):
                 await self._run(self._bind_op(cls, name))
             self._bound_to(cls, name)
 
-    async def load(self, objs: Any, consistent: bool = False) -> None:
+    async def load(self, objs: Any, consistent: bool = False, *, progress: Any = None) -> None:
         """Fill objects in place from DynamoDB, by their keys.
 
+        :param progress: a plain function, called (not awaited) with a
+            :class:`~bloop.operations.BatchProgress` after each request that read some objects.
         :raises ObjectsNotFound: ``.missing`` lists the objects with no item (the rest are loaded).
         """
         _check_consistent(consistent)
-        await self._run(operations.load(self.policy, objs, consistent))
+        await self._run(operations.load(self.policy, objs, consistent, progress))
 
     async def save(self, objs: Any, condition: Optional[Condition] = None, *, sync: Optional[str] = None,
-                   check_version: bool = True, add_version_condition: Optional[bool] = None) -> None:
-        """Save one object or an iterable of them (see :meth:`Engine.save <bloop.engine.Engine.save>`)."""
+                   check_version: bool = True, add_version_condition: Optional[bool] = None,
+                   progress: Any = None) -> None:
+        """Save one object or an iterable of them (see :meth:`Engine.save <bloop.engine.Engine.save>`;
+        ``progress`` is a plain function, called, not awaited)."""
         _check_positional(condition, "save")
         check_version = _version_option(check_version, add_version_condition)
-        await self._run(operations.save(self.policy, objs, condition, sync, check_version))
+        await self._run(operations.save(self.policy, objs, condition, sync, check_version, progress))
 
     async def delete(self, objs: Any, condition: Optional[Condition] = None, *, sync: Optional[str] = None,
-                     check_version: bool = True, add_version_condition: Optional[bool] = None) -> None:
+                     check_version: bool = True, add_version_condition: Optional[bool] = None,
+                     progress: Any = None) -> None:
         """Delete one object or an iterable of them (see :meth:`Engine.delete <bloop.engine.Engine.delete>`)."""
         _check_positional(condition, "delete")
         check_version = _version_option(check_version, add_version_condition)
-        await self._run(operations.delete(self.policy, objs, condition, sync, check_version))
+        await self._run(operations.delete(self.policy, objs, condition, sync, check_version, progress))
 
     async def collection(self, obj: M, *, consistent: bool = False) -> Collection[M]:
         """``obj`` and what shares its partition, read with one query and grouped (see

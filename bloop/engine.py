@@ -13,9 +13,10 @@ from __future__ import annotations
 import random
 import string
 import time
-from typing import Any, Callable, Dict, Generic, Optional, Type, TypeVar, overload
+from typing import Any, Callable, Dict, Generic, List, Optional, Tuple, Type, TypeVar, overload
 
 from . import limits, operations, signals, tables
+from .capacity import Capacity, Key, Units, Usage, observed
 from .codec import compile_codec
 from .conditions import Condition
 from .exceptions import InvalidConfiguration, InvalidModel, InvalidType
@@ -65,13 +66,16 @@ class EngineCore(Generic[E]):
     """
 
     def __init__(self, *, table_name_template: Any, batch_deadline: float, clock: Callable[[], float],
-                 rng: Optional[random.Random], max_concurrency: int, token_secret: Any = None) -> None:
+                 rng: Optional[random.Random], max_concurrency: int, token_secret: Any = None,
+                 capacity: bool = False) -> None:
         if isinstance(table_name_template, str):
             _check_template(table_name_template)
         elif not callable(table_name_template):
             raise InvalidModel("table_name_template must be a format string or a callable")
         if not isinstance(max_concurrency, int) or max_concurrency < 1:
             raise InvalidType(f"max_concurrency must be a positive int, not {max_concurrency!r}")
+        if not isinstance(capacity, bool):
+            raise InvalidType(f"capacity must be True or False, not {capacity!r}")
         self.table_name_template = table_name_template
         self.max_concurrency = max_concurrency
         #: the secrets page tokens are signed with (the first) and checked against (any), or None
@@ -83,6 +87,13 @@ class EngineCore(Generic[E]):
         self.policy.announce = signals.Announcer(self)
         self.policy.engine = self
         self._bound: Dict[type, str] = {}
+        #: the capacity this engine's requests consumed (see :mod:`bloop.capacity`), when made
+        #: with ``capacity=True``; None otherwise
+        self.capacity: Optional[Capacity] = Capacity() if capacity else None
+        #: what makes a span of each operation, set by :func:`bloop.telemetry.instrument`
+        self.tracer: Any = None
+        self._named: Dict[str, Dict[type, None]] = {}  # table name -> the models named for it (bound or not)
+        self._models_of: Optional[Dict[str, Any]] = None  # table name -> its model, made on first need
         #: an abstract base class for this engine's models: ``engine.bind()`` binds its subclasses
         self.model = type("Model", (BaseModel,), {"Meta": type("Meta", (), {"abstract": True}),
                                                   "__module__": __name__,
@@ -99,6 +110,10 @@ class EngineCore(Generic[E]):
             raise InvalidModel(
                 f"table name {name!r} for {model.__name__} is not valid: DynamoDB needs 3 to 255 "
                 "characters of a-z, A-Z, 0-9, '_', '-' and '.'")
+        named = self._named.get(name)
+        if named is None or model not in named:  # which model a table's capacity and spans are for
+            self._named.setdefault(name, {})[model] = None
+            self._models_of = None
         return name
 
     def _to_bind(self, model: Any) -> Dict[type, str]:
@@ -117,6 +132,7 @@ class EngineCore(Generic[E]):
                 signals.before_create_table.send(self, model=model, table_name=table_name, request=call.request)
         op: operations.Op = signals.announce_calls(tables.bind(self.policy, model, table_name), "create_table",
                                                    announce)
+        op.__name__ = "bind"  # type: ignore[attr-defined]  # what its telemetry span is named after
         return op
 
     def _bound_to(self, model: Any, table_name: str) -> None:
@@ -124,8 +140,42 @@ class EngineCore(Generic[E]):
         request does not) and send ``model_bound``."""
         compile_codec(model.Meta)
         self._bound[model] = table_name
+        self._models_of = None
         if signals.model_bound.receivers:
             signals.model_bound.send(self, model=model, table_name=table_name)
+
+    # what each request costs (bloop.capacity) and telemetry (bloop.telemetry) ---------------
+    def _observe(self, op: operations.Op) -> Tuple[operations.Op, Usage]:
+        """``op`` watched by :func:`bloop.capacity.observed`, and what it will have done."""
+        usage = Usage()
+        report = self._report if signals.capacity_consumed.receivers else None
+        return observed(op, usage, self.capacity, self._model_of, report), usage
+
+    def _report(self, key: Key, units: Units) -> None:
+        if signals.capacity_consumed.receivers:
+            signals.capacity_consumed.send(self, model=key.model, table=key.table, index=key.index,
+                                           operation=key.operation, units=units)
+
+    def _model_of(self, table: str) -> Any:
+        """The model of ``table``: the one model this engine bound to it (or named it for),
+        or the base of the one family all of its models belong to; None for a table of
+        several other models, or of none."""
+        models = self._models_of
+        if models is None:
+            by_table: Dict[str, List[Any]] = {name: list(named) for name, named in self._named.items()}
+            for model, name in self._bound.items():
+                if model not in self._named.get(name, ()):
+                    by_table.setdefault(name, []).append(model)
+            models = {}
+            for name, found in by_table.items():
+                if len(found) == 1:
+                    models[name] = found[0]
+                    continue
+                families = {id(model.Meta.family): model.Meta.family for model in found}
+                family = next(iter(families.values())) if len(families) == 1 else None
+                models[name] = family.base if family is not None else None
+            self._models_of = models
+        return models.get(table)
 
     @overload
     def query(self, model_or_index: Type[M], *, key: Optional[Condition] = None,
@@ -211,6 +261,10 @@ class Engine(EngineCore[Sync]):
         any: for rotating secrets).  With a secret, unsigned and altered tokens are refused;
         without one, signed tokens are.
 
+    :param capacity: ask DynamoDB for the capacity each request consumes and total it in
+        :attr:`capacity` per model, table or index, and operation; each response's is also
+        sent as the ``capacity_consumed`` signal (see :doc:`costs`).
+
     Every client the engine sends through, injected or made, gets bloop's response check
     (:func:`bloop.session.install_checks`): an answer that is not DynamoDB's is retried,
     then raised as :class:`~bloop.exceptions.BadResponse`.
@@ -224,9 +278,10 @@ class Engine(EngineCore[Sync]):
                  rng: Optional[random.Random] = None, max_concurrency: int = 4,
                  fast_path: Optional[bool] = None, connect_timeout: Optional[float] = None,
                  read_timeout: Optional[float] = None, max_attempts: Optional[int] = None,
-                 token_secret: Any = None) -> None:
+                 token_secret: Any = None, capacity: bool = False) -> None:
         super().__init__(table_name_template=table_name_template, batch_deadline=batch_deadline,
-                         clock=clock, rng=rng, max_concurrency=max_concurrency, token_secret=token_secret)
+                         clock=clock, rng=rng, max_concurrency=max_concurrency, token_secret=token_secret,
+                         capacity=capacity)
         transport = transport_options(connect_timeout, read_timeout, max_attempts, dynamodb, dynamodbstreams)
         if dynamodb is None:
             dynamodb = make_client("dynamodb", endpoint_url=endpoint_url, region_name=region_name,
@@ -244,7 +299,14 @@ class Engine(EngineCore[Sync]):
     # ---------------------------------------------------------------------------------------
     def _run(self, op: operations.Op) -> Any:
         """Run an operation generator through this engine's transport (see :mod:`bloop.drivers`)."""
-        return drive(op, self.transport.send, self._sleep)
+        if self.capacity is None and self.tracer is None:
+            return drive(op, self.transport.send, self._sleep)
+        name = getattr(op, "__name__", "operation")
+        op, usage = self._observe(op)
+        if self.tracer is None:
+            return drive(op, self.transport.send, self._sleep)
+        with self.tracer.span(self, name, usage):  # current while botocore sends (see bloop.telemetry)
+            return drive(op, self.transport.send, self._sleep)
 
     # ---------------------------------------------------------------------------------------
     def bind(self, model: Any = None, *, skip_table_setup: bool = False) -> None:
@@ -262,16 +324,19 @@ class Engine(EngineCore[Sync]):
                 self._run(self._bind_op(cls, name))
             self._bound_to(cls, name)
 
-    def load(self, objs: Any, consistent: bool = False) -> None:
+    def load(self, objs: Any, consistent: bool = False, *, progress: Any = None) -> None:
         """Fill objects in place from DynamoDB, by their keys.
 
+        :param progress: called with a :class:`~bloop.operations.BatchProgress` after each
+            request that read some objects (see :doc:`costs`).
         :raises ObjectsNotFound: ``.missing`` lists the objects with no item (the rest are loaded).
         """
         _check_consistent(consistent)
-        self._run(operations.load(self.policy, objs, consistent))
+        self._run(operations.load(self.policy, objs, consistent, progress))
 
     def save(self, objs: Any, condition: Optional[Condition] = None, *, sync: Optional[str] = None,
-             check_version: bool = True, add_version_condition: Optional[bool] = None) -> None:
+             check_version: bool = True, add_version_condition: Optional[bool] = None,
+             progress: Any = None) -> None:
         """Save one object or an iterable of them.
 
         One object, a condition, ``sync`` or a version column: diff-based ``UpdateItem``
@@ -282,21 +347,25 @@ class Engine(EngineCore[Sync]):
         :param check_version: False writes an object of a versioned model whatever version
             DynamoDB holds (last writer wins); the version still grows.
             ``add_version_condition`` is PynamoDB's spelling of the same.
+        :param progress: called with a :class:`~bloop.operations.BatchProgress` after each
+            request that wrote some objects, so a long job can show a bar (see :doc:`costs`).
         """
         _check_positional(condition, "save")
         check_version = _version_option(check_version, add_version_condition)
-        self._run(operations.save(self.policy, objs, condition, sync, check_version))
+        self._run(operations.save(self.policy, objs, condition, sync, check_version, progress))
 
     def delete(self, objs: Any, condition: Optional[Condition] = None, *, sync: Optional[str] = None,
-               check_version: bool = True, add_version_condition: Optional[bool] = None) -> None:
+               check_version: bool = True, add_version_condition: Optional[bool] = None,
+               progress: Any = None) -> None:
         """Delete one object or an iterable of them (``sync="old"`` reads back the deleted item).
 
         :param check_version: False deletes an object of a versioned model whatever version
             DynamoDB holds (``add_version_condition`` is PynamoDB's spelling).
+        :param progress: as for :meth:`save`.
         """
         _check_positional(condition, "delete")
         check_version = _version_option(check_version, add_version_condition)
-        self._run(operations.delete(self.policy, objs, condition, sync, check_version))
+        self._run(operations.delete(self.policy, objs, condition, sync, check_version, progress))
 
     def collection(self, obj: M, *, consistent: bool = False) -> Collection[M]:
         """``obj`` and what shares its partition, read with ONE query (paged as needed)

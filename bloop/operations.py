@@ -24,13 +24,13 @@ from .codec.family import adopt, held_instead
 from .conditions import Condition
 from .exceptions import (
     BatchIncomplete, BloopException, ConstraintViolation, DuplicateKeys, InvalidCondition,
-    InvalidValue, ObjectsNotFound, OutcomeUnknown, ServiceError,
+    InvalidType, InvalidValue, ObjectsNotFound, OutcomeUnknown, ServiceError,
 )
 from .expressions import Renderer
 from .models import model_meta
 from .tracking import SNAPSHOT, Entry, changes, dump_column, forget, puttable, record, restate, snapshot, wire_equal
 
-__all__ = ["Call", "Sleep", "call", "save", "delete", "load", "Policy", "KEY_ONLY_ATTRIBUTE"]
+__all__ = ["Call", "Sleep", "call", "save", "delete", "load", "Policy", "KEY_ONLY_ATTRIBUTE", "BatchProgress"]
 
 
 #: a Call's options: the default, and a request not to be re-sent after a lost answer
@@ -144,6 +144,69 @@ def describe(obj: Any) -> str:
     values = obj.__dict__
     cls = type(obj)
     return f"{cls.__name__}({', '.join(f'{c.name}={values.get(c.name)!r}' for c in cls.Meta.keys)})"
+
+
+# ---------------------------------------------------------------------------------------
+# progress
+
+class BatchProgress:
+    """What ``engine.save``, ``load`` or ``delete`` of many objects has done so far, given to
+    its ``progress`` callback after each request that confirmed some objects (a batch
+    chunk, a single-object request, or a transaction of objects with unique constraints).
+
+    :ivar operation: ``"save"``, ``"load"`` or ``"delete"``.
+    :ivar done: how many objects are confirmed so far (for a load: read, found or not).
+    :ivar total: how many objects the call was given (each object once).
+    :ivar objects: the objects this request confirmed.
+    """
+
+    __slots__ = ("operation", "done", "total", "objects")
+
+    def __init__(self, operation: str, done: int, total: int, objects: List[Any]) -> None:
+        self.operation = operation
+        self.done = done
+        self.total = total
+        self.objects = objects
+
+    def __repr__(self) -> str:
+        return f"<BatchProgress {self.operation} {self.done}/{self.total} (+{len(self.objects)})>"
+
+
+class Reporter:
+    """Counts what an operation confirmed and calls its ``progress`` callback per request."""
+
+    __slots__ = ("callback", "operation", "total", "done")
+
+    def __init__(self, callback: Callable[[BatchProgress], Any], operation: str, total: int) -> None:
+        self.callback = callback
+        self.operation = operation
+        self.total = total
+        self.done = 0
+
+    def __call__(self, objs: List[Any]) -> None:
+        if objs:
+            self.done += len(objs)
+            self.callback(BatchProgress(self.operation, self.done, self.total, objs))
+
+
+def check_progress(progress: Any, verb: str) -> None:
+    """Refuse a ``progress`` that is neither None nor a plain callable, before anything is sent.
+
+    :raises InvalidType: not callable, or a coroutine function (it is called, not awaited,
+        between requests, on the async engine too).
+    """
+    if progress is None:
+        return
+    import inspect
+    if not callable(progress) or inspect.iscoroutinefunction(progress) or \
+            inspect.iscoroutinefunction(getattr(progress, "__call__", None)):
+        raise InvalidType(f"{verb}(progress=...) takes a plain function of one BatchProgress (called, "
+                          f"never awaited, after each request), not {progress!r}; nothing was sent")
+
+
+def _reporter(progress: Any, verb: str, total: int) -> Optional[Reporter]:
+    check_progress(progress, verb)
+    return None if progress is None else Reporter(progress, verb, total)
 
 
 # ---------------------------------------------------------------------------------------
@@ -368,7 +431,8 @@ class Step:
         self.recognise = recognise
 
 
-def _one_each(policy: Policy, verb: str, steps: List[Step], later: Sequence[Any] = ()) -> Op:
+def _one_each(policy: Policy, verb: str, steps: List[Step], later: Sequence[Any] = (),
+              report: Optional[Reporter] = None) -> Op:
     """Send one request per object, in order.
 
     A failure stops the call: its error names the object (``.obj``) and, when there were
@@ -392,6 +456,8 @@ def _one_each(policy: Policy, verb: str, steps: List[Step], later: Sequence[Any]
             raise _named(error, verb, entry.obj, finished, [s.entry.obj for s in steps[position + 1:]] + list(later))
         step.done(entry, response)
         finished.append(entry.obj)
+        if report is not None:
+            report([entry.obj])
 
 
 def _named(error: BloopException, verb: str, obj: Any, done: List[Any], not_sent: List[Any]) -> BloopException:
@@ -423,15 +489,19 @@ def _guarded(objs: List[Any]) -> bool:
 
 
 def save(policy: Policy, objs: Any, condition: Any = None, sync: Optional[str] = None,
-         check_version: bool = True) -> Op:
+         check_version: bool = True, progress: Any = None) -> Op:
     """``engine.save``: diff-based updates, and whole-item puts in batches for several
     objects that need no update (see :func:`~bloop.tracking.puttable`); objects of models
-    with unique constraints in a transaction (see :mod:`bloop.unique`)."""
+    with unique constraints in a transaction (see :mod:`bloop.unique`).
+
+    :param progress: called with a :class:`BatchProgress` after each request that
+        confirmed some objects."""
     objs = as_objects(objs)
     condition = _check_condition(condition)
     return_values = _check_sync(sync, ("new", "old"))
+    report = _reporter(progress, "save", len(objs))
     if _guarded(objs):
-        return (yield from GUARDED["save"](policy, objs, condition, sync, check_version))
+        return (yield from GUARDED["save"](policy, objs, condition, sync, check_version, report))
     entries = keyed(policy, objs)
     if not entries:
         return
@@ -463,7 +533,7 @@ def save(policy: Policy, objs: Any, condition: Any = None, sync: Optional[str] =
                           lambda entry, error, updates=updates: recognise_save(entry, updates, error, check_version)))
     sent: Dict[int, Dict[str, Any]] = {}  # each object's values as its item was made from them
     items = [(e, _put_request(e, sent)) for e in whole]
-    yield from _one_each(policy, "save", steps, [e.obj for e, _ in items])
+    yield from _one_each(policy, "save", steps, [e.obj for e, _ in items], report)
     if not items:
         return
 
@@ -471,18 +541,21 @@ def save(policy: Policy, objs: Any, condition: Any = None, sync: Optional[str] =
         record_put(entry.obj, request["PutRequest"]["Item"], sent[entry.position])
         signals.saved(policy, entry.obj)
 
-    yield from batch_write(policy, items, "save", done)
+    yield from batch_write(policy, items, "save", done, report)
 
 
 def delete(policy: Policy, objs: Any, condition: Any = None, sync: Optional[str] = None,
-           check_version: bool = True) -> Op:
+           check_version: bool = True, progress: Any = None) -> Op:
     """``engine.delete``: DeleteItem per object, or one batch of deletes; objects of models
-    with unique constraints in a transaction that also deletes their guard items."""
+    with unique constraints in a transaction that also deletes their guard items.
+
+    :param progress: as for :func:`save`."""
     objs = as_objects(objs)
     condition = _check_condition(condition)
     return_values = _check_sync(sync, ("old",))
+    report = _reporter(progress, "delete", len(objs))
     if _guarded(objs):
-        return (yield from GUARDED["delete"](policy, objs, condition, sync, check_version))
+        return (yield from GUARDED["delete"](policy, objs, condition, sync, check_version, report))
     entries = keyed(policy, objs)
     if not entries:
         return
@@ -503,7 +576,7 @@ def delete(policy: Policy, objs: Any, condition: Any = None, sync: Optional[str]
 
         steps = [Step(e, "delete_item", delete_request(e, condition, return_values, check_version), deleted,
                       return_values is None, recognise_delete) for e in entries]
-        yield from _one_each(policy, "delete", steps)
+        yield from _one_each(policy, "delete", steps, (), report)
         return
     items = [(e, {"DeleteRequest": {"Key": e.key}}) for e in entries]
 
@@ -511,7 +584,7 @@ def delete(policy: Policy, objs: Any, condition: Any = None, sync: Optional[str]
         forget(entry.obj)
         signals.deleted(policy, entry.obj)
 
-    yield from batch_write(policy, items, "delete", gone)
+    yield from batch_write(policy, items, "delete", gone, report)
 
 
 # ---------------------------------------------------------------------------------------
@@ -811,7 +884,7 @@ def _incomplete(policy: Policy, operation: str, progress: Progress, entries: Lis
 
 
 def batch_write(policy: Policy, items: List[Tuple[Keyed, Dict[str, Any]]], operation: str,
-                done: Any) -> Op:
+                done: Any, report: Optional[Reporter] = None) -> Op:
     """BatchWriteItem in chunks of 25, re-sending unprocessed items with backoff, within
     the deadline (see :func:`_batches`).
 
@@ -839,13 +912,16 @@ def batch_write(policy: Policy, items: List[Tuple[Keyed, Dict[str, Any]]], opera
                 retry.append((entry, write))
             else:
                 done(entry, write)
+        if report is not None:
+            again = {id(entry) for entry, _ in retry}
+            report([entry.obj for entry, _ in chunk if id(entry) not in again])
         return retry
 
     progress = yield from _batches(policy, list(items), limits.MAX_BATCH_WRITE, request, settle)
     _incomplete(policy, operation, progress, [e for e, _ in items])
 
 
-def load(policy: Policy, objs: Any, consistent: bool = False) -> Op:
+def load(policy: Policy, objs: Any, consistent: bool = False, progress: Any = None) -> Op:
     """``engine.load``: BatchGetItem in chunks of 100, filling the objects in place, within
     the deadline (see :func:`_batches`).
 
@@ -854,6 +930,7 @@ def load(policy: Policy, objs: Any, consistent: bool = False) -> Op:
         failed; ``missing`` names the objects read and not found.
     """
     objs = as_objects(objs)
+    report = _reporter(progress, "load", len(objs))
     entries = keyed(policy, objs)
     if not entries:
         return
@@ -889,6 +966,9 @@ def load(policy: Policy, objs: Any, consistent: bool = False) -> Op:
                 entry = by_identity.get(key_identity(table, key))
                 if entry is not None:
                     retry.append((entry, entry.key))
+        if report is not None:
+            again = {id(entry) for entry, _ in retry}
+            report([entry.obj for entry, _ in chunk if id(entry) not in again])
         return retry
 
     progress = yield from _batches(policy, [(e, e.key) for e in entries], limits.MAX_BATCH_GET, request, settle)

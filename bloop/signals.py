@@ -15,6 +15,8 @@ signal                      sender                        keyword arguments
 ``object_saved``            the engine                    ``obj``
 ``object_deleted``          the engine                    ``obj``
 ``object_modified``         the object                    ``column``, ``value``
+``capacity_consumed``       the engine                    ``model``, ``table``, ``index``,
+                                                          ``operation``, ``units``
 ==========================  ============================  ====================================
 
 .. code-block:: python
@@ -55,7 +57,7 @@ from blinker import NamedSignal
 
 __all__ = [
     "model_created", "model_bound", "before_create_table", "object_loaded", "object_saved",
-    "object_deleted", "object_modified", "announce_calls", "announce_loads", "Announcer",
+    "object_deleted", "object_modified", "capacity_consumed", "announce_calls", "announce_loads", "Announcer",
 ]
 
 
@@ -174,6 +176,21 @@ object from DynamoDB.
 :param sender: the object.
 :param column: the :class:`~bloop.models.Column`.
 :param value: the new value (None after ``del``).""")
+
+
+capacity_consumed = _signals.signal("capacity_consumed", doc="""\
+DynamoDB reported the capacity a request consumed, on an engine made with
+``capacity=True`` (see :doc:`costs`): sent once per response for the table's own share
+and once for each index's, just after the engine's ``capacity`` counted it, in the thread
+(or task) that sent the request.
+
+:param sender: the engine.
+:param model: the model class the table holds (None for a table of several models of no
+    one family).
+:param table: the table's name.
+:param index: the index's name, or None for the table's own share.
+:param operation: the DynamoDB client method (``"query"``, ``"batch_write_item"``, ...).
+:param units: a :class:`bloop.capacity.Units` (``read``, ``write``, ``total``).""")
 
 
 #: bloop 3's signals that bloop 4 does not send, and what to connect to instead

@@ -548,7 +548,7 @@ def _old(obj: Any, old: Any) -> Any:
 # engine.save / engine.delete of objects whose models have unique constraints
 
 def guarded_write(policy: Policy, verb: str, objs: List[Any], condition: Optional[Condition],
-                  sync: Optional[str], check_version: bool) -> Op:
+                  sync: Optional[str], check_version: bool, report: Any = None) -> Op:
     """``engine.save`` / ``engine.delete`` when some object's model has unique constraints
     (routed here by :mod:`bloop.operations`): every object goes in one ``TransactWriteItems``
     with the guard items of its constraints, or in several when they hold more than
@@ -576,6 +576,8 @@ def guarded_write(policy: Policy, verb: str, objs: List[Any], condition: Optiona
             later = [item.obj for rest in chunks[position + 1:] for item in rest]
             raise _unwritten(error, verb, chunk, done, later)
         done.extend(item.obj for item in chunk)
+        if report is not None:  # the engine call's progress callback (operations.Reporter)
+            report([item.obj for item in chunk])
         if verb == "delete":
             for item in chunk:
                 version = type(item.obj).Meta.version

@@ -90,7 +90,10 @@ class BotocoreTransport:
             return [outcome(call, one) for one in calls]
         if self._pool is None:
             self._pool = ThreadPoolExecutor(self.max_concurrency, thread_name_prefix="bloop")
-        return list(self._pool.map(lambda one: outcome(call, one), calls))
+        # each call in a copy of the caller's context (as asyncio's tasks are), so what is
+        # current there (an OpenTelemetry span: see bloop.telemetry) is current in the pool
+        contexts = [contextvars.copy_context() for _ in calls]
+        return list(self._pool.map(lambda one, context: context.run(outcome, call, one), calls, contexts))
 
 
 class AiobotocoreTransport:

@@ -15,7 +15,7 @@ import pytest
 from moto import mock_aws
 
 DOCS = Path(__file__).resolve().parent.parent.parent / "docs"
-PAGES = ["index.rst", "migrating.rst", "single-table.rst", "testing.rst"]
+PAGES = ["index.rst", "migrating.rst", "single-table.rst", "testing.rst", "costs.rst"]
 
 _DIRECTIVE = re.compile(r"^(?P<indent>\s*)\.\. code-block:: python\s*$")
 

@@ -39,7 +39,7 @@ LAYERS: List[Tuple[str, List[str]]] = [
     # the renderer: placeholders and expression strings
     ("render", ["expressions"]),
     # I/O-free: the codec and the operation generators
-    ("core", ["codec", "codec.*", "operations", "tables", "search", "search.*", "transactions", "unique",
+    ("core", ["codec", "codec.*", "operations", "capacity", "tables", "search", "search.*", "transactions", "unique",
               "stream.coordinator", "stream.records", "relations"]),
     # the only modules that talk to botocore / aiobotocore
     ("transport", ["session", "fastpath"]),
@@ -47,7 +47,7 @@ LAYERS: List[Tuple[str, List[str]]] = [
     # transactions and streams (bloop/drivers)
     ("drivers", ["drivers.*"]),
     # what users hold: engines, facades and the packages' exports
-    ("facade", ["", "engine", "aio", "stream", "stream.stream"]),
+    ("facade", ["", "engine", "aio", "stream", "stream.stream", "telemetry"]),
     # jobs over the engine (checkpointed backfills, exports and imports) and the command line
     ("tools", ["jobs", "backfill", "transfer", "cli"]),
     # what users test with: the pytest plugin, faults and Lambda events (bloop/testing)

@@ -140,7 +140,7 @@ class Backfill:
         tasks = self.segments()
         poll = (lambda: progress(self.status())) if progress is not None else None
         if executor is None and (workers == 1 or (workers is None and engine is not None)):
-            engine = engine or _engine(self)
+            engine = engine or _engine(self, capacity=self.budget is not None)
             for task in tasks:
                 task.engine = engine
                 task.recorded = throttled(poll)  # progress at each record, not only between segments
@@ -176,7 +176,7 @@ class BackfillSegment:
         An error (of the function, of DynamoDB, an interruption) propagates with the
         position of the last confirmed change recorded: run again to continue.
         """
-        engine = engine or self.engine or _engine(self.job)
+        engine = engine or self.engine or _engine(self.job, capacity=self.budget is not None)
         job, checkpoint = self.job, self.job.checkpoint
         record = checkpoint.read(self.index)
         if record.get("done"):
@@ -196,8 +196,10 @@ class BackfillSegment:
         iterator = iter(search)
         cursor = iterator.cursor
         unrecorded = 0
+        counted = getattr(engine, "capacity", None)  # what DynamoDB reports, when the engine counts it
+        reported = counted.total.total if counted is not None else 0.0
         for obj in iterator:
-            if budget is not None:
+            if budget is not None and counted is None:
                 budget.spend(Budget.read_units(item_size(to_item(obj, validate=False))))
             job.function(obj)
             record["processed"] += 1
@@ -206,8 +208,12 @@ class BackfillSegment:
                 outcome, written = _save(engine, job, obj, columns, exists)
                 if outcome is not None:
                     record[outcome] += 1
-                if budget is not None and written is not None:
+                if budget is not None and written is not None and counted is None:
                     budget.spend(Budget.write_units(item_size(to_item(written, validate=False))))
+            if budget is not None and counted is not None:
+                now = counted.total.total
+                budget.spend(now - reported)
+                reported = now
                 unrecorded = RECORD_EVERY  # a confirmed write is recorded at once
             stopping = checkpoint.stopping()
             if unrecorded >= RECORD_EVERY or cursor.needs_page or stopping:
@@ -261,6 +267,6 @@ def run_segment(segment: BackfillSegment) -> BackfillResult:
     return segment.run()
 
 
-def _engine(job: Backfill) -> Any:
+def _engine(job: Backfill, capacity: bool = False) -> Any:
     spec = job.engine_spec or EngineSpec()
-    return spec.engine()
+    return spec.engine(capacity=capacity)

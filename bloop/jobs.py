@@ -63,10 +63,12 @@ class EngineSpec:
         client = engine.session.dynamodb
         return cls(client.meta.endpoint_url, client.meta.region_name, template)
 
-    def engine(self) -> Any:
+    def engine(self, capacity: bool = False) -> Any:
+        """A new :class:`~bloop.engine.Engine` (``capacity=True``: one that counts the capacity
+        DynamoDB reports, which a capacity budget then spends)."""
         from .engine import Engine
         return Engine(endpoint_url=self.endpoint_url, region_name=self.region_name,
-                      table_name_template=self.table_name_template)
+                      table_name_template=self.table_name_template, capacity=capacity)
 
     def __repr__(self) -> str:
         return f"EngineSpec({self.endpoint_url!r}, {self.region_name!r}, {self.table_name_template!r})"
@@ -139,8 +141,11 @@ class Budget:
     """Paces one worker to ``units`` capacity units per second (a token bucket that may
     run one request ahead): :meth:`spend` sleeps when more was spent than the time allows.
 
-    Units are estimated from item sizes the way DynamoDB charges them: a write of an item
-    costs one unit per started KB, a read half a unit per 4 KB (eventually consistent).
+    What is spent is what DynamoDB reports consuming when the engine counts capacity
+    (``Engine(capacity=True)``, see :mod:`bloop.capacity`; the engines a job makes do when it
+    has a budget); otherwise it is estimated from item sizes the way DynamoDB charges them: a
+    write of an item costs one unit per started KB, a read half a unit per 4 KB (eventually
+    consistent).
     """
 
     def __init__(self, units: float, clock: Callable[[], float] = time.monotonic,

@@ -109,13 +109,27 @@ def test_backfill_rereads_an_item_changed_under_it_and_leaves_a_deleted_one_dele
     assert "2" not in found  # not recreated
     assert found["5"] == (12, 2)
 
+    # a capacity budget spends what DynamoDB reports consuming (the engine counts capacity)
+    counting = spec.engine(capacity=True)
+    now, slept = [0.0], []
+
+    def sleep(seconds):
+        slept.append(seconds)
+        now[0] += seconds
+    job = Backfill(Versioned, double, tmp_path / "budget", segments=1, budget=2)
+    job.segments()[0].run(counting, clock=lambda: now[0], sleep=sleep)
+    reported = counting.capacity.total.total
+    assert reported > 0  # a scan and five updates, as the backend reports them
+    assert now[0] == pytest.approx(reported / 2)  # at 2 units a second
+
     # exported and imported into another table: versions as they were (whole items, no condition)
     Export(Versioned, tmp_path / "out", segments=1).run(engine)
     copy = EngineSpec(spec.endpoint_url, "us-east-1", "copy-" + spec.table_name_template).engine()
     copy.bind(Versioned)
     imported = import_items(copy, Versioned, tmp_path / "out", tmp_path / "rejects.jsonl")
     assert (imported.written, imported.rejected) == (5, 0)
-    assert {obj.id: (obj.n, obj.version) for obj in copy.scan(Versioned).consistent} == found
+    assert {obj.id: (obj.n, obj.version) for obj in copy.scan(Versioned).consistent} == \
+        {key: (n * 2, version + 1) for key, (n, version) in found.items()}
 
 
 class Flaky:

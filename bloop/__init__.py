@@ -13,6 +13,7 @@ from .exceptions import InvalidConfiguration, InvalidStream, InvalidTransaction,
 from .exceptions import OutcomeUnknown
 from .exceptions import BadResponse, UniqueViolation, UnknownType
 from .entities import RawItem
+from .lifecycle import ApplyFailed, Plan, PlanRefused
 from .models import BaseModel, Column, GlobalSecondaryIndex, LocalSecondaryIndex
 from .relations import Collection, ManyToOne, OneToMany
 from .types import (
@@ -32,6 +33,7 @@ __all__ = [
     "OutcomeUnknown",
     "BadResponse", "UniqueViolation", "UnknownType",
     "RawItem",
+    "Plan", "PlanRefused", "ApplyFailed",
     "BaseModel", "Column", "GlobalSecondaryIndex", "LocalSecondaryIndex",
     "ManyToOne", "OneToMany", "Collection",
     "JSON", "UUID", "Binary", "Boolean", "DateTime", "DynamicList", "DynamicMap", "Enum", "Float",

@@ -32,9 +32,9 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from typing import Any, Awaitable, Callable, Optional, TypeVar
+from typing import Any, Awaitable, Callable, List, Optional, TypeVar
 
-from . import operations
+from . import lifecycle, operations
 from .conditions import Condition
 from .drivers.drive import drive_async as drive
 from .drivers.drive import drive_async
@@ -180,6 +180,19 @@ class AsyncEngine(EngineCore[Async]):
             if not skip_table_setup:
                 await self._run(self._bind_op(cls, name))
             self._bound_to(cls, name)
+
+    async def plan(self, *models: Any, prune: bool = False) -> lifecycle.Plan:
+        """What would bring each model's table in line with it (see
+        :meth:`Engine.plan <bloop.engine.Engine.plan>`)."""
+        plan: lifecycle.Plan = await self._run(lifecycle.plan_op(self.policy, self._to_plan(models), prune))
+        return plan
+
+    async def apply(self, plan: lifecycle.Plan, *, allow_destructive: bool = False,
+                    progress: Optional[Callable[[lifecycle.Progress], Any]] = None,
+                    deadline: Optional[float] = 3600.0) -> List[lifecycle.Change]:
+        """Apply a plan, one step at a time (see :meth:`Engine.apply <bloop.engine.Engine.apply>`)."""
+        applied: List[lifecycle.Change] = await self._run(self._apply_op(plan, allow_destructive, progress, deadline))
+        return applied
 
     async def load(self, objs: Any, consistent: bool = False, *, progress: Any = None) -> None:
         """Fill objects in place from DynamoDB, by their keys.

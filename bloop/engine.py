@@ -15,7 +15,7 @@ import string
 import time
 from typing import Any, Callable, Dict, Generic, List, Optional, Tuple, Type, TypeVar, overload
 
-from . import limits, operations, signals, tables
+from . import lifecycle, limits, operations, signals, tables
 from .capacity import Capacity, Key, Units, Usage, observed
 from .codec import compile_codec
 from .conditions import Condition
@@ -132,8 +132,35 @@ class EngineCore(Generic[E]):
                 signals.before_create_table.send(self, model=model, table_name=table_name, request=call.request)
         op: operations.Op = signals.announce_calls(tables.bind(self.policy, model, table_name), "create_table",
                                                    announce)
+        op = lifecycle.explain_mismatch(self.policy, op, model, table_name)
         op.__name__ = "bind"  # type: ignore[attr-defined]  # what its telemetry span is named after
         return op
+
+    def _apply_op(self, plan: lifecycle.Plan, allow_destructive: bool, progress: Any,
+                  deadline: Optional[float]) -> operations.Op:
+        """``lifecycle.apply_op``, sending ``before_create_table`` just before a CreateTable."""
+        models = {table.table_name: table.model for table in plan.tables}
+
+        def announce(call: operations.Call) -> None:
+            if signals.before_create_table.receivers:
+                name = call.request["TableName"]
+                signals.before_create_table.send(self, model=models.get(name), table_name=name, request=call.request)
+        op: operations.Op = signals.announce_calls(
+            lifecycle.apply_op(self.policy, plan, allow_destructive, progress, deadline), "create_table", announce)
+        op.__name__ = "apply"  # type: ignore[attr-defined]  # what its telemetry span is named after
+        return op
+
+    def _to_plan(self, models: Any) -> Dict[type, str]:
+        """The concrete models under each of ``models`` (default: ``engine.model``), bound or
+        not, with their table names; every name is checked before any table is described."""
+        found: Dict[type, str] = {}
+        for base in models or (self.model,):
+            if not (isinstance(base, type) and issubclass(base, BaseModel)):
+                raise InvalidModel(f"plan takes model classes, not {base!r}")
+            for cls in walk_subclasses(base):
+                if not cls.Meta.abstract:
+                    found.setdefault(cls, self._table_name(cls))
+        return found
 
     def _bound_to(self, model: Any, table_name: str) -> None:
         """Record that ``model`` is bound to ``table_name``, compile its codec (so the first
@@ -323,6 +350,32 @@ class Engine(EngineCore[Sync]):
             if not skip_table_setup:
                 self._run(self._bind_op(cls, name))
             self._bound_to(cls, name)
+
+    def plan(self, *models: Any, prune: bool = False) -> lifecycle.Plan:
+        """What would bring each model's table in line with it: a :class:`~bloop.lifecycle.Plan`
+        (``print(plan)`` shows it as a diff).  Only describes tables; changes nothing.
+
+        :param models: model classes and their concrete subclasses (default: ``engine.model``'s).
+        :param prune: also remove what a table has and no model declares (global indexes, a
+            stream, TTL, tags).
+        :raises InvalidModel: a model or its ``Meta`` is not valid.
+        """
+        plan: lifecycle.Plan = self._run(lifecycle.plan_op(self.policy, self._to_plan(models), prune))
+        return plan
+
+    def apply(self, plan: lifecycle.Plan, *, allow_destructive: bool = False,
+              progress: Optional[Callable[[lifecycle.Progress], Any]] = None,
+              deadline: Optional[float] = 3600.0) -> List[lifecycle.Change]:
+        """Apply a plan from :meth:`plan`, one step at a time, waiting for ``ACTIVE`` after each;
+        returns the changes applied.  See :func:`bloop.lifecycle.apply_op`.
+
+        :raises PlanRefused: destructive changes without ``allow_destructive`` (or impossible
+            ones): nothing was sent.
+        :raises ApplyFailed: a step failed, did not take effect, or ``deadline`` passed; what
+            was applied stays applied, and planning and applying again resumes.
+        """
+        applied: List[lifecycle.Change] = self._run(self._apply_op(plan, allow_destructive, progress, deadline))
+        return applied
 
     def load(self, objs: Any, consistent: bool = False, *, progress: Any = None) -> None:
         """Fill objects in place from DynamoDB, by their keys.

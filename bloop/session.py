@@ -641,6 +641,9 @@ class NotDynamoDBResponse(botocore.exceptions.BotoCoreError):  # type: ignore[mi
 _BODY = "bloop:body"  # the raw body, handed from before-parse to needs-retry in the parsed answer
 _REQUEST = "bloop:request"  # what response_problem reads from the request, in botocore's request context
 _CHECKS = "bloop-response-check-"
+#: the operations DynamoDB answers with an empty body (documented: "HTTP 200 with an empty
+#: body"); dynalite sends the JSON string ``""``: both are a success for these
+_EMPTY_BODY_ANSWERS = frozenset({"TagResource", "UntagResource"})
 
 
 class _Checks:
@@ -686,7 +689,9 @@ class _Checks:
         request = context.get(_REQUEST) if isinstance(context, dict) else None
         name = operation.name
         reason = response_problem(name, parsed, request)
-        if reason is None and len(parsed) == ("ResponseMetadata" in parsed):
+        empty_by_design = name in _EMPTY_BODY_ANSWERS and isinstance(body, (bytes, bytearray)) and \
+            body.strip() in (b"", b'""')
+        if reason is None and len(parsed) == ("ResponseMetadata" in parsed) and not empty_by_design:
             # an empty answer: DynamoDB's "{}", or a body botocore could not read (which it
             # reads as an empty answer)
             reason = body_problem(body)

@@ -53,7 +53,7 @@ _SEARCHES = {"fetch": "page", "collect": "all", "first": "first", "only": "one",
              "exists": "exists", "page": "page"}
 #: other operation generators whose names are not what a reader looks for
 _RENAMED = {"commit_op": "transaction", "move_to": "stream", "poll": "stream", "heartbeat": "stream",
-            "collection_op": "collection"}
+            "collection_op": "collection", "plan_op": "plan"}
 
 
 def instrument(engine: Any, tracer_provider: Any = None) -> Any:

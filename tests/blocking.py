@@ -76,6 +76,13 @@ class Blocking:
     def collection(self, *args: Any, **kwargs: Any) -> Any:
         return self.wait(self.engine.collection(*args, **kwargs))
 
+    # table lifecycle (bloop.lifecycle)
+    def plan(self, *args: Any, **kwargs: Any) -> Any:
+        return self.wait(self.engine.plan(*args, **kwargs))
+
+    def apply(self, *args: Any, **kwargs: Any) -> Any:
+        return self.wait(self.engine.apply(*args, **kwargs))
+
     # searches bound to this wrapper run through the async engine's searcher, awaited here
     @property
     def searcher(self) -> "BlockingSearcher":

@@ -29,7 +29,7 @@ VALIDATION_ERRORS = {
 }
 
 MODULES = ["types", "conditions", "expressions", "models", "tracking", "codec", "actions", "operations",
-           "search", "tables", "session", "engine", "exceptions", "limits", "capacity", "telemetry"]
+           "search", "tables", "lifecycle", "session", "engine", "exceptions", "limits", "capacity", "telemetry"]
 
 
 def test_every_name_in_all_exists():

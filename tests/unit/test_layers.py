@@ -40,7 +40,7 @@ LAYERS: List[Tuple[str, List[str]]] = [
     ("render", ["expressions"]),
     # I/O-free: the codec and the operation generators
     ("core", ["codec", "codec.*", "operations", "capacity", "tables", "search", "search.*", "transactions", "unique",
-              "stream.coordinator", "stream.records", "relations"]),
+              "stream.coordinator", "stream.records", "relations", "lifecycle"]),
     # the only modules that talk to botocore / aiobotocore
     ("transport", ["session", "fastpath"]),
     # the sync and async siblings of each concern: transports, drive, search iteration,

@@ -34,6 +34,7 @@ import time
 from typing import Any, Callable, List, Optional, Sequence, TextIO
 
 from .exceptions import BloopException, InvalidConfiguration
+from .lifecycle import PlanRefused
 from .models import model_meta
 
 __all__ = ["main", "EXIT_OK", "EXIT_ERROR", "EXIT_USAGE", "EXIT_CHANGES", "EXIT_REJECTS", "EXIT_REFUSED",
@@ -216,7 +217,8 @@ def cmd_apply(ctx: Context) -> int:
     def progress(event: Any) -> None:
         print(f"apply: {event}", file=ctx.err, flush=True)
 
-    applied = ctx.engine.apply(plan, allow_destructive=args.allow_destructive, progress=progress)
+    applied = ctx.engine.apply(plan, allow_destructive=args.allow_destructive, progress=progress,
+                               deadline=args.deadline)
     count = len(applied) if isinstance(applied, list) else len(changes)
     ctx.say(f"applied {count} change(s)")
     return EXIT_OK
@@ -337,6 +339,8 @@ def parser() -> argparse.ArgumentParser:
     sub.add_argument("--allow-destructive", action="store_true",
                      help="also apply changes that drop something (an index, a stream, ...)")
     sub.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+    sub.add_argument("--deadline", type=float, default=3600.0, metavar="SECONDS",
+                     help="stop waiting for DynamoDB after this long (default 3600; run again to resume)")
     sub = command("export", cmd_export, "Export a model or table to JSON Lines (one part file per segment); "
                   "run again to resume.")
     sub.add_argument("target", metavar="TARGET", help="module:Model, or a table name with --table")
@@ -399,6 +403,9 @@ def main(argv: Optional[Sequence[str]] = None, out: Optional[TextIO] = None, err
     except InvalidConfiguration as error:  # no region, a checkpoint of another job, ...
         print(f"bloop {args.command}: {error}", file=err)
         return EXIT_USAGE
+    except PlanRefused as error:  # apply's own refusal (the checks above make it rare): nothing was sent
+        print(f"bloop {args.command}: refused: {error}", file=err)
+        return EXIT_REFUSED
     except KeyboardInterrupt:
         print(f"bloop {args.command}: interrupted" + (
             "; run the same command again to continue" if args.command in ("export", "backfill") else ""), file=err)

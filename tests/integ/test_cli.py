@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from bloop import BaseModel, Binary, Column, Engine, Integer, String
+from bloop import BaseModel, Binary, Column, Engine, GlobalSecondaryIndex, Integer, String
 from bloop.backfill import Backfill
-from bloop.cli import EXIT_CHANGES, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_REJECTS, EXIT_USAGE, main
+from bloop.cli import EXIT_CHANGES, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_REFUSED, EXIT_REJECTS, EXIT_USAGE, main
 from bloop.jobs import EngineSpec
 from bloop.transfer import Export, import_items
 
@@ -378,6 +378,44 @@ def test_ctrl_c_stops_worker_processes_cleanly_and_the_run_resumes_exactly_once(
     done = subprocess.run(command, cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=120)
     assert done.returncode == EXIT_OK, done.stderr
     assert {obj.n for obj in engine.scan(models.Tally)} == {1}  # every item bumped exactly once
+
+
+class Indexed(BaseModel):
+    """Tally's table as an earlier release had it: with an index the model no longer declares."""
+
+    class Meta:
+        table_name = "tally"
+
+    id = Column(String, hash_key=True)
+    n = Column(Integer)
+    by_n = GlobalSecondaryIndex(projection="keys", hash_key="n")
+
+
+@pytest.mark.parametrize("backend", ["moto_server"], indirect=True)
+def test_plan_and_apply_exit_codes(backend, prefix, tmp_path, monkeypatch):
+    (tmp_path / "planmodels.py").write_text(textwrap.dedent(MODELS))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    connect = ["--endpoint-url", backend["endpoint_url"], "--region", "us-east-1",
+               "--table-name-template", prefix + "{table_name}"]
+    code, out, _ = run_main("plan", "planmodels", *connect)
+    assert code == EXIT_CHANGES and "+ table (hash id; on demand)" in out
+    code, out, _ = run_main("apply", "planmodels", *connect)  # no --yes, no terminal to ask on
+    assert code == EXIT_REFUSED and "+ table" in out
+    assert run_main("apply", "planmodels", "--yes", *connect)[0] == EXIT_OK
+    assert run_main("plan", "planmodels", *connect)[0] == EXIT_OK
+
+    # the table has an index no model declares: removing it (--prune) is destructive
+    Engine(endpoint_url=backend["endpoint_url"], region_name="us-east-1",
+           table_name_template=f"{prefix}idx-{{table_name}}").bind(Indexed)
+    pruned = ["--prune", "--table-name-template", f"{prefix}idx-{{table_name}}", *connect[:4]]
+    code, out, _ = run_main("plan", "planmodels", *pruned)
+    assert code == EXIT_CHANGES and "- global index 'by_n'" in out and "destructive" in out
+    code, out, err = run_main("apply", "planmodels", "--yes", *pruned)
+    assert code == EXIT_REFUSED and "1 destructive change(s) and no --allow-destructive" in err
+    code, out, err = run_main("apply", "planmodels", "--yes", "--allow-destructive", *pruned)
+    assert (code, out.splitlines()[-1]) == (EXIT_OK, "applied 1 change(s)"), err
+    assert run_main("plan", "planmodels", *pruned)[0] == EXIT_OK
 
 
 def test_help_and_usage_in_process(capsys):

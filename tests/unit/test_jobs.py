@@ -177,7 +177,7 @@ class PlanningEngine:
     def plan(self, *models):
         return self._plan
 
-    def apply(self, plan, allow_destructive=False, progress=None):
+    def apply(self, plan, allow_destructive=False, progress=None, deadline=None):
         self.applied.append((plan, allow_destructive))
         progress("step 1")
         return list(plan)

@@ -210,11 +210,11 @@ class BackfillSegment:
                     record[outcome] += 1
                 if budget is not None and written is not None and counted is None:
                     budget.spend(Budget.write_units(item_size(to_item(written, validate=False))))
+                unrecorded = RECORD_EVERY  # a confirmed write is recorded at once
             if budget is not None and counted is not None:
                 now = counted.total.total
                 budget.spend(now - reported)
                 reported = now
-                unrecorded = RECORD_EVERY  # a confirmed write is recorded at once
             stopping = checkpoint.stopping()
             if unrecorded >= RECORD_EVERY or cursor.needs_page or stopping:
                 record["position"] = iterator.token

@@ -38,8 +38,12 @@ setup(
         # what the pytest plugin's fixtures (bloop.testing.plugin) run on
         "testing": ["moto>=5.0", "pytest>=7"],
     },
-    # the pytest plugin: bloop_engine, bloop_async_engine, bloop_faults, ... (-p no:bloop turns it off)
-    entry_points={"pytest11": ["bloop = bloop.testing.plugin"]},
+    entry_points={
+        # the command line (bloop/cli.py)
+        "console_scripts": ["bloop = bloop.cli:run"],
+        # the pytest plugin: bloop_engine, bloop_async_engine, bloop_faults, ... (-p no:bloop turns it off)
+        "pytest11": ["bloop = bloop.testing.plugin"],
+    },
     license="MIT",
     classifiers=[
         "Programming Language :: Python :: 3",

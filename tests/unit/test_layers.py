@@ -50,6 +50,8 @@ LAYERS: List[Tuple[str, List[str]]] = [
     ("drivers", ["drivers.*"]),
     # what users hold: engines, facades and the packages' exports
     ("facade", ["", "engine", "aio", "stream", "stream.stream", "telemetry"]),
+    # jobs over the engine (checkpointed backfills, exports and imports) and the command line
+    ("tools", ["jobs", "backfill", "transfer", "cli"]),
     # what users test with: the pytest plugin, faults and Lambda events (bloop/testing)
     ("testing", ["testing.*"]),
 ]

@@ -21,7 +21,9 @@ setup(
     extras_require={
         "test": ["moto[server]>=5.0", "pytest>=7", "flake8>=6", "hypothesis>=6", "mypy>=1.8",
                  # the example service (examples/) and the OpenTelemetry tests' in-memory exporter
-                 "fastapi>=0.100", "httpx>=0.24", "opentelemetry-sdk>=1.20"],
+                 "fastapi>=0.100", "httpx>=0.24", "opentelemetry-sdk>=1.20",
+                 # botocore's own spans, to test that bloop's spans hold them
+                 "opentelemetry-instrumentation-botocore>=0.40b0"],
         "docs": ["sphinx>=7", "furo>=2024.1"],
         # the async engine (bloop.aio); aiobotocore pins the botocore it works with
         "aio": ["aiobotocore>=2.5"],

@@ -32,7 +32,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from .codec import item_size, to_item
 from .exceptions import ConstraintViolation, InvalidConfiguration, ObjectsNotFound, UniqueViolation
-from .jobs import Budget, Checkpoint, EngineSpec, run_segments, throttled
+from .jobs import Budget, Checkpoint, EngineSpec, run_job, runs_here
 from .models import model_meta
 from .tracking import changes
 
@@ -137,20 +137,10 @@ class Backfill:
         """
         if workers is not None:
             self.workers = workers
-        tasks = self.segments()
-        poll = (lambda: progress(self.status())) if progress is not None else None
-        if executor is None and (workers == 1 or (workers is None and engine is not None)):
+        if runs_here(engine, workers, executor):
             engine = engine or _engine(self, capacity=self.budget is not None)
-            for task in tasks:
-                task.engine = engine
-                task.recorded = throttled(poll)  # progress at each record, not only between segments
-            run_segments(tasks, workers=1, poll=poll, stop=self.checkpoint.stop)
-        else:
-            if self.engine_spec is None and engine is not None:
-                self.engine_spec = EngineSpec.of(engine)
-            run_segments(tasks, workers=workers, executor=executor, processes=processes, poll=poll,
-                         stop=self.checkpoint.stop)
-        return self.status()
+        result: BackfillResult = run_job(self, engine, workers, processes, executor, progress)
+        return result
 
 
 class BackfillSegment:

@@ -234,6 +234,33 @@ def run_segments(tasks: Sequence[Any], workers: Optional[int] = None, executor: 
         return _run_segments(list(tasks), workers, executor, processes, poll)
 
 
+def runs_here(engine: Any, workers: Optional[int], executor: Optional[Executor]) -> bool:
+    """Whether a job's ``run`` runs its segments in this process, one after another (on
+    ``engine``): with ``workers=1``, or given an engine and neither workers nor an executor."""
+    return executor is None and (workers == 1 or (workers is None and engine is not None))
+
+
+def run_job(job: Any, engine: Any, workers: Optional[int], processes: bool, executor: Optional[Executor],
+            progress: Optional[Callable[[Any], None]]) -> Any:
+    """A job's ``run`` (a backfill's or an export's): its segments here on ``engine`` (see
+    :func:`runs_here`), or over workers or ``executor``, each making its engine from the job's
+    :class:`EngineSpec` (taken from ``engine`` when the job has none); ``progress`` is called
+    with ``job.status()`` about twice a second.  Returns ``job.status()``."""
+    tasks = job.segments()
+    poll = (lambda: progress(job.status())) if progress is not None else None
+    if runs_here(engine, workers, executor):
+        for task in tasks:
+            task.engine = engine
+            task.recorded = throttled(poll)  # progress at each record, not only between segments
+        run_segments(tasks, workers=1, poll=poll, stop=job.checkpoint.stop)
+    else:
+        if job.engine_spec is None and engine is not None:
+            job.engine_spec = EngineSpec.of(engine)
+        run_segments(tasks, workers=workers, executor=executor, processes=processes, poll=poll,
+                     stop=job.checkpoint.stop)
+    return job.status()
+
+
 def _run_segments(tasks: List[Any], workers: Optional[int], executor: Optional[Executor], processes: bool,
                   poll: Optional[Callable[[], None]]) -> List[Any]:
     if executor is None and (workers == 1 or len(tasks) <= 1):

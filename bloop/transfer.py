@@ -25,7 +25,7 @@ from typing import IO, Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 from .codec import from_item, to_item
 from .exceptions import BatchIncomplete, BloopException, InvalidConfiguration
-from .jobs import Checkpoint, EngineSpec, run_segments, throttled
+from .jobs import Checkpoint, EngineSpec, run_job
 from .models import model_meta
 from .operations import batch_write, call, keyed
 
@@ -154,19 +154,8 @@ class Export:
     def run(self, engine: Any = None, *, workers: Optional[int] = None, processes: bool = True,
             executor: Any = None, progress: Optional[Callable[[ExportResult], None]] = None) -> ExportResult:
         """Export every segment not yet done (see :meth:`bloop.backfill.Backfill.run`)."""
-        tasks = self.segments()
-        poll = (lambda: progress(self.status())) if progress is not None else None
-        if executor is None and (workers == 1 or (workers is None and engine is not None)):
-            for task in tasks:
-                task.engine = engine
-                task.recorded = throttled(poll)  # progress at each record, not only between segments
-            run_segments(tasks, workers=1, poll=poll, stop=self.checkpoint.stop)
-        else:
-            if self.engine_spec is None and engine is not None:
-                self.engine_spec = EngineSpec.of(engine)
-            run_segments(tasks, workers=workers, executor=executor, processes=processes, poll=poll,
-                         stop=self.checkpoint.stop)
-        return self.status()
+        result: ExportResult = run_job(self, engine, workers, processes, executor, progress)
+        return result
 
 
 class ExportSegment:

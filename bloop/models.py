@@ -445,6 +445,9 @@ class ModelMeta:
         self._declare(model)
         if not self.abstract:
             _join_family(model, self, parent_family, type_value)
+        elif parent_family is not None:  # an abstract model inside a family: its models join the family
+            self.family = parent_family
+            self.discriminator = self.columns_by_name.get(parent_family.name)
 
     def _declare(self, cls: type) -> None:
         # Columns and indexes: inherited ones (from mixins and parent models) are copied so

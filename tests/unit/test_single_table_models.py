@@ -187,3 +187,21 @@ def test_unique_constraints_are_resolved_and_checked():
                 unique = "email"
             id = Column(String, hash_key=True)
             email = Column(String)
+
+
+def test_an_abstract_model_inside_a_family_passes_the_family_on():
+    Shop = shop()
+
+    class Dated(Shop):
+        class Meta:
+            abstract = True
+        created = Column(DateTime)
+
+    class Invoice(Dated, discriminator="invoice"):
+        total = Column(Integer)
+
+    assert Invoice.Meta.family is Shop.Meta.family
+    assert Shop.Meta.family.models["invoice"] is Invoice
+    assert "Dated" not in Shop.Meta.family.models  # an abstract model is no type
+    assert Invoice.Meta.table_name == "shop"
+    assert Invoice().kind == "invoice"

@@ -32,7 +32,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from .codec import item_size, to_item
 from .exceptions import ConstraintViolation, InvalidConfiguration, ObjectsNotFound, UniqueViolation
-from .jobs import Budget, Checkpoint, EngineSpec, run_job, runs_here
+from .jobs import Budget, Checkpoint, EngineSpec, Segment, run_job, runs_here
 from .models import model_meta
 from .tracking import changes
 
@@ -143,22 +143,13 @@ class Backfill:
         return result
 
 
-class BackfillSegment:
+class BackfillSegment(Segment):
     """One segment of a backfill: picklable (its engine is made where it runs)."""
 
     def __init__(self, job: Backfill, index: int, budget: Optional[float]) -> None:
-        self.job = job
-        self.index = index
+        super().__init__(job, index)
+        self.job: Backfill = job
         self.budget = budget
-        #: an engine to run on here (not pickled); made from the job's EngineSpec when None
-        self.engine: Any = None
-        #: called after each record of the position, in this process (not pickled)
-        self.recorded: Optional[Callable[[], None]] = None
-
-    def __getstate__(self) -> Dict[str, Any]:
-        state = dict(self.__dict__)
-        state["engine"] = state["recorded"] = None
-        return state
 
     def run(self, engine: Any = None, *, clock: Any = None, sleep: Any = None) -> BackfillResult:
         """Run (or continue) this segment; returns its counts over every run.

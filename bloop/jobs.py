@@ -234,6 +234,25 @@ def run_segments(tasks: Sequence[Any], workers: Optional[int] = None, executor: 
         return _run_segments(list(tasks), workers, executor, processes, poll)
 
 
+class Segment:
+    """One segment of a job (a backfill's or an export's): picklable, its engine made where it
+    runs.  ``engine`` (an engine to run on in this process) and ``recorded`` (called after each
+    record of the position, in this process) are not pickled."""
+
+    def __init__(self, job: Any, index: int) -> None:
+        self.job = job
+        self.index = index
+        #: an engine to run on here; made from the job's EngineSpec when None
+        self.engine: Any = None
+        #: called after each record of the position, in this process
+        self.recorded: Optional[Callable[[], None]] = None
+
+    def __getstate__(self) -> Dict[str, Any]:
+        state = dict(self.__dict__)
+        state["engine"] = state["recorded"] = None
+        return state
+
+
 def runs_here(engine: Any, workers: Optional[int], executor: Optional[Executor]) -> bool:
     """Whether a job's ``run`` runs its segments in this process, one after another (on
     ``engine``): with ``workers=1``, or given an engine and neither workers nor an executor."""

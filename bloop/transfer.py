@@ -25,7 +25,7 @@ from typing import IO, Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 from .codec import from_item, to_item
 from .exceptions import BatchIncomplete, BloopException, InvalidConfiguration
-from .jobs import Checkpoint, EngineSpec, run_job
+from .jobs import Checkpoint, EngineSpec, Segment, run_job
 from .models import model_meta
 from .operations import batch_write, call, keyed
 
@@ -158,20 +158,10 @@ class Export:
         return result
 
 
-class ExportSegment:
+class ExportSegment(Segment):
     """One segment of an export: picklable (its engine is made where it runs)."""
 
-    def __init__(self, job: Export, index: int) -> None:
-        self.job = job
-        self.index = index
-        self.engine: Any = None
-        #: called after each record of the position, in this process (not pickled)
-        self.recorded: Optional[Callable[[], None]] = None
-
-    def __getstate__(self) -> Dict[str, Any]:
-        state = dict(self.__dict__)
-        state["engine"] = state["recorded"] = None
-        return state
+    job: Export
 
     def _request(self, engine: Any) -> Dict[str, Any]:
         job = self.job

@@ -123,13 +123,22 @@ class AiobotocoreTransport:
 
         if len(calls) == 1:
             return [await one(calls[0])]
-        tasks = [asyncio.ensure_future(one(request)) for request in calls]
-        try:
-            return list(await asyncio.gather(*tasks))
-        except BaseException:  # cancelled, or not a bloop error: leave nothing running
-            for task in tasks:
-                task.cancel()
-            raise
+        return await _all_of([one(request) for request in calls])
+
+
+async def _all_of(steps: List[Any]) -> List[Any]:
+    """The outcomes of an async transport's calls, run concurrently, in order; if one raises
+    (something that is not a bloop error: those are outcomes) or the step is cancelled, the
+    others are cancelled, so nothing is left running or starts later."""
+    import asyncio
+
+    tasks = [asyncio.ensure_future(step) for step in steps]
+    try:
+        return list(await asyncio.gather(*tasks))
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        raise
 
 
 # the async engine over a botocore client -------------------------------------------------
@@ -220,13 +229,7 @@ class ThreadTransport:
             async with limit:
                 return await loop.run_in_executor(pool, contextvars.copy_context().run, outcome, call, request)
 
-        tasks = [asyncio.ensure_future(one(request)) for request in calls]
-        try:
-            return list(await asyncio.gather(*tasks))
-        except BaseException:  # cancelled, or not a bloop error: start nothing more
-            for task in tasks:
-                task.cancel()
-            raise
+        return await _all_of([one(request) for request in calls])
 
 
 def is_async_client(client: Any) -> bool:

@@ -156,7 +156,7 @@ def adopt(obj: Any, item: Dict[str, Wire]) -> Optional[str]:
     first), else why not, for the not-found error."""
     model = type(obj)
     meta = model.Meta
-    if meta.family is None and not meta.uniques:
+    if not reads_family(meta):
         return None
     if GUARD_ATTRIBUTE in item:
         return "a unique constraint's guard item"

@@ -46,7 +46,7 @@ def from_item(model: type[M], item: Dict[str, Wire]) -> M:
     meta = model_meta(model)
     if meta is None:  # one call on the fast path
         raise _not_a_model(model)
-    if meta.family is not None or meta.uniques:  # the item's own model (codec/family.py)
+    if meta.family is not None or meta.uniques:  # family.reads_family, inline: the item's own model
         obj: M = read_item(model, item)
         if obj is None or obj.__class__ is RawItem:
             return obj
@@ -89,7 +89,7 @@ def load_all(model: Any, items: Iterable[Dict[str, Wire]], projected: Optional[I
     if projected is not None and projected.__class__ is not list:
         projected = list(projected)  # read more than once below
     objs: List[Any]
-    if meta.family is not None or meta.uniques:  # each item as its own model (codec/family.py)
+    if meta.family is not None or meta.uniques:  # family.reads_family, inline: each item as its own model
         objs = load_page(model, items, projected)
     elif projected is None or codec.is_all(projected):
         new = codec.new

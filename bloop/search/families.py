@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from ..codec.family import GUARD_ATTRIBUTE
+from ..codec.family import GUARD_ATTRIBUTE, reads_family
 from ..conditions import Condition, iter_conditions
 from ..exceptions import InvalidSearch
 from ..models import Column
@@ -41,9 +41,9 @@ def implicit_filter(search: Any) -> Optional[Condition]:
     """The filter ``search`` adds to its caller's (None: none)."""
     model, index, mode = search.model, search.index, search.mode
     meta = model.Meta
-    family = meta.family
-    if family is None and not meta.uniques:
+    if not reads_family(meta):
         return None
+    family = meta.family
     if family is not None and model is not family.base:
         column = meta.discriminator
         keys = (index.hash_key, index.range_key) if index is not None else (meta.hash_key, meta.range_key)
